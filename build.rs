@@ -1,0 +1,30 @@
+//! Generates one typed client module per enabled service from
+//! `specs/normalized/<service>.json` (see `codegen/`). The same text is checked in
+//! under `generated/` by `cargo xtask generate`, so reviewers can read it.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let specs = Path::new("specs/normalized");
+    println!("cargo::rerun-if-changed=build.rs");
+    for service in ttrest_codegen::SERVICES {
+        let feature = format!("CARGO_FEATURE_{}", service.to_uppercase());
+        if std::env::var_os(feature).is_none() {
+            continue;
+        }
+        let spec = specs.join(format!("{service}.json"));
+        println!("cargo::rerun-if-changed={}", spec.display());
+        let code = match ttrest_codegen::generate_file(&spec) {
+            Ok(code) => code,
+            Err(e) => {
+                // A readable failure beats a panic backtrace: name the spec and the fix.
+                println!("cargo::error=ttrest: {e}");
+                std::process::exit(1);
+            }
+        };
+        let target = out_dir.join(format!("{service}.rs"));
+        std::fs::write(&target, code)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+    }
+}

@@ -1,0 +1,9 @@
+//! The library behind `cargo xtask`: scraping TT's documentation pages,
+//! normalizing TT's OpenAPI dialect, generating and checking code, diffing specs.
+//!
+//! Everything works on a specs directory laid out as described in [`layout`].
+
+pub mod cli;
+pub mod generate;
+pub mod layout;
+pub mod sources;

@@ -38,18 +38,8 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub system_status: ::std::option::Option<::std::string::String>,
-    }
-    impl ::std::default::Default for HealthcheckstatusGet {
-        fn default() -> Self {
-            Self {
-                environment: Default::default(),
-                groups: Default::default(),
-                last_page: defaults::healthcheckstatus_get_last_page(),
-                last_updated_time: Default::default(),
-                status: Default::default(),
-                system_status: Default::default(),
-            }
-        }
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthcheckstatusGet {
         pub fn builder() -> builder::HealthcheckstatusGet {
@@ -57,7 +47,7 @@ pub mod types {
         }
     }
     ///`HealthcheckstatusGetGroupsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HealthcheckstatusGetGroupsItem {
         ///
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -65,6 +55,8 @@ pub mod types {
         ///
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub services: ::std::vec::Vec<HealthcheckstatusGetGroupsItemServicesItem>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthcheckstatusGetGroupsItem {
         pub fn builder() -> builder::HealthcheckstatusGetGroupsItem {
@@ -72,7 +64,7 @@ pub mod types {
         }
     }
     ///`HealthcheckstatusGetGroupsItemServicesItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HealthcheckstatusGetGroupsItemServicesItem {
         ///
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -88,6 +80,8 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub service_status: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthcheckstatusGetGroupsItemServicesItem {
         pub fn builder() -> builder::HealthcheckstatusGetGroupsItemServicesItem {
@@ -95,7 +89,7 @@ pub mod types {
         }
     }
     ///`HealthcheckstatusGetGroupsItemServicesItemComponentsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HealthcheckstatusGetGroupsItemServicesItemComponentsItem {
         ///
         #[serde(
@@ -106,9 +100,108 @@ pub mod types {
         ///
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthcheckstatusGetGroupsItemServicesItemComponentsItem {
         pub fn builder() -> builder::HealthcheckstatusGetGroupsItemServicesItemComponentsItem {
+            Default::default()
+        }
+    }
+    ///Form body of `POST /token` (`application/x-www-form-urlencoded`). Holds the app secret: never log it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TokenRequest {
+        ///`<key>:<secret>`: the application key, a colon, then the application secret.
+        pub app_key: ::std::string::String,
+        ///Always `user_app`.
+        pub grant_type: TokenRequestGrantType,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TokenRequest {
+        pub fn builder() -> builder::TokenRequest {
+            Default::default()
+        }
+    }
+    ///Always `user_app`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TokenRequestGrantType {
+        #[serde(rename = "user_app")]
+        UserApp,
+    }
+    impl ::std::fmt::Display for TokenRequestGrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::UserApp => f.write_str("user_app"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TokenRequestGrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "user_app" => Ok(Self::UserApp),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TokenRequestGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TokenRequestGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for TokenRequestGrantType {
+        fn default() -> Self {
+            TokenRequestGrantType::UserApp
+        }
+    }
+    ///Answer of `POST /token`. API Gateway renames the backend's `expires_in` to `seconds_until_expiry`; on failure `status` is `Fail` or `StatusFail` and `status_message` says why.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TokenResponse {
+        ///The bearer token (a JWT). Secret.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::std::string::String>,
+        ///Seconds until the token expires (about 43200, 12 hours, observed).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seconds_until_expiry: ::std::option::Option<i64>,
+        ///`Ok` on success, `Fail` or `StatusFail` otherwise.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Why the request failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        ///`bearer` (lowercase); send it as `Authorization: Bearer <token>`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_type: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TokenResponse {
+        pub fn builder() -> builder::TokenResponse {
             Default::default()
         }
     }
@@ -140,6 +233,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for HealthcheckstatusGet {
             fn default() -> Self {
@@ -150,6 +247,7 @@ pub mod types {
                     last_updated_time: Ok(Default::default()),
                     status: Ok(Default::default()),
                     system_status: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -230,6 +328,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<HealthcheckstatusGet>
         for super::HealthcheckstatusGet {
@@ -244,6 +356,7 @@ pub mod types {
                     last_updated_time: value.last_updated_time?,
                     status: value.status?,
                     system_status: value.system_status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -256,6 +369,7 @@ pub mod types {
                     last_updated_time: Ok(value.last_updated_time),
                     status: Ok(value.status),
                     system_status: Ok(value.system_status),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -269,12 +383,17 @@ pub mod types {
                 ::std::vec::Vec<super::HealthcheckstatusGetGroupsItemServicesItem>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for HealthcheckstatusGetGroupsItem {
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
                     services: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -305,6 +424,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<HealthcheckstatusGetGroupsItem>
         for super::HealthcheckstatusGetGroupsItem {
@@ -315,6 +448,7 @@ pub mod types {
                 Ok(Self {
                     name: value.name?,
                     services: value.services?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -324,6 +458,7 @@ pub mod types {
                 Self {
                     name: Ok(value.name),
                     services: Ok(value.services),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -343,6 +478,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for HealthcheckstatusGetGroupsItemServicesItem {
             fn default() -> Self {
@@ -350,6 +489,7 @@ pub mod types {
                     components: Ok(Default::default()),
                     name: Ok(Default::default()),
                     service_status: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -396,6 +536,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<HealthcheckstatusGetGroupsItemServicesItem>
         for super::HealthcheckstatusGetGroupsItemServicesItem {
@@ -407,6 +561,7 @@ pub mod types {
                     components: value.components?,
                     name: value.name?,
                     service_status: value.service_status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -417,6 +572,7 @@ pub mod types {
                     components: Ok(value.components),
                     name: Ok(value.name),
                     service_status: Ok(value.service_status),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -430,6 +586,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default
         for HealthcheckstatusGetGroupsItemServicesItemComponentsItem {
@@ -437,6 +597,7 @@ pub mod types {
                 Self {
                     component_status: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -467,6 +628,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<
             HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
@@ -478,6 +653,7 @@ pub mod types {
                 Ok(Self {
                     component_status: value.component_status?,
                     name: value.name?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -490,6 +666,235 @@ pub mod types {
                 Self {
                     component_status: Ok(value.component_status),
                     name: Ok(value.name),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TokenRequest {
+            app_key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            grant_type: ::std::result::Result<
+                super::TokenRequestGrantType,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TokenRequest {
+            fn default() -> Self {
+                Self {
+                    app_key: Err("no value supplied for app_key".to_string()),
+                    grant_type: Err("no value supplied for grant_type".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl TokenRequest {
+            pub fn app_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.app_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for app_key: {e}")
+                    });
+                self
+            }
+            pub fn grant_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TokenRequestGrantType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.grant_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for grant_type: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokenRequest> for super::TokenRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokenRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    app_key: value.app_key?,
+                    grant_type: value.grant_type?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokenRequest> for TokenRequest {
+            fn from(value: super::TokenRequest) -> Self {
+                Self {
+                    app_key: Ok(value.app_key),
+                    grant_type: Ok(value.grant_type),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TokenResponse {
+            access_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seconds_until_expiry: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TokenResponse {
+            fn default() -> Self {
+                Self {
+                    access_token: Ok(Default::default()),
+                    seconds_until_expiry: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    token_type: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl TokenResponse {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            pub fn seconds_until_expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seconds_until_expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seconds_until_expiry: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn token_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token_type: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokenResponse> for super::TokenResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokenResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    seconds_until_expiry: value.seconds_until_expiry?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    token_type: value.token_type?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokenResponse> for TokenResponse {
+            fn from(value: super::TokenResponse) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    seconds_until_expiry: Ok(value.seconds_until_expiry),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    token_type: Ok(value.token_type),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -598,26 +1003,25 @@ const _: () = {
     {}
 };
 impl Client {
-    /**Gets a token given an application key
+    /**Gets the API Gateway status to confirm connectivity
 
-To get a token, you send your application key and application secret within a POST request to generate a token.
+Returns the functional status of the required systems for the REST API. This allows the user to send a frequent heartbeat to receive early notice if connectivity to an API endpoint responds with  400 or 500 errors. Once the GET request is sent, the endpoint returns the results as a JSON object. This returns the same system status displayed at <https://status.trade.tt/>.
 
-Sends a `POST` request to `/token`
+Sends a `GET` request to `/healthcheckstatus`
 
 ```ignore
-let response = client.post_token()
+let response = client.get_healthcheckstatus()
     .send()
     .await;
 ```*/
-    pub fn post_token(&self) -> builder::PostToken<'_> {
-        builder::PostToken::new(self)
+    pub fn get_healthcheckstatus(&self) -> builder::GetHealthcheckstatus<'_> {
+        builder::GetHealthcheckstatus::new(self)
     }
     /**Gets the number of calls counted against the quota as defined in your usage plan
 
 Gets the number of calls counted against the quota as well as your remaining quota defined in your usage plan. This endpoint returns an array of daily values.
 
- In order to request usage for keys that are not assoaciated with your login, the key used to authenticate this request must have administrative permissions.
-
+In order to request usage for keys that are not assoaciated with your login, the key used to authenticate this request must have administrative permissions.
 
 **Note** Usage data may take up to 30 minutes to become available through this endpoint.
 
@@ -627,7 +1031,7 @@ Arguments:
 - `app_key`: The application key for which you would like usage data.
 - `end_date`: The end of the time period (in UTC) for which you would like to see the number of requests made against the usage plan quota beginning at Midnight UTC of the provided date. Requires YYYY-MM-DD format. If today's date is provided, usage for the day so far will be returned.
 - `start_date`: The beginning of the time period (in UTC) for which you would like to see the number of requests made against the usage plan quota beginning at Midnight UTC of the provided date. Requires YYYY-MM-DD format.
-- `user_id`: User ID. Can be retrieved by the <code>/users</code> GET request.
+- `user_id`: User ID. Can be retrieved by the `/users` GET request.
 ```ignore
 let response = client.get_keyusage()
     .app_key(app_key)
@@ -640,19 +1044,20 @@ let response = client.get_keyusage()
     pub fn get_keyusage(&self) -> builder::GetKeyusage<'_> {
         builder::GetKeyusage::new(self)
     }
-    /**Gets the API Gateway status to confirm connectivity
+    /**Gets a token given an application key
 
-Returns the functional status of the required systems for the REST API. This allows the user to send a frequent heartbeat to receive early notice if connectivity to an API endpoint responds with  400 or 500 errors. Once the GET request is sent, the endpoint returns the results as a JSON object. This returns the same system status displayed at <a href='https://status.trade.tt/'>https://status.trade.tt/</a>.
+To get a token, you send your application key and application secret within a POST request to generate a token.
 
-Sends a `GET` request to `/healthcheckstatus`
+Sends a `POST` request to `/token`
 
 ```ignore
-let response = client.get_healthcheckstatus()
+let response = client.post_token()
+    .body(body)
     .send()
     .await;
 ```*/
-    pub fn get_healthcheckstatus(&self) -> builder::GetHealthcheckstatus<'_> {
-        builder::GetHealthcheckstatus::new(self)
+    pub fn post_token(&self) -> builder::PostToken<'_> {
+        builder::PostToken::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -664,23 +1069,23 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::post_token`]
+    /**Builder for [`Client::get_healthcheckstatus`]
 
-[`Client::post_token`]: super::Client::post_token*/
+[`Client::get_healthcheckstatus`]: super::Client::get_healthcheckstatus*/
     #[derive(Debug, Clone)]
-    pub struct PostToken<'a> {
+    pub struct GetHealthcheckstatus<'a> {
         client: &'a super::Client,
     }
-    impl<'a> PostToken<'a> {
+    impl<'a> GetHealthcheckstatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `POST` request to `/token`
+        ///Sends a `GET` request to `/healthcheckstatus`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+        ) -> Result<ResponseValue<types::HealthcheckstatusGet>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/token", client.baseurl,);
+            let url = format!("{}/healthcheckstatus", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -692,7 +1097,7 @@ pub mod builder {
             #[allow(unused_mut)]
             let mut request = client
                 .client
-                .post(url)
+                .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
@@ -700,7 +1105,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "post_token",
+                operation_id: "get_healthcheckstatus",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -708,6 +1113,8 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -826,23 +1233,54 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_healthcheckstatus`]
+    /**Builder for [`Client::post_token`]
 
-[`Client::get_healthcheckstatus`]: super::Client::get_healthcheckstatus*/
+[`Client::post_token`]: super::Client::post_token*/
     #[derive(Debug, Clone)]
-    pub struct GetHealthcheckstatus<'a> {
+    pub struct PostToken<'a> {
         client: &'a super::Client,
+        body: Result<types::builder::TokenRequest, String>,
     }
-    impl<'a> GetHealthcheckstatus<'a> {
+    impl<'a> PostToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
         }
-        ///Sends a `GET` request to `/healthcheckstatus`
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TokenRequest>,
+            <V as std::convert::TryInto<types::TokenRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TokenRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TokenRequest,
+            ) -> types::builder::TokenRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/token`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::HealthcheckstatusGet>, Error<()>> {
-            let Self { client } = self;
-            let url = format!("{}/healthcheckstatus", client.baseurl,);
+        ) -> Result<ResponseValue<types::TokenResponse>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/token", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -854,15 +1292,16 @@ pub mod builder {
             #[allow(unused_mut)]
             let mut request = client
                 .client
-                .get(url)
+                .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .form_urlencoded(&body)?
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_healthcheckstatus",
+                operation_id: "post_token",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -870,8 +1309,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -11,7 +11,32 @@
 
 #![warn(missing_docs)]
 
+// Generated code names the scalar types as `::ttrest::scalar::...` (from the specs'
+// `x-rust-type`), which this alias makes resolve inside ttrest itself.
+extern crate self as ttrest;
+
+pub mod credentials;
+pub mod env;
+pub mod error;
 pub mod hooks;
+pub mod rate_limit;
+mod redirect;
+pub mod request_id;
+pub mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+pub mod session;
+mod token;
+
+pub use credentials::{Credentials, Profile};
+pub use env::Environment;
+pub use error::{AuthErrorKind, CallInfo, Error, IntoTt, TtMessage};
+pub use rate_limit::Plan;
+pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
+pub use retry::RetryPolicy;
+pub use session::{Session, SessionBuilder};
+pub mod paginate;
+pub mod scalar;
 
 /// Declares one generated service module, included from `OUT_DIR` (see `build.rs`).
 macro_rules! service {

@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::diff;
 use crate::generate;
 use crate::layout::{repo_root, SpecsDir};
+use crate::normalize;
 
 /// Developer tasks for ttrest.
 #[derive(Debug, Parser)]
@@ -29,6 +31,15 @@ pub enum Command {
         #[arg(long, default_value = "generated")]
         out_dir: PathBuf,
     },
+    /// Write specs/normalized/<service>.json from specs/scraped/ or specs/reconstructed/
+    /// plus specs/overlays/ (scraped wins).
+    Normalize {
+        /// Specs directory.
+        #[arg(long, default_value = "specs")]
+        specs_dir: PathBuf,
+    },
+    /// Scrape TT's reference pages into specs/scraped/, then normalize (all or nothing).
+    Scrape(crate::scrape::Args),
     /// Fail, with a unified diff, when specs/normalized/ or generated/ is stale.
     Check {
         /// Specs directory.
@@ -38,6 +49,9 @@ pub enum Command {
         #[arg(long, default_value = "generated")]
         generated_dir: PathBuf,
     },
+    /// Show what changed in TT's API (specs, generated Rust API, provenance),
+    /// classified breaking or not. Default: specs at HEAD against the working tree.
+    Diff(diff::command::DiffArgs),
 }
 
 /// Runs one task. Relative paths are taken from the repository root.
@@ -51,25 +65,48 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Normalize { specs_dir } => {
+            let specs = SpecsDir::new(root.join(specs_dir));
+            let written = normalize::normalize_all(&specs)?;
+            for path in &written {
+                println!("normalized {}", path.display());
+            }
+            if written.is_empty() {
+                println!("specs/normalized/ is up to date");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scrape(args) => {
+            let specs = SpecsDir::new(root.join(&args.specs_dir));
+            // Taken before anything is staged, to show what the scrape changed.
+            let before = diff::Snapshot::from_dir_generating(specs.root()).ok();
+            println!("{}", crate::scrape::run(&args, &specs)?);
+            diff::command::print_changes_since(before.as_ref(), specs.root());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check {
             specs_dir,
             generated_dir,
         } => {
             let specs = SpecsDir::new(root.join(specs_dir));
+            let normalized = generate::stale_files(&normalize::plan(&specs)?);
+            report_stale(&normalized, "cargo xtask normalize");
             let expected = generate::expected(&specs, &root.join(generated_dir))?;
-            let stale = generate::stale_files(&expected);
-            for s in &stale {
-                eprintln!(
-                    "{} is stale; run `cargo xtask generate`\n{}",
-                    s.path.display(),
-                    s.diff
-                );
-            }
-            Ok(if stale.is_empty() {
+            let generated = generate::stale_files(&expected);
+            report_stale(&generated, "cargo xtask generate");
+            Ok(if normalized.is_empty() && generated.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
         }
+        Command::Diff(args) => diff::command::run(&args, &root),
+    }
+}
+
+/// Prints each stale file with its diff and the command that refreshes it.
+fn report_stale(stale: &[generate::Stale], fix: &str) {
+    for s in stale {
+        eprintln!("{} is stale; run `{fix}`\n{}", s.path.display(), s.diff);
     }
 }

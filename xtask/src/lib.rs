@@ -4,6 +4,9 @@
 //! Everything works on a specs directory laid out as described in [`layout`].
 
 pub mod cli;
+pub mod diff;
 pub mod generate;
 pub mod layout;
+pub mod normalize;
+pub mod scrape;
 pub mod sources;

@@ -1,0 +1,366 @@
+//! [`Error`]: the one error type of ttrest, with variants a caller can match.
+//!
+//! Every variant that comes from a call carries a [`CallInfo`] (service,
+//! operation id, requestId), so a failure can be quoted to TT support. No
+//! variant ever holds the app secret or a token; response excerpts are cut
+//! short and dropped entirely if they look like they hold a token.
+
+mod convert;
+mod tt_body;
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+pub use convert::IntoTt;
+pub(crate) use convert::{excerpt, record, Pending};
+pub use tt_body::TtMessage;
+
+/// Where a failed call was going: enough to find it in logs and at TT.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallInfo {
+    /// The TT service (`ttid`, `ttledger`...), when known.
+    pub service: Option<String>,
+    /// The operation id (`get_fills`...), when known.
+    pub operation: Option<String>,
+    /// The requestId of the last attempt, when one was sent.
+    pub request_id: Option<String>,
+}
+
+impl CallInfo {
+    pub(crate) fn new(service: &str, operation: &str, request_id: Option<String>) -> Self {
+        CallInfo {
+            service: Some(service.to_string()),
+            operation: Some(operation.to_string()),
+            request_id,
+        }
+    }
+}
+
+impl fmt::Display for CallInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.service, &self.operation) {
+            (Some(s), Some(o)) => write!(f, "{s}.{o}")?,
+            (Some(s), None) => write!(f, "{s}")?,
+            (None, Some(o)) => write!(f, "{o}")?,
+            (None, None) => write!(f, "TT call")?,
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (requestId {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why TT refused to authenticate or authorize a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The token request failed: wrong app key or secret, a key of another
+    /// environment, or a disabled key.
+    BadCredentials,
+    /// A call was answered 401 even with a freshly fetched token.
+    Unauthorized,
+    /// HTTP 403: the key lacks permission for this service or data, or the URL
+    /// is wrong (TT answers 403 to an uppercase service segment).
+    Forbidden,
+}
+
+/// Everything that can go wrong when talking to TT through ttrest.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// TT could not be reached or the connection broke.
+    Transport {
+        /// The call.
+        call: CallInfo,
+        /// The underlying HTTP error.
+        source: reqwest::Error,
+    },
+    /// TT did not answer within the per-attempt timeout, on every attempt.
+    Timeout {
+        /// The call.
+        call: CallInfo,
+        /// The underlying HTTP error.
+        source: reqwest::Error,
+    },
+    /// TT answered 429 (or the retry budget ran out while it did).
+    RateLimited {
+        /// The call.
+        call: CallInfo,
+        /// How long TT asked to wait, if it said.
+        retry_after: Option<Duration>,
+        /// TT's message, if any.
+        tt: TtMessage,
+    },
+    /// TT refused the credentials or the token.
+    Auth {
+        /// The call (`ttid.token` for the token request).
+        call: CallInfo,
+        /// What kind of refusal.
+        kind: AuthErrorKind,
+        /// The HTTP status, if TT answered at all.
+        status: Option<StatusCode>,
+        /// TT's message, if any.
+        tt: TtMessage,
+    },
+    /// TT answered with an error status or a `Fail` envelope.
+    Tt {
+        /// The call.
+        call: CallInfo,
+        /// The HTTP status.
+        status: StatusCode,
+        /// TT's message, parsed from whichever error shape it used.
+        tt: TtMessage,
+    },
+    /// TT's answer did not match the expected shape.
+    Decode {
+        /// The call.
+        call: CallInfo,
+        /// JSON path of the failing field (`orders[3].price`), `.` for the root.
+        path: String,
+        /// What was wrong.
+        message: String,
+        /// The start of the body, for the report (never holds a token).
+        excerpt: String,
+    },
+    /// A value given to ttrest was unusable.
+    InvalidArgument {
+        /// The call, when the value was an operation parameter.
+        call: Option<CallInfo>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Credentials or configuration could not be loaded.
+    Config {
+        /// What is missing or wrong and how to fix it.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            call: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config {
+            message: message.into(),
+        }
+    }
+
+    /// The call this error belongs to, if it came from one.
+    pub fn call(&self) -> Option<&CallInfo> {
+        match self {
+            Error::Transport { call, .. }
+            | Error::Timeout { call, .. }
+            | Error::RateLimited { call, .. }
+            | Error::Auth { call, .. }
+            | Error::Tt { call, .. }
+            | Error::Decode { call, .. } => Some(call),
+            Error::InvalidArgument { call, .. } => call.as_ref(),
+            Error::Config { .. } => None,
+        }
+    }
+
+    /// The requestId of the last attempt, to quote to TT support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.call()?.request_id.as_deref()
+    }
+
+    /// The HTTP status TT answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Tt { status, .. } => Some(*status),
+            Error::Auth { status, .. } => *status,
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// TT's own message, if it sent one.
+    pub fn tt_message(&self) -> Option<&TtMessage> {
+        match self {
+            Error::RateLimited { tt, .. } | Error::Auth { tt, .. } | Error::Tt { tt, .. } => {
+                Some(tt)
+            }
+            _ => None,
+        }
+    }
+
+    /// How long TT asked to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether calling again later may succeed (ttrest has already retried).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::Tt { status, .. } => crate::retry::is_retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    /// Builds the error for a non-success HTTP answer.
+    pub(crate) fn from_status(
+        call: CallInfo,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        tt: TtMessage,
+    ) -> Self {
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+                call,
+                retry_after,
+                tt,
+            },
+            StatusCode::UNAUTHORIZED => Error::Auth {
+                call,
+                kind: AuthErrorKind::Unauthorized,
+                status: Some(status),
+                tt,
+            },
+            StatusCode::FORBIDDEN => Error::Auth {
+                call,
+                kind: AuthErrorKind::Forbidden,
+                status: Some(status),
+                tt,
+            },
+            _ => Error::Tt { call, status, tt },
+        }
+    }
+
+    /// Builds the error for a failed send.
+    pub(crate) fn from_transport(call: CallInfo, source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Error::Timeout { call, source }
+        } else {
+            Error::Transport { call, source }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport { call, source } => write!(
+                f,
+                "{call}: could not reach TT: {source}; check the network, proxy and root URL, then try again"
+            ),
+            Error::Timeout { call, .. } => write!(
+                f,
+                "{call}: TT did not answer in time on any attempt; try again later or raise SessionBuilder::timeout"
+            ),
+            Error::RateLimited { call, retry_after, tt } => {
+                write!(f, "{call}: TT rate limit reached (HTTP 429)")?;
+                tt.fmt_suffix(f)?;
+                match retry_after {
+                    Some(d) => write!(f, "; retry after {} s", d.as_secs_f64().ceil())?,
+                    None => write!(f, "; retry later")?,
+                }
+                write!(f, " and make SessionBuilder::plan match your key's usage plan")
+            }
+            Error::Auth { call, kind, status, tt } => {
+                write!(f, "{call}: ")?;
+                match kind {
+                    AuthErrorKind::BadCredentials => write!(f, "TT refused the app key/secret")?,
+                    AuthErrorKind::Unauthorized => write!(f, "TT refused the token (HTTP 401)")?,
+                    AuthErrorKind::Forbidden => write!(f, "TT denied access (HTTP 403)")?,
+                }
+                if let (Some(s), AuthErrorKind::BadCredentials) = (status, kind) {
+                    write!(f, " (HTTP {})", s.as_u16())?;
+                }
+                tt.fmt_suffix(f)?;
+                f.write_str(match kind {
+                    AuthErrorKind::BadCredentials => "; check TT_APP_KEY/TT_APP_SECRET (or the profile) and that the key was made for this environment",
+                    AuthErrorKind::Unauthorized => "; the key may have been revoked or belong to another environment",
+                    AuthErrorKind::Forbidden => "; check that the key may use this service and data and that the environment is right",
+                })
+            }
+            Error::Tt { call, status, tt } => {
+                write!(f, "{call}: TT answered HTTP {}", status.as_u16())?;
+                tt.fmt_suffix(f)?;
+                if status.is_server_error() {
+                    f.write_str("; TT-side failure, try again later")?;
+                }
+                Ok(())
+            }
+            Error::Decode { call, path, message, excerpt } => write!(
+                f,
+                "{call}: TT's answer does not match the expected shape at `{path}`: {message}; body starts with {excerpt:?}; please report this with the requestId"
+            ),
+            Error::InvalidArgument { call: Some(call), message } => write!(f, "{call}: {message}"),
+            Error::InvalidArgument { call: None, message } | Error::Config { message } => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> CallInfo {
+        CallInfo::new("ttledger", "get_fills", Some("app-co--1".into()))
+    }
+
+    #[test]
+    fn display_names_the_call_and_tt_message() {
+        let tt = TtMessage {
+            status: Some("Fail".into()),
+            status_message: Some("Invalid accountId".into()),
+            ..TtMessage::default()
+        };
+        let e = Error::from_status(call(), StatusCode::BAD_REQUEST, None, tt);
+        let text = e.to_string();
+        assert!(text.contains("ttledger.get_fills"), "{text}");
+        assert!(text.contains("requestId app-co--1"), "{text}");
+        assert!(text.contains("Invalid accountId"), "{text}");
+        assert_eq!(e.request_id(), Some("app-co--1"));
+        assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
+    }
+
+    #[test]
+    fn status_maps_to_matchable_variants() {
+        let m = TtMessage::default;
+        assert!(matches!(
+            Error::from_status(call(), StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(2)), m()),
+            Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)
+        ));
+        assert!(matches!(
+            Error::from_status(call(), StatusCode::FORBIDDEN, None, m()),
+            Error::Auth {
+                kind: AuthErrorKind::Forbidden,
+                ..
+            }
+        ));
+        assert!(matches!(
+            Error::from_status(call(), StatusCode::UNAUTHORIZED, None, m()),
+            Error::Auth {
+                kind: AuthErrorKind::Unauthorized,
+                ..
+            }
+        ));
+        let e = Error::from_status(call(), StatusCode::BAD_GATEWAY, None, m());
+        assert!(e.is_transient() && e.to_string().contains("try again later"));
+    }
+}

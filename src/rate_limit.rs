@@ -1,0 +1,182 @@
+//! Client-side pacing to stay inside a TT usage plan.
+//!
+//! TT meters each app key (Free 3/s, Low 5/s, Medium 10/s, High 25/s). Going
+//! over earns 429s and burns the daily quota, so a session spaces every attempt
+//! (retries and token requests included) at least `1 / rate` apart, shared by
+//! all its services. Spacing rather than a burst bucket: TT does not document a
+//! burst allowance.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// A TT usage plan, or a custom rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub enum Plan {
+    /// 3 requests/s (UAT keys).
+    #[default]
+    Free,
+    /// 5 requests/s.
+    Low,
+    /// 10 requests/s.
+    Medium,
+    /// 25 requests/s.
+    High,
+    /// A custom rate in requests per second (e.g. `0.1` for TT's "one POST
+    /// every 10 seconds" guidance). Must be positive and finite.
+    PerSecond(f64),
+    /// No client-side limit: only for local sandboxes and tests.
+    Unlimited,
+}
+
+impl Plan {
+    /// The minimum time between two requests (whole milliseconds, rounded
+    /// up), `None` for [`Plan::Unlimited`].
+    pub fn spacing(self) -> Option<Duration> {
+        let per_second = match self {
+            Plan::Free => 3.0,
+            Plan::Low => 5.0,
+            Plan::Medium => 10.0,
+            Plan::High => 25.0,
+            Plan::PerSecond(r) => r,
+            Plan::Unlimited => return None,
+        };
+        // Whole milliseconds, rounded up: tokio's timer has 1 ms resolution,
+        // and rounding down would let e.g. 3/s become 3.003/s.
+        Some(Duration::from_millis((1000.0 / per_second).ceil() as u64))
+    }
+
+    pub(crate) fn validate(self) -> Result<(), crate::Error> {
+        match self {
+            Plan::PerSecond(r) if !(r.is_finite() && r > 0.0 && r <= 1e6) => {
+                Err(crate::Error::invalid_argument(format!(
+                    "Plan::PerSecond({r}) is not a usable rate; give a positive number of requests per second"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Parses `free`, `low`, `medium`, `high`, `unlimited` or a number of
+    /// requests per second (config files).
+    pub(crate) fn parse(s: &str) -> Result<Plan, crate::Error> {
+        let plan = match s.trim().to_ascii_lowercase().as_str() {
+            "free" => Plan::Free,
+            "low" => Plan::Low,
+            "medium" => Plan::Medium,
+            "high" => Plan::High,
+            "unlimited" => Plan::Unlimited,
+            other => Plan::PerSecond(other.parse().map_err(|_| {
+                crate::Error::invalid_argument(format!(
+                    "unknown plan `{other}`; use free, low, medium, high, unlimited or a number of requests per second"
+                ))
+            })?),
+        };
+        plan.validate()?;
+        Ok(plan)
+    }
+}
+
+/// Hands out send slots at least `spacing` apart.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    spacing: Option<Duration>,
+    next_slot: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(plan: Plan) -> Self {
+        RateLimiter {
+            spacing: plan.spacing(),
+            next_slot: Mutex::new(None),
+        }
+    }
+
+    /// Waits for this caller's slot. Slots are reserved in arrival order, so
+    /// waiting callers cannot starve each other; a cancelled wait wastes its
+    /// slot, which only ever errs on the slow side.
+    pub(crate) async fn acquire(&self) {
+        let Some(spacing) = self.spacing else { return };
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + spacing);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn n_acquires_take_at_least_n_minus_one_spacings() {
+        for plan in [
+            Plan::Free,
+            Plan::Low,
+            Plan::Medium,
+            Plan::High,
+            Plan::PerSecond(0.5),
+        ] {
+            let limiter = std::sync::Arc::new(RateLimiter::new(plan));
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..7)
+                .map(|_| {
+                    let l = limiter.clone();
+                    tokio::spawn(async move {
+                        l.acquire().await;
+                        Instant::now()
+                    })
+                })
+                .collect();
+            let mut times = Vec::new();
+            for t in tasks {
+                times.push(t.await.unwrap());
+            }
+            times.sort();
+            let spacing = plan.spacing().unwrap();
+            for pair in times.windows(2) {
+                assert!(pair[1] - pair[0] >= spacing, "{plan:?}: {:?}", pair);
+            }
+            assert!(times[6] - start >= spacing * 6, "{plan:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_time_is_not_banked_as_a_burst() {
+        let limiter = RateLimiter::new(Plan::Free);
+        limiter.acquire().await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let start = Instant::now();
+        limiter.acquire().await;
+        limiter.acquire().await;
+        assert!(Instant::now() - start >= Plan::Free.spacing().unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unlimited_never_waits() {
+        let limiter = RateLimiter::new(Plan::Unlimited);
+        let start = Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert_eq!(Instant::now(), start);
+    }
+
+    #[test]
+    fn plans_parse_and_bad_rates_are_refused() {
+        assert_eq!(Plan::parse("Medium").unwrap(), Plan::Medium);
+        assert_eq!(Plan::parse("0.1").unwrap(), Plan::PerSecond(0.1));
+        assert!(Plan::parse("-1").is_err());
+        assert!(Plan::parse("fast")
+            .unwrap_err()
+            .to_string()
+            .contains("fast"));
+        assert_eq!(Plan::High.spacing(), Some(Duration::from_millis(40)));
+    }
+}

@@ -1,0 +1,93 @@
+//! ttuser: users, their accounts and limits.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::ttaccount::{risk_limits, COMPANY_ID};
+use super::{not_found, number, Shared, Q};
+use crate::sandbox::data::{User, World};
+use crate::sandbox::envelope;
+
+routes! {
+    get "/ttuser/{env}/users" => users,
+    get "/ttuser/{env}/user/countryIds" => countries,
+    get "/ttuser/{env}/user/stateIds" => states,
+    get "/ttuser/{env}/user/{userId}" => user,
+    get "/ttuser/{env}/user/{userId}/accounts" => accounts,
+    get "/ttuser/{env}/user/{userId}/limits" => limits,
+    post "/ttuser/{env}/user" => create_user,
+}
+
+async fn users(State(state): Shared, query: Q) -> Response {
+    let world = state.store.read();
+    state.paged("users", &world.users, &query, user_json)
+}
+
+fn find(world: &World, id: &str) -> Result<usize, Response> {
+    let wanted = number("userId", id)?;
+    world.users.iter().position(|u| u64::from(u.id) == wanted).ok_or_else(|| not_found("user", id))
+}
+
+/// `/user/{id}` wraps the user in a one-element array, as TT does.
+async fn user(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
+    let world = state.store.read();
+    match find(&world, &id) {
+        Ok(i) => envelope::ok_one("user", json!([user_json(&world.users[i])])),
+        Err(e) => e,
+    }
+}
+
+/// `/user/{id}/accounts`: the accounts the user trades, with `userId` beside the list.
+async fn accounts(State(state): Shared, Path((_env, id)): Path<(String, String)>, query: Q) -> Response {
+    let world = state.store.read();
+    let index = match find(&world, &id) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let mine: Vec<_> = world.accounts.iter().enumerate().filter(|(a, _)| a % world.users.len() == index).map(|(_, a)| a).collect();
+    let extra = serde_json::Map::from_iter([("userId".to_string(), json!(world.users[index].id))]);
+    state.paged_with("accounts", &mine, &query, extra, |a| {
+        json!({ "accountId": a.id, "accountName": a.name, "orderPermissions": { "canTrade": true, "canView": true }, "permissions": { "viewAccount": true } })
+    })
+}
+
+async fn limits(State(state): Shared, Path((_env, id)): Path<(String, String)>, query: Q) -> Response {
+    let world = state.store.read();
+    match find(&world, &id) {
+        Ok(i) => {
+            let row = json!({ "userId": world.users[i].id, "riskLimits": risk_limits(&world) });
+            state.paged("userLimits", &[row], &query, Value::clone)
+        }
+        Err(e) => e,
+    }
+}
+
+async fn countries() -> Response {
+    envelope::ok_one("countries", json!([{ "id": 1, "name": "United States" }, { "id": 2, "name": "United Kingdom" }, { "id": 3, "name": "Germany" }]))
+}
+
+async fn states() -> Response {
+    envelope::ok_one("states", json!([{ "id": 14, "name": "Illinois", "countryId": 1 }, { "id": 33, "name": "New York", "countryId": 1 }]))
+}
+
+/// `POST /user`: the body is undocumented; echo back an id for what was sent.
+async fn create_user(Json(body): Json<Value>) -> Response {
+    match body.get("email").and_then(Value::as_str) {
+        Some(email) if email.contains('@') => envelope::ok_one("user", json!({ "id": 900_000 + email.len(), "email": email })),
+        _ => envelope::failed(StatusCode::BAD_REQUEST, "email is required"),
+    }
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "firstname": u.first,
+        "lastname": u.last,
+        "alias": format!("{}.{}", u.first, u.last).to_lowercase(),
+        "email": format!("{}.{}@sandbox.example", u.first, u.last).to_lowercase(),
+        "company": { "id": COMPANY_ID, "abbrevName": "SBX", "name": "Sandbox Trading LLC" },
+    })
+}

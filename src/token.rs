@@ -1,0 +1,420 @@
+//! The session's bearer token: fetched once, shared, refreshed ahead of expiry.
+//!
+//! - Single flight: callers that find no fresh token queue on one async mutex;
+//!   the first fetches, the rest find its token when they get the lock.
+//! - Refresh ahead: a token is replaced after 75–85 % of its lifetime (random
+//!   per token, so many processes do not refresh in lockstep); if that refresh
+//!   fails while the old token is still valid, the old one is used.
+//! - A 401 invalidates exactly the token that was refused (by generation), so
+//!   many concurrent 401s cause one refresh.
+//! - Optional file cache so separate processes reuse a valid token.
+//!
+//! The token request is raw reqwest through [`crate::hooks::send`] (not the
+//! generated client, which would recurse into the hooks), so it is
+//! rate-limited, redirected and retried like a GET: it is safe to repeat.
+
+mod file;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
+use reqwest::{Method, Request, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::error::{AuthErrorKind, CallInfo, Error, TtMessage};
+use crate::hooks::{CallSpec, Outcome};
+use crate::session::Shared;
+
+/// The operation name the token request is reported under.
+pub(crate) const TOKEN_OPERATION: &str = "token";
+
+/// A bearer token and when to replace it.
+pub(crate) struct Token {
+    secret: SecretString,
+    /// When it stops working (minus a safety margin).
+    usable_until: Instant,
+    /// When to fetch a new one.
+    refresh_at: Instant,
+    /// Which fetch produced it (for precise 401 invalidation).
+    pub(crate) generation: u64,
+}
+
+impl Token {
+    /// The `Authorization` header value, marked sensitive so reqwest never
+    /// prints it.
+    pub(crate) fn header(&self) -> Option<HeaderValue> {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", self.secret.expose_secret())).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+
+    fn is_fresh(&self, now: Instant) -> bool {
+        now < self.refresh_at
+    }
+
+    fn is_usable(&self, now: Instant) -> bool {
+        now < self.usable_until
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("secret", &"[redacted]")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a token's schedule from its lifetime left, measured from now.
+fn schedule(secret: SecretString, left: Duration, lifetime: Duration, generation: u64) -> Token {
+    let now = Instant::now();
+    let margin = (lifetime / 10).min(Duration::from_secs(30));
+    let refresh_after = lifetime.mul_f64(0.75 + 0.10 * fastrand::f64());
+    let elapsed = lifetime.saturating_sub(left);
+    Token {
+        secret,
+        usable_until: now + left.saturating_sub(margin),
+        refresh_at: now + refresh_after.saturating_sub(elapsed),
+        generation,
+    }
+}
+
+/// The session's token slot.
+#[derive(Debug)]
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<Token>>>,
+    refresh: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+    file: Option<PathBuf>,
+}
+
+impl TokenCache {
+    pub(crate) fn new(file: Option<PathBuf>) -> Self {
+        TokenCache {
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+            file,
+        }
+    }
+
+    fn cached(&self) -> Option<Arc<Token>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn store(&self, token: Arc<Token>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    }
+
+    /// A fresh token, fetching one (once, for all waiting callers) if needed.
+    pub(crate) async fn get(&self, shared: &Shared) -> Result<Arc<Token>, Error> {
+        if let Some(t) = self.cached().filter(|t| t.is_fresh(Instant::now())) {
+            return Ok(t);
+        }
+        let _flight = self.refresh.lock().await;
+        let stale = self.cached();
+        if let Some(t) = stale.as_ref().filter(|t| t.is_fresh(Instant::now())) {
+            return Ok(t.clone());
+        }
+        if let Some(t) = self.from_file(shared).await {
+            self.store(t.clone());
+            return Ok(t);
+        }
+        match self.fetch(shared).await {
+            Ok(t) => {
+                self.store(t.clone());
+                Ok(t)
+            }
+            Err(e) => match stale.filter(|t| t.is_usable(Instant::now())) {
+                Some(old) => {
+                    tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
+                    Ok(old)
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Forgets the token of `generation` after TT refused it; a newer token
+    /// (fetched by a concurrent caller) is kept.
+    pub(crate) fn invalidate(&self, generation: u64) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_some_and(|t| t.generation == generation) {
+            *current = None;
+        }
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    async fn from_file(&self, shared: &Shared) -> Option<Arc<Token>> {
+        let path = self.file.clone()?;
+        let key = file::cache_key(shared.credentials.app_key(), &token_url(shared));
+        let stored = file::load(path, key).await?;
+        let left = stored.expires_at.duration_since(SystemTime::now()).ok()?;
+        let lifetime = stored
+            .expires_at
+            .duration_since(stored.issued_at)
+            .unwrap_or(left);
+        let token = schedule(stored.secret, left, lifetime, self.next_generation());
+        token.is_fresh(Instant::now()).then(|| Arc::new(token))
+    }
+
+    async fn fetch(&self, shared: &Shared) -> Result<Arc<Token>, Error> {
+        let request = token_request(shared)?;
+        let spec = CallSpec {
+            service: "ttid",
+            operation: TOKEN_OPERATION,
+            authenticate: false,
+            idempotent: true,
+        };
+        let (response, request_id) = match crate::hooks::send_boxed(shared, request, &spec).await {
+            Outcome::Response {
+                response,
+                request_id,
+            } => (response, request_id),
+            Outcome::Transport { error, request_id } => {
+                let call = CallInfo::new("ttid", TOKEN_OPERATION, Some(request_id));
+                return Err(Error::from_transport(call, error));
+            }
+            Outcome::Failed(e) => return Err(e),
+        };
+        let call = CallInfo::new("ttid", TOKEN_OPERATION, Some(request_id));
+        let status = response.status();
+        let retry_after = crate::retry::retry_after(response.headers());
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_transport(call.clone(), e))?;
+        let (secret, lifetime) = parse_token_response(call.clone(), status, retry_after, &body)?;
+        let issued_at = SystemTime::now();
+        if let Some(path) = self.file.clone() {
+            let key = file::cache_key(shared.credentials.app_key(), &token_url(shared));
+            file::save(path, key, &secret, issued_at, lifetime).await;
+        }
+        tracing::debug!(
+            seconds_until_expiry = lifetime.as_secs(),
+            "fetched a TT token"
+        );
+        Ok(Arc::new(schedule(
+            secret,
+            lifetime,
+            lifetime,
+            self.next_generation(),
+        )))
+    }
+}
+
+fn token_url(shared: &Shared) -> String {
+    format!(
+        "{}/token",
+        shared.root.service_url("ttid", shared.environment)
+    )
+}
+
+/// `POST <root>/ttid/<env>/token` with `grant_type=user_app&app_key=<key>:<secret>`.
+fn token_request(shared: &Shared) -> Result<Request, Error> {
+    let url = Url::parse(&token_url(shared))
+        .map_err(|e| Error::invalid_argument(format!("bad token URL: {e}")))?;
+    let mut request = Request::new(Method::POST, url);
+    let app_key = shared.credentials.token_app_key();
+    let body = format!(
+        "grant_type=user_app&app_key={}",
+        form_encode(app_key.expose_secret())
+    );
+    request.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    *request.body_mut() = Some(body.into());
+    Ok(request)
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    access_token: Option<SecretString>,
+    #[serde(default)]
+    seconds_until_expiry: Option<serde_json::Value>,
+}
+
+/// Used when TT leaves out `seconds_until_expiry` (never seen).
+const FALLBACK_LIFETIME: Duration = Duration::from_secs(3600);
+
+fn parse_token_response(
+    call: CallInfo,
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(SecretString, Duration), Error> {
+    let tt = TtMessage::parse(body);
+    let auth = |tt| Error::Auth {
+        call: call.clone(),
+        kind: AuthErrorKind::BadCredentials,
+        status: Some(status),
+        tt,
+    };
+    if !status.is_success() {
+        return Err(match status.as_u16() {
+            429 | 408 | 500..=599 => Error::from_status(call.clone(), status, retry_after, tt),
+            _ => auth(tt),
+        });
+    }
+    if tt.is_failure() {
+        return Err(auth(tt));
+    }
+    let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| Error::Decode {
+        call: call.clone(),
+        path: ".".into(),
+        message: format!("not a TT token response: {e}"),
+        excerpt: crate::error::excerpt(body),
+    })?;
+    let missing = |what: &str| Error::Decode {
+        call: call.clone(),
+        path: what.to_string(),
+        message: format!("the token response has no usable `{what}`"),
+        excerpt: crate::error::excerpt(body),
+    };
+    let secret = parsed
+        .access_token
+        .filter(|t| !t.expose_secret().trim().is_empty())
+        .ok_or_else(|| missing("access_token"))?;
+    if parsed
+        .status
+        .as_deref()
+        .is_some_and(|s| !s.eq_ignore_ascii_case("ok"))
+    {
+        return Err(auth(tt));
+    }
+    let lifetime = match parsed.seconds_until_expiry {
+        None => FALLBACK_LIFETIME,
+        Some(v) => v
+            .as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .map(Duration::from_secs)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| missing("seconds_until_expiry"))?,
+    };
+    Ok((secret, lifetime))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> CallInfo {
+        CallInfo::new("ttid", TOKEN_OPERATION, Some("a-b--1".into()))
+    }
+
+    #[test]
+    fn ok_response_gives_token_and_lifetime() {
+        let body = br#"{"status":"Ok","access_token":"tok-123","token_type":"bearer","seconds_until_expiry":43199}"#;
+        let (secret, life) = parse_token_response(call(), StatusCode::OK, None, body).unwrap();
+        assert_eq!(secret.expose_secret(), "tok-123");
+        assert_eq!(life, Duration::from_secs(43199));
+        let body = br#"{"status":"Ok","access_token":"t","seconds_until_expiry":"60"}"#;
+        assert_eq!(
+            parse_token_response(call(), StatusCode::OK, None, body)
+                .unwrap()
+                .1,
+            Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn each_tt_failure_shape_is_a_typed_auth_error() {
+        let cases: [(u16, &[u8], &str); 3] = [
+            (400, br#"{"status":"StatusFail","status_message":"invalid_client","status_desc":"Bad secret","statusCode":400}"#, "invalid_client"),
+            (200, br#"{"status":"Fail","status_message":"Unknown application key"}"#, "Unknown application key"),
+            (403, br#"{"message":"Forbidden"}"#, "Forbidden"),
+        ];
+        for (code, body, text) in cases {
+            let status = StatusCode::from_u16(code).unwrap();
+            let err = parse_token_response(call(), status, None, body).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Auth {
+                        kind: AuthErrorKind::BadCredentials,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(text), "{err}");
+            assert_eq!(err.request_id(), Some("a-b--1"));
+        }
+    }
+
+    #[test]
+    fn throttling_and_outages_are_not_reported_as_bad_credentials() {
+        let e = parse_token_response(
+            call(),
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(3)),
+            b"{}",
+        )
+        .unwrap_err();
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        let e = parse_token_response(call(), StatusCode::BAD_GATEWAY, None, b"").unwrap_err();
+        assert!(matches!(e, Error::Tt { .. }));
+    }
+
+    #[test]
+    fn a_malformed_ok_response_is_a_decode_error_without_the_token() {
+        let body = br#"{"status":"Ok","access_token":"tok-secret","seconds_until_expiry":-5}"#;
+        let err = parse_token_response(call(), StatusCode::OK, None, body).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }));
+        assert!(!format!("{err} {err:?}").contains("tok-secret"));
+    }
+
+    #[test]
+    fn refresh_is_scheduled_ahead_of_expiry_with_jitter() {
+        let life = Duration::from_secs(43200);
+        let times: Vec<_> = (0..20)
+            .map(|_| schedule(SecretString::from("t"), life, life, 1))
+            .collect();
+        let now = Instant::now();
+        for t in &times {
+            assert!(t.refresh_at < t.usable_until);
+            assert!(t.refresh_at >= now + life.mul_f64(0.74));
+            assert!(t.usable_until <= now + life);
+        }
+        let distinct: std::collections::HashSet<_> = times.iter().map(|t| t.refresh_at).collect();
+        assert!(distinct.len() > 1);
+    }
+
+    #[test]
+    fn form_encoding_escapes_the_colon_and_reserved_bytes() {
+        assert_eq!(form_encode("k1:s/2+ x"), "k1%3As%2F2%2B+x");
+    }
+}

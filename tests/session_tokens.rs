@@ -1,0 +1,134 @@
+//! Token handling: single flight, refresh ahead of expiry, 401 → one refresh.
+
+mod session_util;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use session_util::{Reply, Server, HEALTH};
+use ttrest::{AuthErrorKind, Error, IntoTt};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_calls_on_a_cold_session_make_one_token_request() {
+    let server = Server::start().await;
+    server.state.token_delay_ms.store(200, Ordering::SeqCst);
+    let session = server.session().build().unwrap();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let s = session.clone();
+            tokio::spawn(async move { s.ttid().get_healthcheckstatus().send().await })
+        })
+        .collect();
+    for call in calls {
+        let health = call.await.unwrap().unwrap();
+        assert_eq!(health.system_status.as_deref(), Some("Operational"));
+    }
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.seen(HEALTH).len(), 100);
+}
+
+#[tokio::test]
+async fn the_token_is_refreshed_before_it_expires() {
+    let server = Server::start().await;
+    server.state.token_lifetime_secs.store(2, Ordering::SeqCst);
+    let session = server.session().build().unwrap();
+    session.ttid().get_healthcheckstatus().send().await.unwrap();
+    // Past the refresh point (75–85 % of 2 s) but before expiry (2 s).
+    tokio::time::sleep(Duration::from_millis(1750)).await;
+    session.ttid().get_healthcheckstatus().send().await.unwrap();
+
+    assert_eq!(server.token_requests(), 2);
+    let tokens = server.issued_tokens();
+    let calls = server.seen(HEALTH);
+    assert_eq!(calls[1].authorization.as_deref(), Some(format!("Bearer {}", tokens[1]).as_str()));
+    let token_calls = server.seen("/ttid/ext_uat_cert/token");
+    assert!(
+        token_calls[1].at - token_calls[0].at < Duration::from_secs(2),
+        "the new token was requested while the old one was still valid"
+    );
+    assert!(calls.iter().all(|c| c.authorization.is_some()));
+}
+
+#[tokio::test]
+async fn a_401_refreshes_the_token_once_and_retries_once() {
+    let server = Server::start().await;
+    let session = server.session().build().unwrap();
+    server.script(HEALTH, [Reply::new(401, r#"{"message":"Unauthorized"}"#)]);
+    session.ttid().get_healthcheckstatus().send().await.unwrap();
+    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.seen(HEALTH).len(), 2);
+
+    server.script(
+        HEALTH,
+        [
+            Reply::new(401, r#"{"message":"Unauthorized"}"#),
+            Reply::new(401, r#"{"message":"Token revoked"}"#),
+        ],
+    );
+    let err = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
+    assert_eq!(server.token_requests(), 3, "one refresh per call");
+    assert_eq!(server.seen(HEALTH).len(), 4, "one retry per call");
+    match &err {
+        Error::Auth { kind: AuthErrorKind::Unauthorized, tt, call, .. } => {
+            assert_eq!(tt.message.as_deref(), Some("Token revoked"));
+            assert_eq!(call.service.as_deref(), Some("ttid"));
+            assert_eq!(call.operation.as_deref(), Some("get_healthcheckstatus"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.request_id(), server.seen(HEALTH)[3].request_id.as_deref());
+}
+
+#[tokio::test]
+async fn bad_credentials_become_a_typed_auth_error_with_tt_message() {
+    let server = Server::start().await;
+    let session = server
+        .session()
+        .credentials(ttrest::Credentials::new("key-7f3e", "wrong-secret").unwrap())
+        .build()
+        .unwrap();
+    let err = session.authenticate().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+
+    // Through a generated client: the same typed error, via `into_tt` and via `?`.
+    let err = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    assert_eq!(err.call().unwrap().operation.as_deref(), Some("token"));
+    let err: Error = session.ttid().get_healthcheckstatus().send().await.unwrap_err().into();
+    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    assert!(err.request_id().is_some());
+    assert!(server.seen(HEALTH).is_empty(), "no call is sent without a token");
+
+    // HTTP 200 with a Fail envelope is a failure too.
+    *server.state.token_reply.lock().unwrap() =
+        Some(Reply::new(200, r#"{"status":"Fail","status_message":"Key disabled"}"#));
+    let err = server.session().build().unwrap().authenticate().await.unwrap_err();
+    assert!(err.to_string().contains("Key disabled"), "{err}");
+}
+
+#[tokio::test]
+async fn a_token_cache_file_lets_a_second_session_skip_the_token_request() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let first = server.session().token_cache_file(&file).build().unwrap();
+    first.ttid().get_healthcheckstatus().send().await.unwrap();
+    let second = server.session().token_cache_file(&file).build().unwrap();
+    second.ttid().get_healthcheckstatus().send().await.unwrap();
+    assert_eq!(server.token_requests(), 1);
+    let other_env = server
+        .session()
+        .environment(ttrest::Environment::Sim)
+        .token_cache_file(&file)
+        .build()
+        .unwrap();
+    let _ = other_env.authenticate().await;
+    assert_eq!(server.token_requests(), 2, "tokens are keyed by environment");
+}

@@ -9,7 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Body of POST /algobacktest (TTS-BT \[code\]; P-BT GUI pages).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AlgoBacktestRequest {
         ///Account id to run under.
         #[serde(
@@ -61,8 +61,6 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub user_parameters: ::std::vec::Vec<::std::vec::Vec<UserParameter>>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AlgoBacktestRequest {
         pub fn builder() -> builder::AlgoBacktestRequest {
@@ -294,10 +292,6 @@ pub mod types {
                 ::std::vec::Vec<::std::vec::Vec<super::UserParameter>>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
         }
         impl ::std::default::Default for AlgoBacktestRequest {
             fn default() -> Self {
@@ -310,7 +304,6 @@ pub mod types {
                     start_time: Ok(Default::default()),
                     stop_time: Ok(Default::default()),
                     user_parameters: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -417,20 +410,6 @@ pub mod types {
                     });
                 self
             }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
         }
         impl ::std::convert::TryFrom<AlgoBacktestRequest>
         for super::AlgoBacktestRequest {
@@ -447,7 +426,6 @@ pub mod types {
                     start_time: value.start_time?,
                     stop_time: value.stop_time?,
                     user_parameters: value.user_parameters?,
-                    extra: value.extra?,
                 })
             }
         }
@@ -462,7 +440,6 @@ pub mod types {
                     start_time: Ok(value.start_time),
                     stop_time: Ok(value.stop_time),
                     user_parameters: Ok(value.user_parameters),
-                    extra: Ok(value.extra),
                 }
             }
         }

@@ -115,8 +115,6 @@ pub mod types {
         pub app_key: ::std::string::String,
         ///Always `user_app`.
         pub grant_type: TokenRequestGrantType,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl TokenRequest {
         pub fn builder() -> builder::TokenRequest {
@@ -677,17 +675,12 @@ pub mod types {
                 super::TokenRequestGrantType,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
         }
         impl ::std::default::Default for TokenRequest {
             fn default() -> Self {
                 Self {
                     app_key: Err("no value supplied for app_key".to_string()),
                     grant_type: Err("no value supplied for grant_type".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -716,20 +709,6 @@ pub mod types {
                     });
                 self
             }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
         }
         impl ::std::convert::TryFrom<TokenRequest> for super::TokenRequest {
             type Error = super::error::ConversionError;
@@ -739,7 +718,6 @@ pub mod types {
                 Ok(Self {
                     app_key: value.app_key?,
                     grant_type: value.grant_type?,
-                    extra: value.extra?,
                 })
             }
         }
@@ -748,7 +726,6 @@ pub mod types {
                 Self {
                     app_key: Ok(value.app_key),
                     grant_type: Ok(value.grant_type),
-                    extra: Ok(value.extra),
                 }
             }
         }

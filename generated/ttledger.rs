@@ -4607,7 +4607,7 @@ const _: () = {
 impl Client {
     /**Gets fills for all users on the accounts the key can view and trade
 
-Fills for all users on the accounts the app key can **view and trade** (ISAAC citing TT's ttledger docs, TTS-PY, TTS-CS, SKY). At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the \[min,max\] window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
+Fills for all users on the accounts the app key can **view and trade** (ISAAC citing TT's ttledger docs, TTS-PY, TTS-CS, SKY). At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the time window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
 
 Sends a `GET` request to `/fills`
 
@@ -4707,7 +4707,7 @@ let response = client.get_positionmodifications()
     }
     /**Gets trade-capture (TCR) fills, internal and external
 
-Trade-capture fills, internal and external, for all users on the accounts the key can view and trade (YAM-CS, NOTES-A \[sec\]). Parameters are presumed the same as GET /fills \[sec\]; the response key is unknown: `fills` is presumed and other keys are kept. At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the \[min,max\] window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
+Trade-capture fills, internal and external, for all users on the accounts the key can view and trade (YAM-CS, NOTES-A \[sec\]). Parameters are presumed the same as GET /fills \[sec\]; the response key is unknown: `fills` is presumed and other keys are kept. At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the time window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
 
 Sends a `GET` request to `/tcrfills`
 
@@ -4734,7 +4734,7 @@ let response = client.get_tcrfills()
     }
     /**Gets fills for all users, limited to accounts the key's user can trade
 
-Fills for all users, limited to the accounts on which the key's user has **trading** permission (YAM-CS, NOTES-A \[sec\]; listed in P-MIGRATE). Parameters and the `fills` key are presumed the same as GET /fills \[inf\]; other keys are kept. At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the \[min,max\] window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
+Fills for all users, limited to the accounts on which the key's user has **trading** permission (YAM-CS, NOTES-A \[sec\]; listed in P-MIGRATE). Parameters and the `fills` key are presumed the same as GET /fills \[inf\]; other keys are kept. At most 500 fills per call, time-ordered. Page by time: TT's recipe sets `minTimestamp` to the last `timeStamp` + 1 ns and repeats until a page is empty or holds fewer than 500 (TT's own sample loops while the count is divisible by 500); that recipe loses fills when more than one fill shares the boundary nanosecond, so ttrest's fills paginator pages loss-free instead. On a time-out (HTTP 408, or 504 in TT's C# sample) TT's samples halve the time window, up to 32 times. Not a real-time feed: there are delays (P-INTRO).
 
 Sends a `GET` request to `/tradingaccountfills`
 

@@ -74,21 +74,21 @@ pub enum Error {
     /// TT could not be reached or the connection broke.
     Transport {
         /// The call.
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// The underlying HTTP error.
         source: reqwest::Error,
     },
     /// TT did not answer within the per-attempt timeout, on every attempt.
     Timeout {
         /// The call.
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// The underlying HTTP error.
         source: reqwest::Error,
     },
     /// TT answered 429 (or the retry budget ran out while it did).
     RateLimited {
         /// The call.
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// How long TT asked to wait, if it said.
         retry_after: Option<Duration>,
         /// TT's message, if any.
@@ -97,7 +97,7 @@ pub enum Error {
     /// TT refused the credentials or the token.
     Auth {
         /// The call (`ttid.token` for the token request).
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// What kind of refusal.
         kind: AuthErrorKind,
         /// The HTTP status, if TT answered at all.
@@ -108,7 +108,7 @@ pub enum Error {
     /// TT answered with an error status or a `Fail` envelope.
     Tt {
         /// The call.
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// The HTTP status.
         status: StatusCode,
         /// TT's message, parsed from whichever error shape it used.
@@ -117,7 +117,7 @@ pub enum Error {
     /// TT's answer did not match the expected shape.
     Decode {
         /// The call.
-        call: CallInfo,
+        call: Box<CallInfo>,
         /// JSON path of the failing field (`orders[3].price`), `.` for the root.
         path: String,
         /// What was wrong.
@@ -128,7 +128,7 @@ pub enum Error {
     /// A value given to ttrest was unusable.
     InvalidArgument {
         /// The call, when the value was an operation parameter.
-        call: Option<CallInfo>,
+        call: Option<Box<CallInfo>>,
         /// What is wrong and how to fix it.
         message: String,
     },
@@ -161,8 +161,8 @@ impl Error {
             | Error::RateLimited { call, .. }
             | Error::Auth { call, .. }
             | Error::Tt { call, .. }
-            | Error::Decode { call, .. } => Some(call),
-            Error::InvalidArgument { call, .. } => call.as_ref(),
+            | Error::Decode { call, .. } => Some(call.as_ref()),
+            Error::InvalidArgument { call, .. } => call.as_deref(),
             Error::Config { .. } => None,
         }
     }
@@ -217,6 +217,7 @@ impl Error {
         retry_after: Option<Duration>,
         tt: TtMessage,
     ) -> Self {
+        let call = Box::new(call);
         match status {
             StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
                 call,
@@ -241,6 +242,7 @@ impl Error {
 
     /// Builds the error for a failed send.
     pub(crate) fn from_transport(call: CallInfo, source: reqwest::Error) -> Self {
+        let call = Box::new(call);
         if source.is_timeout() {
             Error::Timeout { call, source }
         } else {

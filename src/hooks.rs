@@ -288,7 +288,7 @@ fn session_failure(error: Error) -> reqwest::Result<Response> {
     let call = error.call().cloned().unwrap_or_default();
     let error = match error {
         Error::Transport { source, call } | Error::Timeout { source, call } => {
-            record(call, None);
+            record(*call, None);
             return Err(source);
         }
         other => other,

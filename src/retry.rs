@@ -270,10 +270,10 @@ mod tests {
         };
         let budget = RetryBudget::new(p.budget);
         let busy = Failure::Status(StatusCode::SERVICE_UNAVAILABLE);
-        let ra = Some(Duration::from_secs(1));
+        let ra = Duration::from_secs(1);
         assert_eq!(
-            decide(&p, &budget, true, 1, busy, ra),
-            Verdict::RetryAfter(ra.unwrap())
+            decide(&p, &budget, true, 1, busy, Some(ra)),
+            Verdict::RetryAfter(ra)
         );
         assert_eq!(
             decide(&p, &budget, true, 3, busy, None),

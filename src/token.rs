@@ -127,7 +127,7 @@ impl TokenCache {
         if let Some(t) = stale.as_ref().filter(|t| t.is_fresh(Instant::now())) {
             return Ok(t.clone());
         }
-        if let Some(t) = self.from_file(shared).await {
+        if let Some(t) = self.load_from_file(shared).await {
             self.store(t.clone());
             return Ok(t);
         }
@@ -159,7 +159,7 @@ impl TokenCache {
         self.generation.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    async fn from_file(&self, shared: &Shared) -> Option<Arc<Token>> {
+    async fn load_from_file(&self, shared: &Shared) -> Option<Arc<Token>> {
         let path = self.file.clone()?;
         let key = file::cache_key(shared.credentials.app_key(), &token_url(shared));
         let stored = file::load(path, key).await?;
@@ -278,7 +278,7 @@ fn parse_token_response(
 ) -> Result<(SecretString, Duration), Error> {
     let tt = TtMessage::parse(body);
     let auth = |tt| Error::Auth {
-        call: call.clone(),
+        call: Box::new(call.clone()),
         kind: AuthErrorKind::BadCredentials,
         status: Some(status),
         tt,
@@ -293,13 +293,13 @@ fn parse_token_response(
         return Err(auth(tt));
     }
     let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| Error::Decode {
-        call: call.clone(),
+        call: Box::new(call.clone()),
         path: ".".into(),
         message: format!("not a TT token response: {e}"),
         excerpt: crate::error::excerpt(body),
     })?;
     let missing = |what: &str| Error::Decode {
-        call: call.clone(),
+        call: Box::new(call.clone()),
         path: what.to_string(),
         message: format!("the token response has no usable `{what}`"),
         excerpt: crate::error::excerpt(body),

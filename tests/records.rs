@@ -37,9 +37,19 @@ fn fixture(name: &str) -> String {
 /// Decodes fixture `name` into `T`, encodes it again and requires the same JSON.
 #[allow(dead_code)]
 fn round_trip<T: DeserializeOwned + Serialize>(name: &str) -> T {
+    round_trip_losing::<T>(name, &[])
+}
+
+/// As [`round_trip`], except that the empty arrays at `dropped` (JSON pointers) must
+/// come back missing: optional array properties are generated as
+/// `#[serde(default, skip_serializing_if = "Vec::is_empty")]`, so `[]` is not
+/// written back. Each pointer must really be lost, so a fix shows up here as a
+/// failure asking to remove it.
+#[allow(dead_code)]
+fn round_trip_losing<T: DeserializeOwned + Serialize>(name: &str, dropped: &[&str]) -> T {
     let text = fixture(name);
-    let original: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("fixture {name} is not JSON: {e}"));
+    let mut original: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name} is not JSON: {e}"));
     let decoded: T = serde_json::from_str(&text).unwrap_or_else(|e| {
         panic!(
             "fixture {name} does not decode into {}: {e}; the spec for this record is wrong",
@@ -47,6 +57,18 @@ fn round_trip<T: DeserializeOwned + Serialize>(name: &str) -> T {
         )
     });
     let again = serde_json::to_value(&decoded).expect("generated types always serialize");
+    for pointer in dropped {
+        assert_eq!(
+            original.pointer(pointer),
+            Some(&Value::Array(vec![])),
+            "{name}{pointer}"
+        );
+        assert!(
+            again.pointer(pointer).is_none(),
+            "fixture {name}: {pointer} is no longer lost; remove it from the expected losses"
+        );
+        remove(&mut original, pointer);
+    }
     if let Some(diff) = first_difference(&original, &again, "") {
         panic!(
             "fixture {name}: round trip through {} changed {diff}",
@@ -54,6 +76,16 @@ fn round_trip<T: DeserializeOwned + Serialize>(name: &str) -> T {
         );
     }
     decoded
+}
+
+/// Removes the member at `pointer` (whose parent is an object).
+fn remove(value: &mut Value, pointer: &str) {
+    let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+    value
+        .pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .and_then(|object| object.shift_remove(key))
+        .unwrap_or_else(|| panic!("nothing at {pointer}"));
 }
 
 /// Where `again` differs from `original`, as a JSON pointer and the two values.
@@ -111,16 +143,25 @@ fn comparison_catches_lost_digits_dropped_and_added_fields() {
             "",
         )
     };
-    assert_eq!(diff(r#"{"a":1,"b":[1.5,"x"]}"#, r#"{"b":[1.5,"x"],"a":1.0}"#), None);
     assert_eq!(
-        diff(r#"{"t":1705415400123456789}"#, r#"{"t":1.7054154001234568e18}"#),
-        Some("/t: 1705415400123456789 became 1.7054154001234568e18".into())
+        diff(r#"{"a":1,"b":[1.5,"x"]}"#, r#"{"b":[1.5,"x"],"a":1.0}"#),
+        None
+    );
+    assert_eq!(
+        diff(
+            r#"{"t":1705415400123456789}"#,
+            r#"{"t":1.7054154001234568e18}"#
+        ),
+        Some("/t: 1705415400123456789 became 1.7054154001234568e+18".into())
     );
     assert_eq!(
         diff(r#"{"id":"1"}"#, r#"{"id":1}"#),
         Some(r#"/id: "1" became 1"#.into())
     );
-    assert_eq!(diff(r#"{"a":[{"x":1}]}"#, r#"{"a":[{}]}"#), Some("/a/0/x: dropped".into()));
+    assert_eq!(
+        diff(r#"{"a":[{"x":1}]}"#, r#"{"a":[{}]}"#),
+        Some("/a/0/x: dropped".into())
+    );
     assert_eq!(
         diff(r#"{}"#, r#"{"lastPage":"true"}"#),
         Some(r#"/lastPage: added as "true""#.into())
@@ -141,6 +182,7 @@ const FIXTURES: &[&str] = &[
     "currency_rate",
     "currency_rate_pair",
     "fill",
+    "fill_empty_page",
     "instrument",
     "instrumentdata",
     "market",
@@ -179,7 +221,7 @@ mod ttledger {
     #[test]
     fn fills_in_both_sample_spellings() {
         let page: GetFillsResponse = round_trip("fill");
-        assert_eq!(page.last_page, true);
+        assert!(*page.last_page);
         let [py, cs] = &page.fills[..] else {
             panic!("two fills expected")
         };
@@ -192,6 +234,11 @@ mod ttledger {
         assert_eq!(py.secondary_cl_order_id.as_deref(), Some("0A1B2C3D"));
         assert_eq!(py.parties.len(), 3);
         assert!(py.extra.contains_key("futureField"));
+        // Python-sample spelling: not in the spec, kept verbatim.
+        assert_eq!(py.extra["execID"], "61238:M:1234567TN0012345");
+        assert_eq!(py.ord_type, Some(serde_json::json!(2)));
+        assert_eq!(cs.exec_id.as_deref(), Some("61238:M:1234567TN0012346"));
+        assert_eq!(cs.order_type, Some(serde_json::json!("2")));
         assert_eq!(cs.secondary_cl_ord_id.as_deref(), Some("0A1B2C3E"));
         assert_eq!(
             cs.time_stamp.map(Timestamp::as_nanos),
@@ -202,9 +249,15 @@ mod ttledger {
     }
 
     #[test]
+    fn empty_fills_page_loses_its_empty_array() {
+        let page: GetFillsResponse = round_trip_losing("fill_empty_page", &["/fills"]);
+        assert!(page.fills.is_empty());
+    }
+
+    #[test]
     fn working_orders_with_19_digit_times_and_user_parameters() {
         let page: GetOrdersResponse = round_trip("order");
-        assert_eq!(page.last_page, false);
+        assert!(!page.last_page);
         let [algo, plain] = &page.orders[..] else {
             panic!("two orders expected")
         };
@@ -235,10 +288,16 @@ mod ttmonitor {
     #[test]
     fn positions_page_with_next_key() {
         let page: GetPositionResponse = round_trip("position");
-        assert_eq!(page.last_page, false);
-        assert_eq!(page.next_page_key.as_deref(), Some("eyJhY2NvdW50SWQiOjEyMzQ1Njd9"));
+        assert!(!page.last_page);
+        assert_eq!(
+            page.next_page_key.as_deref(),
+            Some("eyJhY2NvdW50SWQiOjEyMzQ1Njd9")
+        );
         let first = &page.positions[0];
-        assert_eq!(first.instrument_id, Some(TtId::new(4_877_721_789_746_411_490)));
+        assert_eq!(
+            first.instrument_id,
+            Some(TtId::new(4_877_721_789_746_411_490))
+        );
         assert_eq!(first.net_position, Some(-3.0));
         assert_eq!(first.pnl_price_type.as_deref(), Some("MIDPOINT"));
         assert!(first.extra.contains_key("positionKey"));
@@ -247,14 +306,14 @@ mod ttmonitor {
     #[test]
     fn sod_records() {
         let page: GetSodByAccountIdResponse = round_trip("sod");
-        assert_eq!(page.last_page, true);
+        assert!(*page.last_page);
         assert_eq!(page.sod.len(), 1);
     }
 
     #[test]
     fn credit_utilization_with_a_json_boolean_last_page() {
         let page: GetCreditutilizationResponse = round_trip("credit_utilization");
-        assert_eq!(page.last_page, true);
+        assert!(*page.last_page);
         assert_eq!(page.credit_utilization.len(), 1);
     }
 }
@@ -264,9 +323,9 @@ mod ttpds {
     use super::*;
     use ttrest::ttpds::types::{
         GetAlgodataResponse, GetAlgosByAlgoIdUserparametersResponse, GetAlgosResponse,
-        GetCurrencyratesResponse, GetInstrumentByInstrumentIdResponse,
-        GetInstrumentdataResponse, GetMarketsResponse, GetMicsResponse,
-        GetProductdataResponse, GetProductfamiliesResponse, GetProductsResponse,
+        GetCurrencyratesResponse, GetInstrumentByInstrumentIdResponse, GetInstrumentdataResponse,
+        GetMarketsResponse, GetMicsResponse, GetProductdataResponse, GetProductfamiliesResponse,
+        GetProductsResponse,
     };
 
     #[test]
@@ -276,10 +335,17 @@ mod ttpds {
             panic!("one instrument expected")
         };
         assert_eq!(instrument.id, Some(TtId::new(4_877_721_789_746_411_490)));
-        assert_eq!(instrument.product_family_id, Some(TtId::new(10_628_608_476_345_732_679)));
+        assert_eq!(
+            instrument.product_family_id,
+            Some(TtId::new(10_628_608_476_345_732_679))
+        );
         assert_eq!(instrument.display_factor, Some(1.0));
         assert_eq!(instrument.expiration_date, Some(20_250_618_120_100));
-        assert!(instrument.metadata.as_deref().unwrap().starts_with("{\"cdd\""));
+        assert!(instrument
+            .metadata
+            .as_deref()
+            .unwrap()
+            .starts_with("{\"cdd\""));
         assert!(instrument.extra.contains_key("syntheticDetails"));
     }
 
@@ -302,7 +368,14 @@ mod ttpds {
     fn markets_with_numeric_and_string_ids() {
         let page: GetMarketsResponse = round_trip("market");
         let ids: Vec<_> = page.markets.iter().map(|m| m.id).collect();
-        assert_eq!(ids, [Some(TtId::new(7)), Some(TtId::new(32)), Some(TtId::new(183))]);
+        assert_eq!(
+            ids,
+            [
+                Some(TtId::new(7)),
+                Some(TtId::new(32)),
+                Some(TtId::new(183))
+            ]
+        );
     }
 
     #[test]
@@ -325,7 +398,10 @@ mod ttpds {
         let page: GetAlgosResponse = round_trip("algo");
         assert_eq!(page.algos[1].id, Some(TtId::new(BIG_ID)));
         let params: GetAlgosByAlgoIdUserparametersResponse = round_trip("algo_user_parameter");
-        assert_eq!(params.user_parameters[0].value.as_deref(), Some("stringValue"));
+        assert_eq!(
+            params.user_parameters[0].value.as_deref(),
+            Some("stringValue")
+        );
     }
 
     #[test]
@@ -347,28 +423,35 @@ mod ttaccount {
 
     #[test]
     fn single_account_as_a_one_element_array() {
-        let answer: GetAccountByAccountIdResponse = round_trip("account");
+        let answer: GetAccountByAccountIdResponse =
+            round_trip_losing("account", &["/account/0/riskLimits/interProductLimits"]);
         let [account] = &answer.account[..] else {
             panic!("one account expected")
         };
         assert_eq!(account.id, Some(1_234_567));
         assert_eq!(account.name.as_deref(), Some("&GIVEUP-01"));
         let limits = account.risk_limits.as_ref().unwrap();
-        assert_eq!(limits.product_limits[0].product_id, Some(TtId::new(16_143_309_052_651_006_928)));
+        assert_eq!(
+            limits.product_limits[0].product_id,
+            Some(TtId::new(16_143_309_052_651_006_928))
+        );
         assert!(account.extra.contains_key("clearingFirm"));
     }
 
     #[test]
     fn accounts_page() {
         let page: GetAccountsResponse = round_trip("accounts");
-        assert_eq!(page.last_page, false);
+        assert!(!page.last_page);
         assert_eq!(page.request_version, Some(3));
         assert_eq!(page.accounts.len(), 2);
     }
 
     #[test]
     fn account_limits() {
-        let page: GetAccountByAccountIdLimitsResponse = round_trip("account_limits");
+        let page: GetAccountByAccountIdLimitsResponse = round_trip_losing(
+            "account_limits",
+            &["/accountLimits/0/riskLimits/contractLimits"],
+        );
         assert_eq!(page.account_limits[0].account_id, Some(1_234_567));
     }
 }
@@ -388,14 +471,17 @@ mod ttuser {
             panic!("one user expected")
         };
         assert_eq!(user.id, Some(98_765));
-        assert_eq!(user.company.as_ref().unwrap().abbrev_name.as_deref(), Some("EXCO"));
+        assert_eq!(
+            user.company.as_ref().unwrap().abbrev_name.as_deref(),
+            Some("EXCO")
+        );
         assert!(user.extra.contains_key("status"));
     }
 
     #[test]
     fn users_page_with_upper_case_last_page() {
         let page: GetUsersResponse = round_trip("users");
-        assert_eq!(page.last_page, true);
+        assert!(*page.last_page);
         assert_eq!(page.users.len(), 2);
     }
 
@@ -403,12 +489,21 @@ mod ttuser {
     fn user_accounts_with_permissions() {
         let page: GetUserByUserIdAccountsResponse = round_trip("user_accounts");
         assert_eq!(page.user_id, Some(98_765));
-        assert_eq!(page.accounts[0].account_name.as_deref(), Some("ZN-TRADER-01"));
+        assert_eq!(
+            page.accounts[0].account_name.as_deref(),
+            Some("ZN-TRADER-01")
+        );
     }
 
     #[test]
     fn user_limits() {
-        let page: GetUserByUserIdLimitsResponse = round_trip("user_limits");
+        let page: GetUserByUserIdLimitsResponse = round_trip_losing(
+            "user_limits",
+            &[
+                "/userLimits/0/riskLimits/contractLimits",
+                "/userLimits/0/riskLimits/interProductLimits",
+            ],
+        );
         assert_eq!(page.user_limits[0].user_id, Some(98_765));
     }
 }

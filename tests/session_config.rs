@@ -34,16 +34,30 @@ fn invalid_app_or_company_names_are_rejected_at_build_time() {
 fn base_urls_follow_tt_layout() {
     let session = Session::builder().credentials(creds()).build().unwrap();
     assert_eq!(session.environment(), Environment::Uat);
-    assert_eq!(session.base_url("ttid"), "https://ttrestapi.trade.tt/ttid/ext_uat_cert");
+    assert_eq!(
+        session.base_url("ttid"),
+        "https://ttrestapi.trade.tt/ttid/ext_uat_cert"
+    );
     let live = Session::builder()
         .credentials(creds())
         .environment(Environment::Live)
         .build()
         .unwrap();
-    assert_eq!(live.ttid().baseurl(), "https://ttrestapi.trade.tt/ttid/ext_prod_live");
-    let bad = Session::builder().credentials(creds()).root_url("nope").build().unwrap_err();
+    assert_eq!(
+        live.ttid().baseurl(),
+        "https://ttrestapi.trade.tt/ttid/ext_prod_live"
+    );
+    let bad = Session::builder()
+        .credentials(creds())
+        .root_url("nope")
+        .build()
+        .unwrap_err();
     assert!(bad.to_string().contains("nope"), "{bad}");
-    let bad = Session::builder().credentials(creds()).plan(Plan::PerSecond(0.0)).build().unwrap_err();
+    let bad = Session::builder()
+        .credentials(creds())
+        .plan(Plan::PerSecond(0.0))
+        .build()
+        .unwrap_err();
     assert!(bad.to_string().contains("PerSecond"), "{bad}");
 }
 
@@ -60,7 +74,10 @@ fn profiles_supply_credentials_environment_and_plan_and_code_wins() {
         ),
     )
     .unwrap();
-    let session = Session::builder().profile_from(&path, "sim").build().unwrap();
+    let session = Session::builder()
+        .profile_from(&path, "sim")
+        .build()
+        .unwrap();
     assert_eq!(session.environment(), Environment::Sim);
     assert_eq!(session.plan(), Plan::Medium);
     assert_eq!(session.app_key(), KEY);
@@ -70,8 +87,14 @@ fn profiles_supply_credentials_environment_and_plan_and_code_wins() {
         .build()
         .unwrap();
     assert_eq!(overridden.environment(), Environment::Uat);
-    let missing = Session::builder().profile_from(&path, "live").build().unwrap_err();
-    assert!(missing.to_string().contains("no profile `live`"), "{missing}");
+    let missing = Session::builder()
+        .profile_from(&path, "live")
+        .build()
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("no profile `live`"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -81,7 +104,11 @@ fn credentials_from_env_explain_what_is_missing() {
     std::env::remove_var("TT_APP_KEY");
     let err = Session::builder().build().unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
-    assert!(err.to_string().contains("TT_APP_SECRET is not set; export it"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("TT_APP_SECRET is not set; export it"),
+        "{err}"
+    );
     std::env::set_var("TT_APP_SECRET", format!("{KEY}:{SECRET}"));
     let session = Session::builder().credentials_from_env().build().unwrap();
     assert_eq!(session.app_key(), KEY);
@@ -91,7 +118,11 @@ fn credentials_from_env_explain_what_is_missing() {
 #[tokio::test]
 async fn the_rate_limit_spaces_all_calls_of_a_session_across_services() {
     let server = Server::start().await;
-    let session = server.session().plan(Plan::PerSecond(20.0)).build().unwrap();
+    let session = server
+        .session()
+        .plan(Plan::PerSecond(20.0))
+        .build()
+        .unwrap();
     let spacing = Plan::PerSecond(20.0).spacing().unwrap();
     let calls: Vec<_> = (0..6)
         .map(|_| {

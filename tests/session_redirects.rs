@@ -5,13 +5,18 @@ mod session_util;
 use session_util::{Reply, Server, HEALTH, HEALTH_JSON, KEY};
 
 const LANDING: &str = "/ttid/ext_uat_cert/landing";
+/// Redirects ttrest follows per attempt (`redirect::MAX_HOPS`, crate-private).
+const MAX_HOPS: usize = 10;
 
 #[tokio::test]
 async fn a_303_to_another_origin_carries_neither_authorization_nor_api_key() {
     let tt = Server::start().await;
     let elsewhere = Server::start().await;
     let session = tt.session().build().unwrap();
-    tt.script(HEALTH, [Reply::new(303, "").header("location", &format!("{}{LANDING}", elsewhere.url))]);
+    tt.script(
+        HEALTH,
+        [Reply::new(303, "").header("location", &format!("{}{LANDING}", elsewhere.url))],
+    );
     elsewhere.script(LANDING, [Reply::new(200, HEALTH_JSON)]);
     let health = session.ttid().get_healthcheckstatus().send().await.unwrap();
     assert_eq!(health.system_status.as_deref(), Some("Operational"));
@@ -34,7 +39,11 @@ async fn a_same_origin_303_keeps_credentials_and_becomes_a_get() {
     let landed = tt.seen(LANDING);
     assert_eq!(landed.len(), 1);
     assert_eq!(landed[0].method, axum::http::Method::GET);
-    assert!(landed[0].authorization.as_deref().unwrap().starts_with("Bearer tok-"));
+    assert!(landed[0]
+        .authorization
+        .as_deref()
+        .unwrap()
+        .starts_with("Bearer tok-"));
     assert_eq!(landed[0].api_key.as_deref(), Some(KEY));
 }
 
@@ -42,14 +51,13 @@ async fn a_same_origin_303_keeps_credentials_and_becomes_a_get() {
 async fn a_redirect_loop_ends_with_an_error_not_a_hang() {
     let tt = Server::start().await;
     let session = tt.session().build().unwrap();
-    tt.script(HEALTH, (0..50).map(|_| Reply::new(303, "").header("location", HEALTH)));
+    tt.script(
+        HEALTH,
+        (0..50).map(|_| Reply::new(303, "").header("location", HEALTH)),
+    );
     let err = ttrest::IntoTt::into_tt(session.ttid().get_healthcheckstatus().send())
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(303));
-    assert_eq!(tt.seen(HEALTH).len(), ttrest_max_hops() + 1);
-}
-
-fn ttrest_max_hops() -> usize {
-    10
+    assert_eq!(tt.seen(HEALTH).len(), MAX_HOPS + 1);
 }

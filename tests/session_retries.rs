@@ -21,7 +21,12 @@ async fn post_echo(session: &ttrest::Session) -> reqwest::Result<reqwest::Respon
         .build()
         .unwrap();
     client
-        .exec(request, &OperationInfo { operation_id: "post_echo" })
+        .exec(
+            request,
+            &OperationInfo {
+                operation_id: "post_echo",
+            },
+        )
         .await
 }
 
@@ -29,11 +34,17 @@ async fn post_echo(session: &ttrest::Session) -> reqwest::Result<reqwest::Respon
 async fn a_429_with_retry_after_is_honoured() {
     let server = Server::start().await;
     let session = server.session().build().unwrap();
-    server.script(HEALTH, [Reply::new(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", "1")]);
+    server.script(
+        HEALTH,
+        [Reply::new(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", "1")],
+    );
     session.ttid().get_healthcheckstatus().send().await.unwrap();
     let calls = server.seen(HEALTH);
     assert_eq!(calls.len(), 2);
-    assert!(calls[1].at - calls[0].at >= Duration::from_secs(1), "waited for Retry-After");
+    assert!(
+        calls[1].at - calls[0].at >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
 }
 
 #[tokio::test]
@@ -49,14 +60,31 @@ async fn a_503_is_retried_on_get_with_fresh_request_ids() {
         r"^myApp-myCo--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
     )
     .unwrap();
-    let ids: Vec<&str> = calls.iter().map(|c| c.request_id.as_deref().unwrap()).collect();
+    let ids: Vec<&str> = calls
+        .iter()
+        .map(|c| c.request_id.as_deref().unwrap())
+        .collect();
     for id in &ids {
         assert!(pattern.is_match(id), "{id}");
     }
-    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 3, "a fresh id per attempt");
-    assert_eq!(ttrest::request_id(&health), Some(ids[2]), "the response names the last attempt");
-    let token_id = server.seen("/ttid/ext_uat_cert/token")[0].request_id.clone().unwrap();
-    assert!(pattern.is_match(&token_id), "the token request carries a requestId too");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        3,
+        "a fresh id per attempt"
+    );
+    assert_eq!(
+        ttrest::request_id(&health),
+        Some(ids[2]),
+        "the response names the last attempt"
+    );
+    let token_id = server.seen("/ttid/ext_uat_cert/token")[0]
+        .request_id
+        .clone()
+        .unwrap();
+    assert!(
+        pattern.is_match(&token_id),
+        "the token request carries a requestId too"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +106,11 @@ async fn a_503_on_post_is_not_retried_but_a_429_is() {
 #[tokio::test]
 async fn a_post_to_an_unreachable_host_is_retried() {
     // Bind and drop a listener: its port now refuses connections.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let server = Server::start().await;
     let session = server.session().build().unwrap();
     session.authenticate().await.unwrap();
@@ -89,7 +121,13 @@ async fn a_post_to_an_unreachable_host_is_retried() {
         .retry_policy(session_util::fast_retries())
         .build()
         .unwrap();
-    let err = client.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    let err = client
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("could not reach TT"), "{err}");
     assert_eq!(err.call().unwrap().operation.as_deref(), Some("token"));
@@ -98,13 +136,31 @@ async fn a_post_to_an_unreachable_host_is_retried() {
 #[tokio::test]
 async fn an_exhausted_retry_budget_fails_fast_instead_of_hammering_tt() {
     let server = Server::start().await;
-    let policy = RetryPolicy { budget: 10, retry_cost: 5, max_attempts: 5, ..session_util::fast_retries() };
+    let policy = RetryPolicy {
+        budget: 10,
+        retry_cost: 5,
+        max_attempts: 5,
+        ..session_util::fast_retries()
+    };
     let session = server.session().retry_policy(policy).build().unwrap();
     session.authenticate().await.unwrap();
-    server.script(HEALTH, (0..20).map(|_| Reply::new(503, r#"{"status":"Fail","status_message":"maintenance"}"#)));
+    server.script(
+        HEALTH,
+        (0..20).map(|_| Reply::new(503, r#"{"status":"Fail","status_message":"maintenance"}"#)),
+    );
 
-    let first = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
-    assert_eq!(server.seen(HEALTH).len(), 3, "two retries spend the budget of 10");
+    let first = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        server.seen(HEALTH).len(),
+        3,
+        "two retries spend the budget of 10"
+    );
     match &first {
         Error::Tt { status, tt, .. } => {
             assert_eq!(status.as_u16(), 503);
@@ -112,27 +168,61 @@ async fn an_exhausted_retry_budget_fails_fast_instead_of_hammering_tt() {
         }
         other => panic!("{other:?}"),
     }
-    let second = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    let second = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
     assert_eq!(server.seen(HEALTH).len(), 4, "no retries left");
     assert!(second.is_transient());
-    assert_eq!(second.request_id(), server.seen(HEALTH)[3].request_id.as_deref());
+    assert_eq!(
+        second.request_id(),
+        server.seen(HEALTH)[3].request_id.as_deref()
+    );
 }
 
 #[tokio::test]
 async fn persistent_429s_end_as_rate_limited_with_retry_after() {
     let server = Server::start().await;
-    let policy = RetryPolicy { max_attempts: 2, ..session_util::fast_retries() };
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        ..session_util::fast_retries()
+    };
     let session = server.session().retry_policy(policy).build().unwrap();
     session.authenticate().await.unwrap();
-    server.script(HEALTH, (0..2).map(|_| Reply::new(429, r#"{"message":"Limit Exceeded"}"#).header("retry-after", "0")));
-    let err = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    server.script(
+        HEALTH,
+        (0..2)
+            .map(|_| Reply::new(429, r#"{"message":"Limit Exceeded"}"#).header("retry-after", "0")),
+    );
+    let err = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
     assert_eq!(server.seen(HEALTH).len(), 2);
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d.is_zero()), "{err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("Limit Exceeded"), "{err}");
 
     // A Retry-After beyond the policy's maximum is not waited for.
-    server.script(HEALTH, [Reply::new(429, "{}").header("retry-after", "3600")]);
-    let err = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    server.script(
+        HEALTH,
+        [Reply::new(429, "{}").header("retry-after", "3600")],
+    );
+    let err = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert_eq!(server.seen(HEALTH).len(), 3);
 }
@@ -141,14 +231,34 @@ async fn persistent_429s_end_as_rate_limited_with_retry_after() {
 async fn a_malformed_answer_is_a_decode_error_with_json_path() {
     let server = Server::start().await;
     let session = server.session().build().unwrap();
-    server.script(HEALTH, [Reply::new(200, r#"{"status":"Ok","groups":[{"name":"a","services":7}]}"#)]);
-    let err = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
+    server.script(
+        HEALTH,
+        [Reply::new(
+            200,
+            r#"{"status":"Ok","groups":[{"name":"a","services":7}]}"#,
+        )],
+    );
+    let err = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
     match &err {
-        Error::Decode { path, excerpt, call, .. } => {
+        Error::Decode {
+            path,
+            excerpt,
+            call,
+            ..
+        } => {
             assert_eq!(path, "groups[0].services");
             assert!(excerpt.contains("services"));
             assert_eq!(call.operation.as_deref(), Some("get_healthcheckstatus"));
-            assert_eq!(call.request_id.as_deref(), server.seen(HEALTH)[0].request_id.as_deref());
+            assert_eq!(
+                call.request_id.as_deref(),
+                server.seen(HEALTH)[0].request_id.as_deref()
+            );
         }
         other => panic!("{other:?}"),
     }

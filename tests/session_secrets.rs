@@ -45,30 +45,49 @@ async fn no_public_type_error_or_log_line_shows_the_secret_or_a_token() {
     let session = builder.build().unwrap();
     let ttid = session.ttid();
     let health = ttid.get_healthcheckstatus().send().await.unwrap();
-    shown.push(format!("{session:?} {ttid:?} {health:?} {:?}", health.headers()));
+    shown.push(format!(
+        "{session:?} {ttid:?} {health:?} {:?}",
+        health.headers()
+    ));
     let creds = ttrest::Credentials::new(KEY, format!("{KEY}:{SECRET}")).unwrap();
     shown.push(format!("{creds:?} {creds}"));
 
     // A spread of errors: TT error, 401, decode, rate limit, bad credentials.
-    server.script(HEALTH, [
-        Reply::new(500, r#"{"status":"Fail","status_message":"boom"}"#),
-        Reply::new(500, "{}"),
-        Reply::new(500, "{}"),
-        Reply::new(401, "{}"),
-        Reply::new(401, "{}"),
-        Reply::new(200, r#"{"groups":3}"#),
-        Reply::new(429, "{}").header("retry-after", "999"),
-    ]);
+    server.script(
+        HEALTH,
+        [
+            Reply::new(500, r#"{"status":"Fail","status_message":"boom"}"#),
+            Reply::new(500, "{}"),
+            Reply::new(500, "{}"),
+            Reply::new(401, "{}"),
+            Reply::new(401, "{}"),
+            Reply::new(200, r#"{"groups":3}"#),
+            Reply::new(429, "{}").header("retry-after", "999"),
+        ],
+    );
     let mut errors = Vec::new();
     for _ in 0..4 {
-        errors.push(ttid.get_healthcheckstatus().send().into_tt().await.unwrap_err());
+        errors.push(
+            ttid.get_healthcheckstatus()
+                .send()
+                .into_tt()
+                .await
+                .unwrap_err(),
+        );
     }
     let bad = server
         .session()
         .credentials(ttrest::Credentials::new(KEY, "nope").unwrap())
         .build()
         .unwrap();
-    errors.push(bad.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err());
+    errors.push(
+        bad.ttid()
+            .get_healthcheckstatus()
+            .send()
+            .into_tt()
+            .await
+            .unwrap_err(),
+    );
     let raw = bad.ttid().get_healthcheckstatus().send().await.unwrap_err();
     shown.push(format!("{raw:?} {raw}"));
     errors.push(raw.into());
@@ -84,7 +103,10 @@ async fn no_public_type_error_or_log_line_shows_the_secret_or_a_token() {
         assert_clean(text, &tokens);
     }
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("ttrest.request"), "spans were captured: {logs}");
+    assert!(
+        logs.contains("ttrest.request"),
+        "spans were captured: {logs}"
+    );
     assert!(logs.contains("get_healthcheckstatus"));
     assert_clean(&logs, &tokens);
 }

@@ -40,7 +40,10 @@ async fn the_token_is_refreshed_before_it_expires() {
     assert_eq!(server.token_requests(), 2);
     let tokens = server.issued_tokens();
     let calls = server.seen(HEALTH);
-    assert_eq!(calls[1].authorization.as_deref(), Some(format!("Bearer {}", tokens[1]).as_str()));
+    assert_eq!(
+        calls[1].authorization.as_deref(),
+        Some(format!("Bearer {}", tokens[1]).as_str())
+    );
     let token_calls = server.seen("/ttid/ext_uat_cert/token");
     assert!(
         token_calls[1].at - token_calls[0].at < Duration::from_secs(2),
@@ -75,14 +78,22 @@ async fn a_401_refreshes_the_token_once_and_retries_once() {
     assert_eq!(server.token_requests(), 3, "one refresh per call");
     assert_eq!(server.seen(HEALTH).len(), 4, "one retry per call");
     match &err {
-        Error::Auth { kind: AuthErrorKind::Unauthorized, tt, call, .. } => {
+        Error::Auth {
+            kind: AuthErrorKind::Unauthorized,
+            tt,
+            call,
+            ..
+        } => {
             assert_eq!(tt.message.as_deref(), Some("Token revoked"));
             assert_eq!(call.service.as_deref(), Some("ttid"));
             assert_eq!(call.operation.as_deref(), Some("get_healthcheckstatus"));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(err.request_id(), server.seen(HEALTH)[3].request_id.as_deref());
+    assert_eq!(
+        err.request_id(),
+        server.seen(HEALTH)[3].request_id.as_deref()
+    );
 }
 
 #[tokio::test]
@@ -94,22 +105,72 @@ async fn bad_credentials_become_a_typed_auth_error_with_tt_message() {
         .build()
         .unwrap();
     let err = session.authenticate().await.unwrap_err();
-    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                kind: AuthErrorKind::BadCredentials,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("invalid_client"), "{err}");
 
     // Through a generated client: the same typed error, via `into_tt` and via `?`.
-    let err = session.ttid().get_healthcheckstatus().send().into_tt().await.unwrap_err();
-    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    let err = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .into_tt()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                kind: AuthErrorKind::BadCredentials,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.call().unwrap().operation.as_deref(), Some("token"));
-    let err: Error = session.ttid().get_healthcheckstatus().send().await.unwrap_err().into();
-    assert!(matches!(err, Error::Auth { kind: AuthErrorKind::BadCredentials, .. }), "{err:?}");
+    let err: Error = session
+        .ttid()
+        .get_healthcheckstatus()
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                kind: AuthErrorKind::BadCredentials,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.request_id().is_some());
-    assert!(server.seen(HEALTH).is_empty(), "no call is sent without a token");
+    assert!(
+        server.seen(HEALTH).is_empty(),
+        "no call is sent without a token"
+    );
 
     // HTTP 200 with a Fail envelope is a failure too.
-    *server.state.token_reply.lock().unwrap() =
-        Some(Reply::new(200, r#"{"status":"Fail","status_message":"Key disabled"}"#));
-    let err = server.session().build().unwrap().authenticate().await.unwrap_err();
+    *server.state.token_reply.lock().unwrap() = Some(Reply::new(
+        200,
+        r#"{"status":"Fail","status_message":"Key disabled"}"#,
+    ));
+    let err = server
+        .session()
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Key disabled"), "{err}");
 }
 
@@ -130,5 +191,9 @@ async fn a_token_cache_file_lets_a_second_session_skip_the_token_request() {
         .build()
         .unwrap();
     let _ = other_env.authenticate().await;
-    assert_eq!(server.token_requests(), 2, "tokens are keyed by environment");
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "tokens are keyed by environment"
+    );
 }

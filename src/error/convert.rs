@@ -113,7 +113,7 @@ where
 impl<E> From<progenitor_client::Error<E>> for Error {
     fn from(e: progenitor_client::Error<E>) -> Self {
         convert(e, None, |call, body, err| Error::Decode {
-            call,
+            call: Box::new(call),
             path: format!("line {} column {}", err.line(), err.column()),
             message: err.to_string(),
             excerpt: excerpt(body),
@@ -145,7 +145,7 @@ fn convert<E>(
     };
     match err {
         P::InvalidRequest(message) | P::Custom(message) => Error::InvalidArgument {
-            call,
+            call: call.map(Box::new),
             message: format!(
                 "invalid request: {message}; set every required parameter on the request builder"
             ),
@@ -206,7 +206,7 @@ fn decode_error<T: DeserializeOwned>(
         Ok(_) => (".".to_string(), err.to_string()),
     };
     Error::Decode {
-        call,
+        call: Box::new(call),
         path,
         message,
         excerpt: excerpt(body),

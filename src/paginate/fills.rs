@@ -646,3 +646,181 @@ fn now_ns() -> i64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paginate::fake::{fill, FakeLedger, Status};
+    use futures::executor::block_on;
+    use serde_json::Value;
+
+    /// Runs a one-pass stream; returns the fills' ids and the error, if any.
+    fn run(ledger: &FakeLedger, query: FillsQuery<Status>) -> (Vec<String>, Option<PaginationError<Status>>) {
+        let l = ledger.clone();
+        let stream = fills_stream(query.page_size(ledger.page_size), move |w| l.fetch(w));
+        let mut ids = Vec::new();
+        let mut error = None;
+        for item in block_on(stream.collect::<Vec<Result<Value, _>>>()) {
+            match item {
+                Ok(f) => ids.push(f["recordId"].as_str().unwrap().to_string()),
+                Err(e) => error = Some(e),
+            }
+        }
+        (ids, error)
+    }
+
+    fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| format!("f{i}")).collect()
+    }
+
+    #[test]
+    fn clusters_straddling_page_cuts_are_not_lost() {
+        // Page size 4: the clusters at 3 and at 4 each straddle a page cut.
+        let ts = [1, 2, 3, 3, 3, 4, 4, 4, 5];
+        let mut ledger = FakeLedger::new(ts.iter().enumerate().map(|(i, t)| fill(i, *t, 1, 1)).collect());
+        ledger.page_size = 4;
+        ledger.timeout_wider_than = None;
+        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).narrow_accounts(vec![1]));
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, ids(0..9));
+    }
+
+    #[test]
+    fn a_full_page_at_one_timestamp_without_narrowing_is_an_error_not_a_skip() {
+        let mut fills: Vec<Value> = (0..3).map(|i| fill(i, 10 + i as i64, 1, 1)).collect();
+        fills.extend((3..603).map(|i| fill(i, 50, 1 + (i % 3) as u64, 1)));
+        fills.push(fill(603, 60, 1, 1));
+        let (got, error) = run(&FakeLedger::new(fills), FillsQuery::new("get_fills", 0));
+        // The first page (3 earlier fills, 497 at 50) is yielded; asking again from 50
+        // returns 500 fills at 50, so the rest of the cluster cannot be reached.
+        assert_eq!(got, ids(0..500));
+        let error = error.expect("an error, not a silent stop");
+        assert!(matches!(error, PaginationError::TimestampCluster { timestamp: 50, page_size: 500, .. }));
+        let text = error.to_string();
+        assert!(text.starts_with("get_fills: a full page of 500 fills all have timeStamp 50"), "{text}");
+        assert!(text.contains("narrow_accounts"), "{text}");
+    }
+
+    #[test]
+    fn a_cluster_is_split_by_account() {
+        let mut fills: Vec<Value> = (0..600).map(|i| fill(i, 50, 1 + (i % 3) as u64, 9)).collect();
+        fills.push(fill(600, 70, 2, 9));
+        let ledger = FakeLedger::new(fills);
+        let (mut got, error) = run(&ledger, FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2, 3]));
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got.pop().as_deref(), Some("f600"), "later fills follow the cluster");
+        got.sort();
+        let mut want = ids(0..600);
+        want.sort();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_incomplete_account_list_is_detected() {
+        let fills: Vec<Value> = (0..600).map(|i| fill(i, 50, 1 + (i % 3) as u64, 9)).collect();
+        let (_, error) = run(&FakeLedger::new(fills), FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2]));
+        assert!(
+            matches!(error, Some(PaginationError::NarrowingIncomplete { dimension: "account", .. })),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn one_account_over_a_page_is_split_by_product_from_a_hook() {
+        let fills: Vec<Value> = (0..1200).map(|i| fill(i, 50, 7, (i % 4) as u64)).collect();
+        let hook: NarrowHook<Status> = Arc::new(|by, _window| {
+            Box::pin(async move {
+                Ok(match by {
+                    NarrowBy::Account => vec![7],
+                    NarrowBy::Product => vec![0, 1, 2, 3],
+                })
+            })
+        });
+        let ledger = FakeLedger::new(fills);
+        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).narrow_with(hook));
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got.len(), 1200);
+        assert_eq!(got.iter().collect::<HashSet<_>>().len(), 1200);
+    }
+
+    #[test]
+    fn timeouts_halve_the_window_and_go_on() {
+        let fills: Vec<Value> = (0..50).map(|i| fill(i, 1_000 * i as i64, 1, 1)).collect();
+        let mut ledger = FakeLedger::new(fills);
+        ledger.page_size = 7;
+        ledger.timeout_wider_than = Some(10_000);
+        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).max_ts(60_000));
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, ids(0..50));
+        let requests = ledger.requests.lock().unwrap();
+        assert!(requests.iter().all(|w| w.max_ts.is_some_and(|m| m <= 60_000)), "maxTimestamp kept");
+    }
+
+    #[test]
+    fn endless_timeouts_end_with_an_error_after_max_splits() {
+        let mut ledger = FakeLedger::new(vec![fill(0, 5, 1, 1)]);
+        ledger.timeout_wider_than = Some(-1);
+        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).max_ts(1 << 40).max_splits(32));
+        assert!(got.is_empty());
+        match error {
+            Some(PaginationError::WindowTimeout { splits, source, .. }) => {
+                assert_eq!((splits, source), (32, Status(504)));
+            }
+            other => panic!("expected WindowTimeout, got {other:?}"),
+        }
+        assert_eq!(ledger.requests.lock().unwrap().len(), 33);
+    }
+
+    #[test]
+    fn other_errors_end_the_stream_naming_the_operation() {
+        let stream = fills_stream(FillsQuery::new("get_tcrfills", 0), |_w| async {
+            Err::<Vec<Value>, _>(Status(500))
+        });
+        let items = block_on(stream.collect::<Vec<_>>());
+        assert_eq!(items.len(), 1);
+        let error = items.into_iter().next().unwrap().unwrap_err();
+        assert_eq!(error.operation(), "get_tcrfills");
+        assert!(matches!(error, PaginationError::Fetch { source: Status(500), .. }));
+    }
+
+    #[test]
+    fn max_ts_is_respected_and_cursor_completes_through_it() {
+        let fills: Vec<Value> = (0..20).map(|i| fill(i, i as i64, 1, 1)).collect();
+        let ledger = FakeLedger::new(fills);
+        let l = ledger.clone();
+        let mut stream = fills_stream(FillsQuery::new("get_fills", 0).max_ts(9), move |w| l.fetch(w));
+        let got = block_on((&mut stream).collect::<Vec<_>>());
+        assert_eq!(got.len(), 10);
+        assert_eq!(stream.cursor().position(), 10);
+    }
+
+    #[test]
+    fn a_fill_without_timestamp_is_an_error() {
+        let ledger = FakeLedger::new(vec![serde_json::json!({"recordId": "x", "timeStamp": 1})]);
+        ledger.fills.lock().unwrap().push(serde_json::json!({"recordId": "y", "timeStamp": 2}));
+        let stream = fills_stream(FillsQuery::new("get_fills", 0), |_w| async {
+            Ok::<_, Status>(vec![serde_json::json!({"recordId": "y"})])
+        });
+        let items = block_on(stream.collect::<Vec<_>>());
+        assert!(matches!(&items[0], Err(PaginationError::MissingTimestamp { key, .. }) if key == "r:y"));
+    }
+
+    #[test]
+    fn duplicates_within_a_page_are_yielded_once() {
+        let stream = fills_stream(FillsQuery::new("get_fills", 0), |w: FillsWindow| async move {
+            let page = if w.min_ts == 0 { vec![fill(1, 5, 1, 1), fill(1, 5, 1, 1)] } else { vec![] };
+            Ok::<_, Status>(page)
+        });
+        assert_eq!(block_on(stream.collect::<Vec<_>>()).len(), 1);
+    }
+
+    #[test]
+    fn dedup_keys_prefer_record_then_exec_id() {
+        let v = serde_json::json!({"recordId": "r1", "uniqueExecId": "u1", "timeStamp": "17"});
+        assert_eq!((v.dedup_key(), v.timestamp()), ("r:r1".to_string(), Some(17)));
+        let v = serde_json::json!({"uniqueExecId": "u1"});
+        assert_eq!(v.dedup_key(), "u:u1");
+        let v = serde_json::json!({"lastPx": 1.5});
+        assert_eq!(v.dedup_key(), r#"j:{"lastPx":1.5}"#);
+    }
+}

@@ -34,6 +34,8 @@
 
 mod cursor;
 mod error;
+#[cfg(test)]
+mod fake;
 mod fills;
 mod orders;
 mod pages;

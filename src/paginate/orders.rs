@@ -112,3 +112,82 @@ where
     }
     Ok(merged)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+    use serde_json::{json, Value};
+
+    fn order(id: &str, account: u64) -> Value {
+        json!({"orderId": id, "accountId": account})
+    }
+
+    #[test]
+    fn splits_120_accounts_into_three_requests_and_merges() {
+        let accounts: Vec<u64> = (1..=120).collect();
+        let mut calls = Vec::new();
+        let orders = block_on(orders_for_accounts(
+            "get_orders",
+            &accounts,
+            OrdersLimits::default(),
+            |chunk: Vec<u64>| {
+                calls.push(chunk.clone());
+                // Every account has one order; account 50's order also shows up with 51's.
+                let mut page: Vec<Value> = chunk.iter().map(|a| order(&format!("o{a}"), *a)).collect();
+                if chunk.contains(&51) {
+                    page.push(order("o50", 50));
+                }
+                async move { Ok::<_, String>(page) }
+            },
+        ))
+        .unwrap();
+        assert_eq!(calls.len(), 3);
+        assert!(calls.iter().all(|c| c.len() <= MAX_ORDER_ACCOUNTS));
+        assert_eq!(calls.concat(), accounts, "every account asked once, in order");
+        assert_eq!(orders.len(), 120, "o50 is kept once");
+        assert_eq!(orders[0]["orderId"], "o1");
+    }
+
+    #[test]
+    fn a_capped_answer_is_split_until_it_fits() {
+        let accounts: Vec<u64> = (1..=4).collect();
+        let limits = OrdersLimits {
+            max_accounts: 50,
+            max_orders: Some(5),
+        };
+        let mut calls = 0;
+        let orders = block_on(orders_for_accounts("get_orders", &accounts, limits, |chunk: Vec<u64>| {
+            calls += 1;
+            // Two orders per account, truncated at the cap like the server would.
+            let page: Vec<Value> = chunk
+                .iter()
+                .flat_map(|a| [order(&format!("{a}a"), *a), order(&format!("{a}b"), *a)])
+                .take(5)
+                .collect();
+            async move { Ok::<_, String>(page) }
+        }))
+        .unwrap();
+        assert_eq!(orders.len(), 8);
+        assert_eq!(calls, 3, "4 accounts capped, then 2 + 2");
+    }
+
+    #[test]
+    fn one_account_at_the_cap_is_an_error() {
+        let limits = OrdersLimits {
+            max_accounts: 50,
+            max_orders: Some(2),
+        };
+        let err = block_on(orders_for_accounts("get_orders", &[7], limits, |_| async {
+            Ok::<_, String>(vec![order("a", 7), order("b", 7)])
+        }))
+        .unwrap_err();
+        assert!(matches!(err, PaginationError::OrdersCapped { account: 7, count: 2, .. }));
+    }
+
+    #[test]
+    fn joins_ids_with_commas() {
+        assert_eq!(join_ids(&[1, 22, 333]), "1,22,333");
+        assert_eq!(join_ids(&[]), "");
+    }
+}

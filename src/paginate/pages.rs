@@ -303,3 +303,215 @@ fn decide<E>(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+    use futures::StreamExt;
+    use serde_json::{json, Value};
+
+    /// A page of a fake endpoint: records, `lastPage` as JSON, `nextPageKey`.
+    #[derive(Clone, Debug)]
+    struct Page {
+        records: Vec<u32>,
+        last_page: Value,
+        next_page_key: Option<String>,
+    }
+
+    fn page(records: &[u32], last_page: Value, key: Option<&str>) -> Page {
+        Page {
+            records: records.to_vec(),
+            last_page,
+            next_page_key: key.map(str::to_string),
+        }
+    }
+
+    fn state(p: &Page) -> PageState {
+        PageState::new(p.last_page.last_page_flag(), p.next_page_key.page_key())
+    }
+
+    /// Runs the pager over `pages` (served in order, keyed by the previous key);
+    /// returns the records and the error, if any, plus the keys requested.
+    fn run(pages: Vec<Page>) -> (Vec<u32>, Option<PaginationError<String>>, Vec<Option<String>>) {
+        let mut served = pages.into_iter();
+        let mut requested = Vec::new();
+        let stream = page_stream(
+            "get_things",
+            |key| {
+                requested.push(key);
+                let next = served.next().ok_or_else(|| "no more pages".to_string());
+                async move { next }
+            },
+            state,
+        );
+        let items: Vec<_> = block_on(stream.collect());
+        let mut records = Vec::new();
+        let mut error = None;
+        for item in items {
+            match item {
+                Ok(p) => records.extend(p.records),
+                Err(e) => {
+                    assert!(error.is_none(), "at most one error");
+                    error = Some(e);
+                }
+            }
+        }
+        (records, error, requested)
+    }
+
+    #[test]
+    fn follows_false_and_stops_on_capitalised_true() {
+        let (records, error, keys) = run(vec![
+            page(&[1, 2], json!("false"), Some("k1")),
+            page(&[3], json!("False"), Some("k2")),
+            page(&[4], json!("True"), None),
+        ]);
+        assert_eq!(records, [1, 2, 3, 4]);
+        assert!(error.is_none());
+        assert_eq!(keys, [None, Some("k1".into()), Some("k2".into())]);
+    }
+
+    #[test]
+    fn true_stops_even_with_a_key() {
+        let (records, error, keys) = run(vec![page(&[1], json!("true"), Some("k1"))]);
+        assert_eq!((records, keys.len()), (vec![1], 1));
+        assert!(error.is_none());
+    }
+
+    #[test]
+    fn json_booleans_work_too() {
+        let (records, error, _) = run(vec![
+            page(&[1], json!(false), Some("k1")),
+            page(&[2], json!(true), None),
+        ]);
+        assert_eq!(records, [1, 2]);
+        assert!(error.is_none());
+    }
+
+    #[test]
+    fn missing_flag_with_key_continues_and_without_key_stops() {
+        let (records, error, keys) = run(vec![
+            page(&[1], Value::Null, Some("k1")),
+            page(&[2], Value::Null, None),
+        ]);
+        assert_eq!(records, [1, 2]);
+        assert!(error.is_none());
+        assert_eq!(keys.len(), 2);
+    }
+
+    #[test]
+    fn false_without_key_yields_the_page_then_a_typed_error() {
+        let (records, error, keys) = run(vec![page(&[1, 2], json!("false"), None)]);
+        assert_eq!(records, [1, 2], "the records received are not thrown away");
+        assert_eq!(keys.len(), 1);
+        match error {
+            Some(PaginationError::MissingNextPageKey { operation, page }) => {
+                assert_eq!((operation, page), ("get_things", 1));
+            }
+            other => panic!("expected MissingNextPageKey, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_key_counts_as_missing() {
+        let (_, error, _) = run(vec![page(&[1], json!("false"), Some(""))]);
+        assert!(matches!(error, Some(PaginationError::MissingNextPageKey { .. })));
+    }
+
+    #[test]
+    fn repeated_key_is_an_error_not_a_loop() {
+        let (records, error, keys) = run(vec![
+            page(&[1], json!("false"), Some("k1")),
+            page(&[2], json!("false"), Some("k2")),
+            page(&[3], json!("false"), Some("k1")),
+            page(&[4], json!("true"), None),
+        ]);
+        assert_eq!(records, [1, 2, 3]);
+        assert_eq!(keys.len(), 3, "k1 is not requested twice");
+        match error {
+            Some(e @ PaginationError::RepeatedPageKey { .. }) => {
+                assert!(e.to_string().contains("get_things: page 3 returned nextPageKey \"k1\""));
+            }
+            other => panic!("expected RepeatedPageKey, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unreadable_flag_is_an_error_naming_the_value() {
+        let (_, error, _) = run(vec![page(&[1], json!("maybe"), Some("k1"))]);
+        match error {
+            Some(PaginationError::InvalidLastPage { value, .. }) => assert_eq!(value, "maybe"),
+            other => panic!("expected InvalidLastPage, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fetch_error_ends_the_stream_with_the_operation() {
+        let (records, error, _) = run(vec![page(&[1], json!("false"), Some("k1"))]);
+        assert_eq!(records, [1]);
+        match error {
+            Some(PaginationError::Fetch { operation, source }) => {
+                assert_eq!((operation, source.as_str()), ("get_things", "no more pages"));
+            }
+            other => panic!("expected Fetch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaulted_flag_lets_a_present_key_win() {
+        let defaulted = PageState::with_defaulted_last_page(Ok(Some(true)), Some("k".into()));
+        assert!(matches!(decide::<()>("op", 1, defaulted, &mut HashSet::new()), Next::Key(k) if k == "k"));
+        let plain = PageState::new(Ok(Some(true)), Some("k".into()));
+        assert!(matches!(decide::<()>("op", 1, plain, &mut HashSet::new()), Next::Done));
+    }
+
+    #[test]
+    fn lenient_flag_spellings() {
+        for (text, flag) in [("true", Some(true)), ("TRUE", Some(true)), ("False", Some(false)), (" ", None)] {
+            assert_eq!(text.last_page_flag(), Ok(flag), "{text:?}");
+        }
+        assert_eq!(Some(crate::scalar::TtBool::from(false)).last_page_flag(), Ok(Some(false)));
+        assert_eq!(None::<String>.last_page_flag(), Ok(None));
+    }
+
+    /// A builder-shaped fake, as the generated impls look.
+    #[derive(Clone)]
+    struct FakeBuilder {
+        key: Option<String>,
+    }
+
+    impl Paginated for FakeBuilder {
+        type Page = Page;
+        type Item = u32;
+        const OPERATION: &'static str = "get_fake";
+
+        fn with_page_key(self, key: String) -> Self {
+            Self { key: Some(key) }
+        }
+
+        async fn fetch_page(self) -> Result<Page, FetchError> {
+            Ok(match self.key.as_deref() {
+                None => page(&[1, 2], json!("false"), Some("a")),
+                Some("a") => page(&[3], json!("false"), Some("b")),
+                _ => page(&[4], json!("true"), None),
+            })
+        }
+
+        fn page_state(page: &Page) -> PageState {
+            state(page)
+        }
+
+        fn into_items(page: Page) -> Vec<u32> {
+            page.records
+        }
+    }
+
+    #[test]
+    fn extension_methods_page_through_a_builder() {
+        let all = block_on(FakeBuilder { key: None }.collect_all()).unwrap();
+        assert_eq!(all, [1, 2, 3, 4]);
+        let pages = block_on(FakeBuilder { key: None }.pages().collect::<Vec<_>>());
+        assert_eq!(pages.len(), 3);
+    }
+}

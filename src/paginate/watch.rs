@@ -52,3 +52,97 @@ where
     let lag = i64::try_from(options.lag.as_nanos()).unwrap_or(i64::MAX);
     Engine::new(query, fetch, lag).into_stream(Some(options.interval))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paginate::fake::{fill, FakeLedger, Status};
+    use crate::paginate::{FillsCursor, FillsStream, PaginationError};
+    use futures::StreamExt;
+    use serde_json::Value;
+
+    const FAST: WatchOptions = WatchOptions {
+        interval: Duration::from_millis(1),
+        lag: Duration::ZERO,
+    };
+
+    fn watch(ledger: &FakeLedger, query: FillsQuery<Status>, options: WatchOptions) -> FillsStream<'static, Value, Status> {
+        let l = ledger.clone();
+        watch_fills(query.page_size(ledger.page_size), options, move |w| l.fetch(w))
+    }
+
+    async fn take(stream: &mut FillsStream<'_, Value, Status>, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        while ids.len() < n {
+            let next = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
+            let fill = next.expect("a fill within 5 s").expect("the watch never ends").unwrap();
+            ids.push(fill["recordId"].as_str().unwrap().to_string());
+        }
+        ids
+    }
+
+    async fn nothing_more(stream: &mut FillsStream<'_, Value, Status>) {
+        let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
+        assert!(next.is_err(), "unexpected item {next:?}");
+    }
+
+    #[tokio::test]
+    async fn resumes_from_a_saved_cursor_without_loss_or_duplicates() {
+        // Triples of equal timestamps (100, 100, 100, 101...) across pages of 4.
+        let mut ledger = FakeLedger::new((0..10).map(|i| fill(i, 100 + i as i64 / 3, 1, 1)).collect());
+        ledger.page_size = 4;
+        let mut stream = watch(&ledger, FillsQuery::new("get_fills", 0), FAST);
+        assert_eq!(take(&mut stream, 10).await, (0..10).map(|i| format!("f{i}")).collect::<Vec<_>>());
+        nothing_more(&mut stream).await;
+        let saved = serde_json::to_string(&stream.cursor()).unwrap();
+        drop(stream);
+
+        // While "down": more fills, two at the cursor's own timestamp (103).
+        ledger.add([fill(10, 103, 1, 1), fill(11, 103, 1, 1), fill(12, 200, 1, 1), fill(13, 200, 1, 1)]);
+        let cursor: FillsCursor = serde_json::from_str(&saved).unwrap();
+        assert_eq!(cursor.position(), 103);
+        let mut stream = watch(&ledger, FillsQuery::resume("get_fills", cursor), FAST);
+        assert_eq!(take(&mut stream, 4).await, ["f10", "f11", "f12", "f13"]);
+        nothing_more(&mut stream).await;
+
+        // And while running: a fill at the current timestamp again.
+        ledger.add([fill(14, 200, 1, 1)]);
+        assert_eq!(take(&mut stream, 1).await, ["f14"]);
+        nothing_more(&mut stream).await;
+    }
+
+    #[tokio::test]
+    async fn a_lag_window_catches_late_fills() {
+        let ledger = FakeLedger::new(vec![fill(0, 1_000, 1, 1), fill(1, 5_000, 1, 1)]);
+        let lagging = WatchOptions {
+            lag: Duration::from_nanos(10_000),
+            ..FAST
+        };
+        let mut stream = watch(&ledger, FillsQuery::new("get_fills", 0), lagging);
+        assert_eq!(take(&mut stream, 2).await, ["f0", "f1"]);
+        // A fill stamped before the last one shows up late.
+        ledger.add([fill(2, 3_000, 1, 1)]);
+        assert_eq!(take(&mut stream, 1).await, ["f2"]);
+        nothing_more(&mut stream).await;
+        assert_eq!(stream.cursor().remembered(), 3, "keys of the lag window are kept");
+    }
+
+    #[tokio::test]
+    async fn without_lag_a_late_earlier_fill_is_not_seen() {
+        // Documents the trade-off: this is what `lag` is for.
+        let ledger = FakeLedger::new(vec![fill(0, 1_000, 1, 1), fill(1, 5_000, 1, 1)]);
+        let mut stream = watch(&ledger, FillsQuery::new("get_fills", 0), FAST);
+        assert_eq!(take(&mut stream, 2).await, ["f0", "f1"]);
+        ledger.add([fill(2, 3_000, 1, 1)]);
+        nothing_more(&mut stream).await;
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_watch() {
+        let failing = watch_fills(FillsQuery::new("get_fills", 0), FAST, |_w| async {
+            Err::<Vec<Value>, _>(Status(401))
+        });
+        let items: Vec<_> = failing.collect().await;
+        assert!(matches!(items[..], [Err(PaginationError::Fetch { source: Status(401), .. })]));
+    }
+}

@@ -206,11 +206,10 @@ async fn token(state: &ServerState, seen: &Seen) -> Response {
     }
     let lifetime = state.token_lifetime_secs.load(Ordering::SeqCst);
     let token = format!("tok-{n}-{}", uuid::Uuid::new_v4());
-    state
-        .issued
-        .lock()
-        .unwrap()
-        .push((token.clone(), Instant::now() + Duration::from_secs(lifetime)));
+    state.issued.lock().unwrap().push((
+        token.clone(),
+        Instant::now() + Duration::from_secs(lifetime),
+    ));
     respond(Reply::new(
         200,
         &format!(

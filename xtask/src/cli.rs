@@ -22,7 +22,7 @@ pub struct Cli {
 /// The tasks.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write generated/<service>.rs from specs/normalized/ (what build.rs compiles).
+    /// Write `generated/<service>.rs` from `specs/normalized/` (what build.rs compiles).
     Generate {
         /// Specs directory.
         #[arg(long, default_value = "specs")]
@@ -31,8 +31,8 @@ pub enum Command {
         #[arg(long, default_value = "generated")]
         out_dir: PathBuf,
     },
-    /// Write specs/normalized/<service>.json from specs/scraped/ or specs/reconstructed/
-    /// plus specs/overlays/ (scraped wins).
+    /// Write `specs/normalized/<service>.json` from `specs/scraped/` or `specs/reconstructed/`
+    /// plus `specs/overlays/` (scraped wins).
     Normalize {
         /// Specs directory.
         #[arg(long, default_value = "specs")]

@@ -181,10 +181,9 @@ fn every_service_has_a_normalized_spec_and_a_matching_source_entry() {
         } else {
             panic!("{service}: neither specs/scraped/ nor specs/reconstructed/ has a spec for it");
         };
-        let entry = sources
-            .services
-            .get(service)
-            .unwrap_or_else(|| panic!("{service}: no [services.{service}] entry in specs/sources.toml"));
+        let entry = sources.services.get(service).unwrap_or_else(|| {
+            panic!("{service}: no [services.{service}] entry in specs/sources.toml")
+        });
         assert_eq!(
             entry.provenance, expected,
             "{service}: sources.toml provenance does not match the input spec"

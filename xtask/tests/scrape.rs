@@ -585,6 +585,67 @@ fn live_discovers_reference_pages_through_wordpress() {
 }
 
 #[test]
+fn live_searches_per_service_when_no_category_is_known() {
+    let fields = "_fields=id,slug,title,link,modified";
+    let hit = json!([{"id": 7955, "slug": "ttid-documentation-2", "title": {"rendered": "ttid Documentation"}}]);
+    let real = std::fs::read(real_page_path()).unwrap();
+    let server = Server::start(Routes::from([
+        (
+            "/wp-json/wp/v2/docs-category?slug=api-reference-tt-rest-api-2-0&_fields=id".into(),
+            ok(b"[]".to_vec()),
+        ),
+        (
+            "/wp-json/wp/v2/docs-category?slug=api-reference-tt-rest-api-2-0-uat&_fields=id".into(),
+            ok(b"[]".to_vec()),
+        ),
+        (
+            format!("/wp-json/wp/v2/doc?search=ttid&per_page=100&{fields}"),
+            ok(hit.to_string().into_bytes()),
+        ),
+        ("/wp-json/wp/v2/doc/7955".into(), ok(real)),
+    ]));
+    let (_dir, specs) = temp_specs();
+    let args = live_args(&server.root, &specs, &["--service", "ttid"]);
+    let report = scrape::run_with(&args, &specs, &fast_fetcher())
+        .unwrap()
+        .to_string();
+    assert!(
+        report.starts_with("pages found via WordPress search"),
+        "{report}"
+    );
+    assert!(specs.normalized("ttid").is_file());
+}
+
+#[test]
+fn from_accepts_urls() {
+    let html = std::fs::read(fixture("ttid-documentation.html")).unwrap();
+    let server = Server::start(Routes::from([("/saved/ttid.html".into(), ok(html))]));
+    let (_dir, specs) = temp_specs();
+    let url = format!("{}/saved/ttid.html", server.root);
+    let args = Args {
+        from: vec![url.clone()],
+        live: false,
+        root: String::new(),
+        categories: vec![],
+        services: vec![],
+        specs_dir: specs.root().to_path_buf(),
+    };
+    scrape::run_with(&args, &specs, &fast_fetcher()).unwrap();
+    let sources = Sources::load(&specs.sources()).unwrap();
+    assert_eq!(sources.services["ttid"].url.as_deref(), Some(url.as_str()));
+}
+
+#[test]
+fn live_refuses_unknown_services() {
+    let (_dir, specs) = temp_specs();
+    let args = live_args("http://127.0.0.1:9", &specs, &["--service", "../ttid"]);
+    let err = scrape::run_with(&args, &specs, &fast_fetcher())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`../ttid` is not a TT REST service"), "{err}");
+}
+
+#[test]
 fn live_falls_back_to_the_built_in_list_when_wordpress_is_absent() {
     let html = std::fs::read(fixture("ttid-documentation.html")).unwrap();
     let server = Server::start(Routes::from([("/tt-rest/v2/ttid.html".into(), ok(html))]));

@@ -176,3 +176,16 @@ pub(crate) fn not_found(what: &str, id: &str) -> Response {
     let body = serde_json::json!({ "status": "Fail", "status_message": format!("{what} {id} not found") });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
+
+/// Builds a generated (spec-derived) record from its builder and serializes it.
+/// A builder the spec's types refuse is a sandbox bug, so it panics loudly.
+pub(crate) fn to_json<T, B>(builder: B) -> serde_json::Value
+where
+    T: TryFrom<B> + serde::Serialize,
+    T::Error: std::fmt::Display,
+{
+    match T::try_from(builder) {
+        Ok(record) => serde_json::to_value(record).expect("generated types serialize to JSON"),
+        Err(e) => panic!("sandbox built a record the spec refuses: {e}"),
+    }
+}

@@ -4,7 +4,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{not_found, number, Shared, Q};
+use super::{not_found, number, to_json, Shared, Q};
+use crate::scalar::TtId;
+use crate::ttaccount::types as account;
 use crate::sandbox::data::{Account, World, MARKETS};
 use crate::sandbox::envelope;
 
@@ -20,7 +22,7 @@ routes! {
 }
 
 /// The company every sandbox account and user belongs to.
-pub(crate) const COMPANY_ID: u64 = 4_242;
+pub(crate) const COMPANY_ID: i64 = 4_242;
 
 /// `/accounts`: paged, with `requestVersion` as TT adds. `mineOnly` is accepted;
 /// the sandbox key may trade every account.
@@ -52,7 +54,12 @@ async fn limits(State(state): Shared, Path((_env, id)): Path<(String, String)>, 
     let world = state.store.read();
     match find(&world, &id) {
         Ok(a) => {
-            let row = json!({ "accountId": a.id, "riskLimitSettings": { "applyPositionLimits": true, "preventOrdersBasedOnPriceRanges": true }, "riskLimits": risk_limits(&world) });
+            let settings = json!({ "applyPositionLimits": true, "preventOrdersBasedOnPriceRanges": true });
+            let limits = account::AccountLimits::builder().extra(serde_json::Map::new())
+                .account_id(i64::from(a.id))
+                .risk_limit_settings(settings.as_object().cloned().unwrap_or_default())
+                .risk_limits(risk_limits(&world));
+            let row = to_json::<account::AccountLimits, _>(limits);
             state.paged("accountLimits", &[row], &query, Value::clone)
         }
         Err(e) => e,
@@ -95,28 +102,44 @@ async fn account_user(State(state): Shared) -> Response {
 }
 
 pub(crate) fn account_json(a: &Account, with_limits: Option<&World>) -> Value {
-    let mut v = json!({
-        "id": a.id,
-        "name": a.name,
-        "accountType": 1,
-        "companyId": COMPANY_ID,
-        "revision": 3,
-        "brokerName": "Sandbox Clearing",
-    });
+    let mut builder = account::Account::builder().extra(serde_json::Map::new())
+        .id(i64::from(a.id))
+        .name(a.name.clone())
+        .account_type(1)
+        .company_id(COMPANY_ID)
+        .revision(3)
+        .broker_name("Sandbox Clearing".to_string());
     if let Some(parent) = a.parent {
-        v["parentAccountId"] = json!(parent);
-        v["parentId"] = json!(parent);
+        builder = builder.parent_account_id(i64::from(parent)).parent_id(i64::from(parent));
     }
     if let Some(world) = with_limits {
-        v["riskLimits"] = risk_limits(world);
+        builder = builder.risk_limits(risk_limits(world));
     }
-    v
+    to_json::<account::Account, _>(builder)
+}
+
+/// `(marketId, productId)` of the products that carry position limits.
+pub(crate) fn limited_products(world: &World) -> Vec<(i64, u64)> {
+    world.products.iter().take(4).map(|p| (i64::from(MARKETS[p.market].0), p.id)).collect()
 }
 
 /// Per-product position limits on the first few products.
-pub(crate) fn risk_limits(world: &World) -> Value {
-    let products = world.products.iter().take(4).map(|p| {
-        json!({ "marketId": MARKETS[p.market].0, "productId": p.id.to_string(), "productTypeId": 34, "maxPos": 100.0, "maxLongPos": 100.0, "maxShortPos": 100.0 })
-    });
-    json!({ "productLimits": products.collect::<Vec<_>>(), "contractLimits": [], "interProductLimits": [] })
+fn risk_limits(world: &World) -> account::RiskLimits {
+    let limits: Vec<account::ProductLimit> = limited_products(world)
+        .into_iter()
+        .map(|(market, product)| {
+            let limit = account::ProductLimit::builder().extra(serde_json::Map::new())
+                .market_id(market)
+                .product_id(TtId::from(product))
+                .product_type_id(34)
+                .max_pos(100.0)
+                .max_long_pos(100.0)
+                .max_short_pos(100.0);
+            limit.try_into().expect("a fully set product limit is valid")
+        })
+        .collect();
+    account::RiskLimits::builder().extra(serde_json::Map::new())
+        .product_limits(limits)
+        .try_into()
+        .expect("risk limits with only product limits are valid")
 }

@@ -7,7 +7,8 @@ use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{not_found, Shared};
+use super::{not_found, to_json, Shared};
+use crate::ttbacktest::types as backtest;
 use crate::sandbox::envelope;
 
 routes! {
@@ -28,6 +29,7 @@ pub(crate) struct Backtest {
     id: String,
     step: usize,
     stopped: bool,
+    /// What was submitted (kept for `GET /algobacktest` listings and debugging).
     request: Value,
 }
 
@@ -39,14 +41,24 @@ impl Backtest {
             LIFECYCLE[self.step.min(LIFECYCLE.len() - 1)]
         }
     }
+    /// The generated `Backtest`; the submitted request stays server-side.
     fn json(&self) -> Value {
-        json!({ "id": self.id, "backtestStatus": self.status(), "algoId": self.request.get("algoId"), "accountId": self.request.get("accountId") })
+        let test = backtest::Backtest::builder()
+            .extra(serde_json::Map::new())
+            .id(json!(self.id))
+            .backtest_status(self.status().to_string());
+        to_json::<backtest::Backtest, _>(test)
     }
 }
 
 async fn list(State(state): Shared) -> Response {
     let tests = state.backtests.lock().expect("backtests poisoned");
-    envelope::ok_one("backtests", tests.iter().map(Backtest::json).collect())
+    let listed = tests.iter().map(|t| {
+        let mut v = t.json();
+        v["request"] = t.request.clone();
+        v
+    });
+    envelope::ok_one("backtests", listed.collect())
 }
 
 /// Checks the fields TT's sample sends, then queues the backtest.

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{id_list, not_found, number, Params, Shared, Q};
+use super::{id_list, not_found, number, to_json, Params, Shared, Q};
+use crate::scalar::{Timestamp, TtBool, TtId};
+use crate::ttledger::types as ledger;
 use crate::sandbox::counters::bump;
 use crate::sandbox::data::{derived_uuid, Fill, Order, World, MARKETS};
 use crate::sandbox::envelope;
@@ -177,83 +179,85 @@ pub(crate) fn order_id(world: &World, n: u32) -> String {
     derived_uuid(world.seed, ORDER_ID, u64::from(n)).to_string()
 }
 
-/// One fill as TT's `fills[]` item.
+/// One fill as TT's `fills[]` item, built from the generated `Fill`.
 pub(crate) fn fill_json(world: &World, f: &Fill) -> Value {
     let instrument = &world.instruments[f.instrument as usize];
     let product = &world.products[instrument.product];
     let account = &world.accounts[usize::from(f.account)];
-    let user = world.users[usize::from(f.user)].id;
-    let flag = |bit: u8| if f.flags & bit != 0 { "true" } else { "false" };
-    json!({
-        "timeStamp": f.ts,
-        "transactTime": f.ts,
-        "accountId": account.id,
-        "account": account.name,
-        "instrumentId": instrument.id.to_string(),
-        "marketId": MARKETS[product.market].0,
-        "securityDesc": super::ttpds::alias_of(world, instrument),
-        "orderId": order_id(world, f.order),
-        "parentOrderId": "",
-        "secondaryOrderId": (u64::from(f.order) + 9_000_000_000).to_string(),
-        "execID": (u64::from(f.seq) + 70_000_000_000).to_string(),
-        "uniqueExecId": derived_uuid(world.seed, EXEC_ID, u64::from(f.seq)).to_string(),
-        "recordId": derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string(),
-        "side": f.side,
-        "lastQty": f.qty,
-        "lastPx": f.price,
-        "ordStatus": if f.flags & Fill::COMPLETES != 0 { "2" } else { "1" },
-        "ordType": "2",
-        "userId": user,
-        "currUserId": user,
-        "brokerId": 0,
-        "aggressorIndicator": flag(Fill::AGGRESSOR),
-        "manualFill": flag(Fill::MANUAL),
-        "connectionId": format!("conn-{}", MARKETS[product.market].1),
-        "textA": "",
-        "textB": "",
-        "textC": "",
-        "textTT": "",
-        "parties": [
-            { "role": 85, "id": account.name, "idSource": 19 },
-            { "role": 4, "id": user.to_string(), "idSource": 19 },
-        ],
-        "orderAttributes": [],
-    })
+    let user = i64::from(world.users[usize::from(f.user)].id);
+    let party = |role: i64, id: String| -> ledger::FillParty {
+        let party = ledger::FillParty::builder().extra(serde_json::Map::new()).role(role).id(id).id_source(19);
+        party.try_into().expect("a party with all fields set is valid")
+    };
+    to_json::<ledger::Fill, _>(ledger::Fill::builder().extra(serde_json::Map::new())
+        .time_stamp(ns(f.ts))
+        .transact_time(ns(f.ts))
+        .account_id(i64::from(account.id))
+        .account(account.name.clone())
+        .instrument_id(TtId::from(instrument.id))
+        .market_id(i64::from(MARKETS[product.market].0))
+        .security_desc(super::ttpds::alias_of(world, instrument))
+        .order_id(order_id(world, f.order))
+        .parent_order_id(String::new())
+        .secondary_order_id((u64::from(f.order) + 9_000_000_000).to_string())
+        .exec_id((u64::from(f.seq) + 70_000_000_000).to_string())
+        .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(f.seq)).to_string())
+        .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
+        .side(i64::from(f.side))
+        .last_qty(f64::from(f.qty))
+        .last_px(f.price)
+        .ord_status(if f.flags & Fill::COMPLETES != 0 { "2" } else { "1" }.to_string())
+        .ord_type(json!("2"))
+        .user_id(user)
+        .curr_user_id(user)
+        .broker_id(0)
+        .aggressor_indicator(TtBool::from(f.flags & Fill::AGGRESSOR != 0))
+        .manual_fill(TtBool::from(f.flags & Fill::MANUAL != 0))
+        .connection_id(format!("conn-{}", MARKETS[product.market].1))
+        .text_a(String::new())
+        .text_tt(String::new())
+        .parties(vec![party(85, account.name.clone()), party(4, user.to_string())])
+    )
 }
 
-/// One working order as TT's `orders[]` item (shape of a real saved response).
+/// Epoch nanoseconds as the generated timestamp type (all sandbox times fit i64).
+pub(crate) fn ns(nanos: u64) -> Timestamp {
+    Timestamp::from_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
+}
+
+/// One working order as TT's `orders[]` item, built from the generated `Order`.
 fn order_json(world: &World, o: &Order) -> Value {
     let instrument = &world.instruments[o.instrument as usize];
     let product = &world.products[instrument.product];
     let account = &world.accounts[usize::from(o.account)];
     let user = world.users[usize::from(o.user)].id;
-    json!({
-        "orderId": order_id(world, o.seq),
-        "parentOrderId": "",
-        "accountId": account.id,
-        "accountName": account.name,
-        "brokerId": 0,
-        "userId": user.to_string(),
-        "currUserId": user,
-        "marketId": MARKETS[product.market].0,
-        "instrumentId": instrument.id.to_string(),
-        "securityDescription": super::ttpds::alias_of(world, instrument),
-        "side": o.side.to_string(),
-        "orderStatus": if o.filled > 0 { "1" } else { "0" },
-        "orderType": "2",
-        "timeInForce": "0",
-        "executionType": "0",
-        "syntheticType": "0",
-        "algoType": 0,
-        "syntheticStatus": 0,
-        "orderQty": f64::from(o.qty),
-        "leavesQuantity": f64::from(o.qty - o.filled),
-        "cumulatedQuantity": f64::from(o.filled),
-        "price": o.price,
-        "stopPrice": 0.0,
-        "dateTime": o.ts,
-        "tradeDate": 20261120,
-        "manualOrderIndicator": false,
-        "uniqueExecId": derived_uuid(world.seed, EXEC_ID, u64::from(o.seq) | 1 << 40).to_string(),
-    })
+    to_json::<ledger::Order, _>(ledger::Order::builder().extra(serde_json::Map::new())
+        .order_id(order_id(world, o.seq))
+        .parent_order_id(String::new())
+        .account_id(i64::from(account.id))
+        .account_name(account.name.clone())
+        .broker_id(0)
+        .user_id(user.to_string())
+        .curr_user_id(i64::from(user))
+        .market_id(i64::from(MARKETS[product.market].0))
+        .instrument_id(TtId::from(instrument.id))
+        .security_description(super::ttpds::alias_of(world, instrument))
+        .side(o.side.to_string())
+        .order_status(if o.filled > 0 { "1" } else { "0" }.to_string())
+        .order_type("2".to_string())
+        .time_in_force("0".to_string())
+        .execution_type("0".to_string())
+        .synthetic_type("0".to_string())
+        .algo_type(0)
+        .synthetic_status(0)
+        .order_qty(f64::from(o.qty))
+        .leaves_quantity(f64::from(o.qty - o.filled))
+        .cumulated_quantity(f64::from(o.filled))
+        .price(o.price)
+        .stop_price(0.0)
+        .date_time(ns(o.ts))
+        .trade_date(20261120)
+        .manual_order_indicator(TtBool::from(false))
+        .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(o.seq) | 1 << 40).to_string())
+    )
 }

@@ -9,7 +9,9 @@ use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{id_list, not_found, number, Shared, Q};
+use super::{id_list, not_found, number, to_json, Shared, Q};
+use crate::scalar::TtId;
+use crate::ttmonitor::types as monitor;
 use crate::sandbox::data::{Fill, World};
 use crate::sandbox::envelope;
 use crate::sandbox::store::NewFill;
@@ -105,25 +107,25 @@ fn position_json(world: &World, (account, instrument): (u16, u32), h: &Holding) 
     let (realized, pnl) = h.pnl(mark, world.product_of(instrument).point_value);
     let net = h.net();
     let open_avg = if net >= 0.0 { Holding::avg(h.buy_value, h.buy_qty) } else { Holding::avg(h.sell_value, h.sell_qty) };
-    json!({
-        "accountId": world.accounts[usize::from(account)].id,
-        "instrumentId": world.instruments[instrument as usize].id.to_string(),
-        "netPosition": net,
-        "buyFillQty": h.buy_qty,
-        "sellFillQty": h.sell_qty,
-        "buyWorkingQty": h.buy_working,
-        "sellWorkingQty": h.sell_working,
-        "avgBuy": Holding::avg(h.buy_value, h.buy_qty),
-        "avgSell": Holding::avg(h.sell_value, h.sell_qty),
-        "openAvgPrice": open_avg,
-        "pnl": pnl,
-        "pnlPrice": mark,
-        "pnlPriceType": "MIDPOINT",
-        "realizedPnl": realized,
-        "sodNetPos": h.sod_net,
-        "sodPrice": h.sod_price,
-        "sodPriceType": "SETTLE",
-    })
+    let position = monitor::Position::builder().extra(serde_json::Map::new())
+        .account_id(i64::from(world.accounts[usize::from(account)].id))
+        .instrument_id(TtId::from(world.instruments[instrument as usize].id))
+        .net_position(net)
+        .buy_fill_qty(h.buy_qty)
+        .sell_fill_qty(h.sell_qty)
+        .buy_working_qty(h.buy_working)
+        .sell_working_qty(h.sell_working)
+        .avg_buy(Holding::avg(h.buy_value, h.buy_qty))
+        .avg_sell(Holding::avg(h.sell_value, h.sell_qty))
+        .open_avg_price(open_avg)
+        .pnl(pnl)
+        .pnl_price(mark)
+        .pnl_price_type("MIDPOINT".to_string())
+        .realized_pnl(realized)
+        .sod_net_pos(h.sod_net)
+        .sod_price(h.sod_price)
+        .sod_price_type("SETTLE".to_string());
+    to_json::<monitor::Position, _>(position)
 }
 
 fn serve_positions(state: &super::State, accounts: &[u64], query: &super::Params) -> Response {

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{not_found, number, Shared, Q};
+use super::{not_found, number, to_json, Shared, Q};
+use crate::scalar::TtId;
+use crate::ttpds::types as pds;
 use crate::sandbox::data::{self, Instrument, Product, World, CURRENCIES, MARKETS};
 use crate::sandbox::envelope;
 
@@ -34,7 +36,9 @@ const PRODUCT_TYPES: &[(u32, &str, &str)] = &[(34, "FUT", "Future"), (51, "OPT",
 const ALGOS: &[(&str, &str)] = &[("TT_Bracket", "1.4"), ("TT_Iceberg", "2.1"), ("ADL_Spreader", "0.9"), ("ADL_Scalper", "1.0")];
 
 async fn markets() -> Response {
-    let items = MARKETS.iter().map(|(id, name, _)| json!({ "id": id.to_string(), "name": name }));
+    let items = MARKETS
+        .iter()
+        .map(|(id, name, _)| to_json::<pds::Market, _>(pds::Market::builder().extra(serde_json::Map::new()).id(TtId::from(u64::from(*id))).name(name.to_string())));
     envelope::ok_one("markets", items.collect())
 }
 
@@ -43,7 +47,10 @@ async fn mics() -> Response {
     let items = MARKETS
         .iter()
         .enumerate()
-        .map(|(i, (id, _, mic))| json!({ "id": (i + 1).to_string(), "desc": mic, "marketId": id.to_string() }));
+        .map(|(i, (id, _, mic))| {
+            let mic = pds::Mic::builder().extra(serde_json::Map::new()).id(TtId::from(i as u64 + 1)).desc(mic.to_string()).market_id(TtId::from(u64::from(*id)));
+            to_json::<pds::Mic, _>(mic)
+        });
     envelope::ok_one("markets", items.collect())
 }
 
@@ -176,7 +183,10 @@ async fn currency_rates(query: Q) -> Response {
     let by_id = |key: &str| query.get(key).and_then(|n| n.parse::<u32>().ok());
     let pair = (by_name("fromCurrencyName").or(by_id("fromCurrencyId")), by_name("toCurrencyName").or(by_id("toCurrencyId")));
     match pair {
-        (Some(from), Some(to)) => envelope::ok_one("currency_rate", json!({ "fromCurrencyId": from, "toCurrencyId": to, "rate": rate(from, to) })),
+        (Some(from), Some(to)) => {
+            let extra = serde_json::Map::from_iter([("fromCurrencyId".to_string(), json!(from)), ("toCurrencyId".to_string(), json!(to))]);
+            envelope::ok_one("currency_rate", to_json::<pds::CurrencyRate, _>(pds::CurrencyRate::builder().extra(serde_json::Map::new()).rate(rate(from, to)).extra(extra)))
+        }
         (None, None) if !query.keys().any(|k| k.contains("Currency")) => {
             let all = CURRENCIES
                 .iter()
@@ -203,19 +213,22 @@ fn rate_between(from: u32, to: u32) -> f64 {
 async fn algos(State(state): Shared, query: Q) -> Response {
     let world = state.store.read();
     let items: Vec<(u64, &str, &str)> = world.algo_ids.iter().zip(ALGOS).map(|(id, (n, v))| (*id, *n, *v)).collect();
-    state.paged("algos", &items, &query, |(id, name, version)| json!({ "id": id.to_string(), "name": name, "version": version }))
+    state.paged("algos", &items, &query, |(id, name, version)| {
+        to_json::<pds::Algo, _>(pds::Algo::builder().extra(serde_json::Map::new()).id(TtId::from(*id)).name(name.to_string()).version(json!(version)))
+    })
 }
 
 async fn algo_user_parameters(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
     if !state.store.read().algo_ids.iter().any(|a| a.to_string() == id) {
         return not_found("algo", &id);
     }
-    let params = json!([
-        { "displayName": "Quantity", "name": "qty", "type": 2, "value": "intValue" },
-        { "displayName": "Offset ticks", "name": "offset", "type": 0, "value": "doubleValue" },
-        { "displayName": "Algo version", "name": "_algo_version", "type": 7, "value": "stringValue" },
-    ]);
-    envelope::ok_one("userParameters", params)
+    let params = [("Quantity", "qty", 2, "intValue"), ("Offset ticks", "offset", 0, "doubleValue"), ("Algo version", "_algo_version", 7, "stringValue")]
+        .into_iter()
+        .map(|(display, name, kind, value)| {
+            let p = pds::AlgoUserParameter::builder().extra(serde_json::Map::new()).display_name(display.to_string()).name(name.to_string()).type_(kind).value(value.to_string());
+            to_json::<pds::AlgoUserParameter, _>(p)
+        });
+    envelope::ok_one("userParameters", params.collect())
 }
 
 /// `"ES Dec26"`.
@@ -224,15 +237,15 @@ pub(crate) fn alias_of(world: &World, i: &Instrument) -> String {
 }
 
 fn product_json(p: &Product) -> Value {
-    json!({
-        "id": p.id.to_string(),
-        "familyId": p.family_id.to_string(),
-        "symbol": p.symbol,
-        "name": p.name,
-        "productTypeId": 34,
-        "state": 4,
-        "currencyId": p.currency,
-    })
+    let product = pds::Product::builder().extra(serde_json::Map::new())
+        .id(TtId::from(p.id))
+        .family_id(TtId::from(p.family_id))
+        .symbol(p.symbol.to_string())
+        .name(p.name.to_string())
+        .product_type_id(34)
+        .state(4)
+        .currency_id(i64::from(p.currency));
+    to_json::<pds::Product, _>(product)
 }
 
 fn family_json(p: &Product) -> Value {
@@ -242,44 +255,44 @@ fn family_json(p: &Product) -> Value {
 fn instrument_json(world: &World, i: &Instrument) -> Value {
     let p = &world.products[i.product];
     let (yyyymm, term) = data::month(i.month);
-    let last_trade = u64::from(yyyymm) * 100 + 18;
+    let last_trade = i64::from(yyyymm) * 100 + 18;
     let (numerator, denominator) = tick_fraction(p.tick);
-    json!({
-        "id": i.id.to_string(),
-        "name": format!("{}{}", p.symbol, term),
-        "alias": alias_of(world, i),
-        "productId": p.id.to_string(),
-        "productFamilyId": p.family_id.to_string(),
-        "productSymbol": p.symbol,
-        "productTypeId": 34,
-        "marketId": MARKETS[p.market].0,
-        "securityId": (i.id % 1_000_000).to_string(),
-        "securityExchange": p.market + 1,
-        "term": term,
-        "ricCode": format!("{}{}", p.symbol, &term[..1]),
-        "seriesTermId": 1,
-        "expirationDate": last_trade * 1_000_000 + 213_000,
-        "lastTradeDate": last_trade,
-        "tickSize": p.tick,
-        "tickSizeNumerator": numerator,
-        "tickSizeDenominator": denominator,
-        "tickValue": (p.tick * p.point_value * 1e6).round() / 1e6,
-        "pointValue": p.point_value,
-        "displayFactor": 1,
-        "displayType": 0,
-        "roundLotQty": 1,
-        "minLotSize": 1,
-        "marketDepth": 10,
-        "metadata": format!("{{\"cdd\":\"{}\"}}", p.symbol),
-    })
+    let instrument = pds::Instrument::builder().extra(serde_json::Map::new())
+        .id(TtId::from(i.id))
+        .name(format!("{}{}", p.symbol, term))
+        .alias(alias_of(world, i))
+        .product_id(TtId::from(p.id))
+        .product_family_id(TtId::from(p.family_id))
+        .product_symbol(p.symbol.to_string())
+        .product_type_id(34)
+        .market_id(i64::from(MARKETS[p.market].0))
+        .security_id((i.id % 1_000_000).to_string())
+        .security_exchange(p.market as i64 + 1)
+        .term(term.to_string())
+        .ric_code(format!("{}{}", p.symbol, &term[..1]))
+        .series_term_id(1)
+        .expiration_date(last_trade * 1_000_000 + 213_000)
+        .last_trade_date(last_trade)
+        .tick_size(p.tick)
+        .tick_size_numerator(numerator)
+        .tick_size_denominator(denominator)
+        .tick_value((p.tick * p.point_value * 1e6).round() / 1e6)
+        .point_value(p.point_value)
+        .display_factor(1.0)
+        .display_type(0)
+        .round_lot_qty(1)
+        .min_lot_size(1)
+        .market_depth(10)
+        .metadata(format!("{{\"cdd\":\"{}\"}}", p.symbol));
+    to_json::<pds::Instrument, _>(instrument)
 }
 
 /// A tick size as a fraction with a power-of-ten or power-of-two denominator.
-fn tick_fraction(tick: f64) -> (u64, u64) {
-    for denominator in [1u64, 2, 4, 8, 10, 16, 20, 32, 64, 100, 1_000, 10_000, 100_000] {
+fn tick_fraction(tick: f64) -> (i64, i64) {
+    for denominator in [1i64, 2, 4, 8, 10, 16, 20, 32, 64, 100, 1_000, 10_000, 100_000] {
         let numerator = tick * denominator as f64;
         if (numerator - numerator.round()).abs() < 1e-9 {
-            return (numerator.round() as u64, denominator);
+            return (numerator.round() as i64, denominator);
         }
     }
     (1, 1)

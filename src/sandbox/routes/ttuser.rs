@@ -6,8 +6,10 @@ use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::ttaccount::{risk_limits, COMPANY_ID};
-use super::{not_found, number, Shared, Q};
+use super::ttaccount::{limited_products, COMPANY_ID};
+use super::{not_found, number, to_json, Shared, Q};
+use crate::scalar::TtId;
+use crate::ttuser::types as user;
 use crate::sandbox::data::{User, World};
 use crate::sandbox::envelope;
 
@@ -50,7 +52,13 @@ async fn accounts(State(state): Shared, Path((_env, id)): Path<(String, String)>
     let mine: Vec<_> = world.accounts.iter().enumerate().filter(|(a, _)| a % world.users.len() == index).map(|(_, a)| a).collect();
     let extra = serde_json::Map::from_iter([("userId".to_string(), json!(world.users[index].id))]);
     state.paged_with("accounts", &mine, &query, extra, |a| {
-        json!({ "accountId": a.id, "accountName": a.name, "orderPermissions": { "canTrade": true, "canView": true }, "permissions": { "viewAccount": true } })
+        let object = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let link = user::UserAccount::builder().extra(serde_json::Map::new())
+            .account_id(i64::from(a.id))
+            .account_name(a.name.clone())
+            .order_permissions(object(json!({ "canTrade": true, "canView": true })))
+            .permissions(object(json!({ "viewAccount": true })));
+        to_json::<user::UserAccount, _>(link)
     })
 }
 
@@ -58,7 +66,8 @@ async fn limits(State(state): Shared, Path((_env, id)): Path<(String, String)>, 
     let world = state.store.read();
     match find(&world, &id) {
         Ok(i) => {
-            let row = json!({ "userId": world.users[i].id, "riskLimits": risk_limits(&world) });
+            let limits = user::UserLimits::builder().extra(serde_json::Map::new()).user_id(i64::from(world.users[i].id)).risk_limits(risk_limits(&world));
+            let row = to_json::<user::UserLimits, _>(limits);
             state.paged("userLimits", &[row], &query, Value::clone)
         }
         Err(e) => e,
@@ -82,12 +91,37 @@ async fn create_user(Json(body): Json<Value>) -> Response {
 }
 
 fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "firstname": u.first,
-        "lastname": u.last,
-        "alias": format!("{}.{}", u.first, u.last).to_lowercase(),
-        "email": format!("{}.{}@sandbox.example", u.first, u.last).to_lowercase(),
-        "company": { "id": COMPANY_ID, "abbrevName": "SBX", "name": "Sandbox Trading LLC" },
-    })
+    let company = user::UserCompany::builder().extra(serde_json::Map::new())
+        .id(COMPANY_ID)
+        .abbrev_name("SBX".to_string())
+        .name("Sandbox Trading LLC".to_string());
+    let record = user::User::builder().extra(serde_json::Map::new())
+        .id(i64::from(u.id))
+        .firstname(u.first.to_string())
+        .lastname(u.last.to_string())
+        .alias(format!("{}.{}", u.first, u.last).to_lowercase())
+        .email(format!("{}.{}@sandbox.example", u.first, u.last).to_lowercase())
+        .company(user::UserCompany::try_from(company).expect("a fully set company is valid"));
+    to_json::<user::User, _>(record)
+}
+
+/// The same per-product limits accounts carry, as ttuser's own types.
+fn risk_limits(world: &World) -> user::RiskLimits {
+    let limits: Vec<user::ProductLimit> = limited_products(world)
+        .into_iter()
+        .map(|(market, product)| {
+            let limit = user::ProductLimit::builder().extra(serde_json::Map::new())
+                .market_id(market)
+                .product_id(TtId::from(product))
+                .product_type_id(34)
+                .max_pos(100.0)
+                .max_long_pos(100.0)
+                .max_short_pos(100.0);
+            limit.try_into().expect("a fully set product limit is valid")
+        })
+        .collect();
+    user::RiskLimits::builder().extra(serde_json::Map::new())
+        .product_limits(limits)
+        .try_into()
+        .expect("risk limits with only product limits are valid")
 }

@@ -190,12 +190,19 @@ fn type_name(ty: &syn::Type) -> String {
 
 /// The `#[derive(...)]` list, which is API too (dropping `Default` breaks callers).
 fn derives(attrs: &[syn::Attribute]) -> String {
-    let list: Vec<String> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .map(|a| tokens(&a.meta))
-        .collect();
-    list.join(" ")
+    let mut names = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let paths = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        );
+        names.extend(
+            paths
+                .into_iter()
+                .flatten()
+                .map(|p| tokens(&p).replace(' ', "")),
+        );
+    }
+    format!("derive({})", names.join(", "))
 }
 
 /// Tokens as compact Rust, for short things (derive lists, use trees).
@@ -242,6 +249,7 @@ fn one_line(text: &str) -> String {
         (",)", ")"),
         (", >", ">"),
         (", {", " {"),
+        ("< ::", "<::"),
     ] {
         s = s.replace(from, to);
     }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{Change, ChangeKind, Severity};
 
@@ -357,8 +357,11 @@ fn walk_children(spec: &Value, s: &Value, path: &str, out: &mut Fields, stack: &
     if let Some(items) = s.get("items") {
         walk(spec, items, format!("{path}[]"), true, out, stack);
     }
-    if let Some(extra) = s.get("additionalProperties").filter(|v| v.is_object()) {
-        walk(spec, extra, format!("{path}{{}}"), true, out, stack);
+    // `.*` is "any other key"; `true` is the same as `{}`.
+    match s.get("additionalProperties") {
+        Some(Value::Bool(true)) => walk(spec, &json!({}), format!("{path}.*"), true, out, stack),
+        Some(extra @ Value::Object(_)) => walk(spec, extra, format!("{path}.*"), true, out, stack),
+        _ => {}
     }
     // allOf merges into the same object; oneOf/anyOf variants each get a path.
     for part in s
@@ -628,7 +631,7 @@ fn compare_tree(op: &Operation, side: Side, old: &Tree, new: &Tree, out: &mut Ve
 fn is_below(key: &str, parent: &str) -> bool {
     key.len() > parent.len()
         && key.starts_with(parent)
-        && matches!(key.as_bytes()[parent.len()], b'.' | b'[' | b'{' | b'<')
+        && matches!(key.as_bytes()[parent.len()], b'.' | b'[' | b'<')
 }
 
 fn field_changed(
@@ -771,7 +774,6 @@ fn required_word(required: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn fields(schema: Value, spec: Value) -> Fields {
         let mut out = Fields::new();
@@ -809,6 +811,18 @@ mod tests {
             "properties": {"child": {"$ref": "#/components/schemas/Node"}}}}}});
         let f = fields(json!({"$ref": "#/components/schemas/Node"}), spec);
         assert_eq!(f.keys().collect::<Vec<_>>(), ["", ".child"]);
+    }
+
+    #[test]
+    fn additional_properties_true_equals_an_empty_schema() {
+        let spec = json!({});
+        let a = fields(
+            json!({"type": "object", "additionalProperties": true}),
+            spec.clone(),
+        );
+        let b = fields(json!({"type": "object", "additionalProperties": {}}), spec);
+        assert_eq!(a, b);
+        assert_eq!(a[".*"].ty, "any");
     }
 
     #[test]

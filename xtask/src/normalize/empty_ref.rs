@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use super::{walk, Ctx};
 
 /// What a replaced schema says about itself.
-pub const UNKNOWN: &str = "Shape not documented by TT (the published spec has an empty `$ref`); any JSON value.";
+pub const UNKNOWN: &str =
+    "Shape not documented by TT (the published spec has an empty `$ref`); any JSON value.";
 
 /// Replaces every schema that is an empty (or blank) `$ref` with a documented `{}`.
 pub fn empty_ref(spec: &mut Value, _ctx: &Ctx) -> anyhow::Result<()> {
@@ -38,7 +39,10 @@ mod tests {
         }}}}});
         empty_ref(&mut spec, &Ctx { service: "ttid" }).unwrap();
         let r = &spec["paths"]["/a"]["get"]["responses"];
-        assert_eq!(r["200"]["content"]["application/json"]["schema"], json!({"description": UNKNOWN}));
+        assert_eq!(
+            r["200"]["content"]["application/json"]["schema"],
+            json!({"description": UNKNOWN})
+        );
         assert_eq!(
             r["201"]["content"]["application/json"]["schema"],
             json!({"$ref": "#/components/schemas/X"})

@@ -45,7 +45,10 @@ fn in_request_body(ptr: &str, request_only: &HashSet<String>) -> bool {
 
 /// Component schemas reachable from request bodies and from nothing else.
 fn request_only_components(spec: &Value) -> HashSet<String> {
-    let schemas = spec.pointer("/components/schemas").cloned().unwrap_or_default();
+    let schemas = spec
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or_default();
     let mut requests = Vec::new();
     let mut rest = spec.clone();
     if let Some(c) = rest.get_mut("components").and_then(Value::as_object_mut) {
@@ -58,7 +61,10 @@ fn request_only_components(spec: &Value) -> HashSet<String> {
     });
     let used_by_requests = closure(&Value::Array(requests), &schemas);
     let used_elsewhere = closure(&rest, &schemas);
-    used_by_requests.difference(&used_elsewhere).cloned().collect()
+    used_by_requests
+        .difference(&used_elsewhere)
+        .cloned()
+        .collect()
 }
 
 /// Names of the component schemas `root` references, directly or through other schemas.
@@ -110,7 +116,10 @@ mod tests {
         extra_fields(&mut spec, &Ctx { service: "ttid" }).unwrap();
         let s = &spec["components"]["schemas"];
         assert_eq!(s["Open"]["additionalProperties"], json!({}));
-        assert_eq!(s["Open"]["properties"]["a"]["additionalProperties"], json!({}));
+        assert_eq!(
+            s["Open"]["properties"]["a"]["additionalProperties"],
+            json!({})
+        );
         assert_eq!(s["Closed"]["additionalProperties"], json!(false));
         assert_eq!(s["Map"]["additionalProperties"], json!({"type": "string"}));
         assert!(s["Scalar"].get("additionalProperties").is_none());

@@ -46,11 +46,61 @@ fn convert_docs(value: &mut Value) {
 
 /// HTML tag names that are converted or dropped; any other `<...>` is text.
 const TAGS: &[&str] = &[
-    "a", "abbr", "b", "big", "blockquote", "br", "caption", "center", "cite", "code", "col",
-    "colgroup", "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small",
-    "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "tt", "u", "ul", "var",
+    "a",
+    "abbr",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
 ];
 
 /// One HTML tag at the start of a string.
@@ -334,14 +384,20 @@ mod tests {
             "Same as <a href='https://status.trade.tt/'>https://status.trade.tt/</a>.",
             "Same as <https://status.trade.tt/>.",
         );
-        check("<a href=\"x.html\">the docs</a> &amp; more", "the docs & more");
+        check(
+            "<a href=\"x.html\">the docs</a> &amp; more",
+            "the docs & more",
+        );
         check("<ul><li>one</li><li>two</li></ul>", "- one\n- two");
         check("<pre>a &lt; b</pre>", "```text\na < b\n```");
     }
 
     #[test]
     fn text_that_only_looks_like_a_tag_survives_escaped() {
-        check("Send <application key>:<secret>.", "Send \\<application key>:\\<secret>.");
+        check(
+            "Send <application key>:<secret>.",
+            "Send \\<application key>:\\<secret>.",
+        );
         check("a &lt;b&gt; c", "a \\<b> c");
         check("<code><key>:<secret></code>", "`<key>:<secret>`");
         check("x < y and 1<2", "x \\< y and 1\\<2");
@@ -355,7 +411,10 @@ mod tests {
         );
         check("literal &amp;amp; stays", "literal \\&amp; stays");
         check("code `<b>x</b>` stays", "code `<b>x</b>` stays");
-        check("\n\n In order to\n\n\n    indented", "In order to\n\nindented");
+        check(
+            "\n\n In order to\n\n\n    indented",
+            "In order to\n\nindented",
+        );
     }
 
     #[test]

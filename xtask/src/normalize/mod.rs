@@ -5,7 +5,9 @@
 //! OpenAPI Overlay (`specs/overlays/<service>.yaml`, see [`overlay`]) and finally
 //! checks that `openapiv3` accepts the result. Every rule is generic over TT's
 //! dialect; service-specific fixes live in overlays. Normalizing an already
-//! normalized spec changes nothing.
+//! normalized spec changes nothing: the rules are idempotent and overlays write
+//! normalized content. (An overlay is meant for the raw input: re-applying one
+//! with a `remove` action fails, since its target is gone.)
 
 pub mod apigateway;
 pub mod common_inputs;
@@ -62,7 +64,10 @@ pub const RULES: &[(&str, Rule)] = &[
     ("operation_ids", operation_ids::operation_ids),
     ("cors_options", cors_options::cors_options),
     ("apigateway", apigateway::apigateway),
-    ("content_type_header", content_type_header::content_type_header),
+    (
+        "content_type_header",
+        content_type_header::content_type_header,
+    ),
     ("schema_keys", schema_keys::schema_keys),
     ("servers", servers::servers),
     ("html", html::html),
@@ -74,11 +79,7 @@ pub const RULES: &[(&str, Rule)] = &[
 
 /// Normalizes one service's raw spec (scraped or reconstructed, TT dialect) and then applies
 /// its overlay file if `overlay` is Some and the file exists. Errors name the service and rule.
-pub fn normalize_spec(
-    service: &str,
-    raw: &Value,
-    overlay: Option<&Path>,
-) -> anyhow::Result<Value> {
+pub fn normalize_spec(service: &str, raw: &Value, overlay: Option<&Path>) -> anyhow::Result<Value> {
     if !raw.is_object() {
         bail!("{service}: the spec is not a JSON object");
     }
@@ -149,7 +150,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -182,6 +188,9 @@ mod tests {
         let raw = json!({"openapi": "3.0.1", "paths": {"/a": {"get": {
             "parameters": [{"name": "x", "in": "query", "required": "maybe"}]}}}});
         let err = format!("{:#}", normalize_spec("ttfoo", &raw, None).unwrap_err());
-        assert!(err.contains("ttfoo") && err.contains("required_bool"), "{err}");
+        assert!(
+            err.contains("ttfoo") && err.contains("required_bool"),
+            "{err}"
+        );
     }
 }

@@ -135,19 +135,26 @@ mod tests {
         operation_ids(&mut spec, &CTX).unwrap();
         assert_eq!(spec["paths"]["/a"]["get"]["operationId"], "listA");
         assert_eq!(spec["paths"]["/a"]["post"]["operationId"], "post_a");
-        assert_eq!(spec["paths"]["/b/{bId}"]["delete"]["operationId"], "delete_b_by_b_id");
+        assert_eq!(
+            spec["paths"]["/b/{bId}"]["delete"]["operationId"],
+            "delete_b_by_b_id"
+        );
     }
 
     #[test]
     fn collisions_name_both_operations() {
         let mut spec = json!({"paths": {"/sod/upload": {"get": {}}, "/sod_upload": {"get": {}}}});
         let err = operation_ids(&mut spec, &CTX).unwrap_err().to_string();
-        assert!(err.contains("GET /sod/upload") && err.contains("GET /sod_upload"), "{err}");
+        assert!(
+            err.contains("GET /sod/upload") && err.contains("GET /sod_upload"),
+            "{err}"
+        );
     }
 
     #[test]
     fn derived_id_colliding_with_an_explicit_one_is_an_error() {
-        let mut spec = json!({"paths": {"/x": {"get": {"operationId": "get_y"}}, "/y": {"get": {}}}});
+        let mut spec =
+            json!({"paths": {"/x": {"get": {"operationId": "get_y"}}, "/y": {"get": {}}}});
         let err = operation_ids(&mut spec, &CTX).unwrap_err().to_string();
         assert!(err.contains("GET /x") && err.contains("GET /y"), "{err}");
     }

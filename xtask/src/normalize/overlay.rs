@@ -78,7 +78,10 @@ impl Overlay {
     pub fn parse(yaml: &str) -> anyhow::Result<Self> {
         let overlay: Self = serde_norway::from_str(yaml)?;
         if !overlay.overlay.starts_with("1.0.") {
-            bail!("unsupported overlay version {:?}; expected 1.0.x", overlay.overlay);
+            bail!(
+                "unsupported overlay version {:?}; expected 1.0.x",
+                overlay.overlay
+            );
         }
         Ok(overlay)
     }
@@ -233,7 +236,11 @@ mod tests {
         let o = overlay(
             "  - target: $.paths\n    update: {}\n  - target: $.paths['/gone'].get\n    remove: true\n",
         );
-        let err = format!("{:#}", o.apply(&mut doc, Path::new("specs/overlays/ttx.yaml")).unwrap_err());
+        let err = format!(
+            "{:#}",
+            o.apply(&mut doc, Path::new("specs/overlays/ttx.yaml"))
+                .unwrap_err()
+        );
         assert!(
             err.contains("specs/overlays/ttx.yaml")
                 && err.contains("action 1")
@@ -244,7 +251,9 @@ mod tests {
 
     #[test]
     fn bad_documents_are_rejected() {
-        assert!(Overlay::parse("overlay: 2.0.0\ninfo: {title: t, version: v}\nactions: []\n").is_err());
+        assert!(
+            Overlay::parse("overlay: 2.0.0\ninfo: {title: t, version: v}\nactions: []\n").is_err()
+        );
         assert!(Overlay::parse("overlay: 1.0.0\nactions: []\n").is_err());
         let o = overlay("  - target: $.a\n");
         assert!(o.apply(&mut json!({"a": 1}), Path::new("o")).is_err());

@@ -35,7 +35,11 @@ fn is_json_or_form(media: &str) -> bool {
 pub fn media_types(spec: &mut Value) -> anyhow::Result<()> {
     walk::media_types_mut(spec, &mut |mt, ptr| {
         mt.remove("encoding");
-        let media = ptr.rsplit('/').next().unwrap_or_default().replace("~1", "/");
+        let media = ptr
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/");
         if is_json_or_form(&media) && !mt.contains_key("schema") {
             mt.insert("schema".into(), json!({}));
         }
@@ -189,8 +193,14 @@ mod tests {
         }}}, "put": {"requestBody": {"content": {"text/plain": {}, "text/csv": {}}}}}}});
         single_body_media_type(&mut spec).unwrap();
         let a = &spec["paths"]["/a"];
-        assert_eq!(a["post"]["requestBody"]["content"], json!({"application/json": {}}));
-        assert_eq!(a["put"]["requestBody"]["content"], json!({"text/plain": {}}));
+        assert_eq!(
+            a["post"]["requestBody"]["content"],
+            json!({"application/json": {}})
+        );
+        assert_eq!(
+            a["put"]["requestBody"]["content"],
+            json!({"text/plain": {}})
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ mod tests {
         assert_eq!(params[0]["required"], json!(true));
         assert_eq!(params[1]["required"], json!(false));
         assert_eq!(params[2]["required"], json!(true));
-        assert_eq!(spec["paths"]["/a"]["post"]["requestBody"]["required"], json!(true));
+        assert_eq!(
+            spec["paths"]["/a"]["post"]["requestBody"]["required"],
+            json!(true)
+        );
         assert_eq!(spec["components"]["headers"]["H"]["required"], json!(false));
     }
 
@@ -67,6 +70,9 @@ mod tests {
         let mut spec = json!({"paths": {"/a": {"get": {
             "parameters": [{"name": "a", "in": "query", "required": "yes"}]}}}});
         let err = required_bool(&mut spec, &CTX).unwrap_err().to_string();
-        assert!(err.contains("/paths/~1a/get/parameters/0/required"), "{err}");
+        assert!(
+            err.contains("/paths/~1a/get/parameters/0/required"),
+            "{err}"
+        );
     }
 }

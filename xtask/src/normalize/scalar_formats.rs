@@ -40,7 +40,13 @@ mod tests {
             "b": {"type": "string", "format": "tt-bool"},
             "d": {"type": "string", "format": "date"},
         }}}}});
-        scalar_formats(&mut spec, &Ctx { service: "ttledger" }).unwrap();
+        scalar_formats(
+            &mut spec,
+            &Ctx {
+                service: "ttledger",
+            },
+        )
+        .unwrap();
         let p = &spec["components"]["schemas"]["S"]["properties"];
         let path = |k: &str| p[k]["x-rust-type"]["path"].clone();
         assert_eq!(path("id"), "ttrest::scalar::TtId");

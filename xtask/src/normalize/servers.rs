@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(s["url"], "https://ttrestapi.trade.tt");
         assert_eq!(s[BASE_PATH_EXT], "ttid/ext_uat_cert");
         assert!(s.get("variables").is_none());
-        assert!(s["description"].as_str().unwrap().contains("ttid/ext_uat_cert"));
+        assert!(s["description"]
+            .as_str()
+            .unwrap()
+            .contains("ttid/ext_uat_cert"));
         let again = spec.clone();
         servers(&mut spec, &CTX).unwrap();
         assert_eq!(spec, again);
@@ -109,7 +112,10 @@ mod tests {
             "variables": {"host": {"default": "example.test"}},
         }]});
         servers(&mut spec, &CTX).unwrap();
-        assert_eq!(spec["servers"][0], json!({"url": "https://example.test/v2"}));
+        assert_eq!(
+            spec["servers"][0],
+            json!({"url": "https://example.test/v2"})
+        );
     }
 
     #[test]

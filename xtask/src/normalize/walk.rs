@@ -107,7 +107,10 @@ pub fn responses_mut(spec: &mut Value, f: &mut Visit) -> anyhow::Result<()> {
         };
         for (code, r) in responses.iter_mut() {
             if let Some(r) = r.as_object_mut() {
-                f(r, &format!("/paths/{}/{method}/responses/{code}", esc(path)))?;
+                f(
+                    r,
+                    &format!("/paths/{}/{method}/responses/{code}", esc(path)),
+                )?;
             }
         }
         Ok(())
@@ -291,7 +294,10 @@ mod tests {
     fn parameter_refs_resolve_to_components() {
         let spec = json!({"components": {"parameters": {"R": {"name": "requestId"}}}});
         let r = json!({"$ref": "#/components/parameters/R"});
-        assert_eq!(resolve_parameter(&spec, &r), Some(&json!({"name": "requestId"})));
+        assert_eq!(
+            resolve_parameter(&spec, &r),
+            Some(&json!({"name": "requestId"}))
+        );
         assert_eq!(resolve_parameter(&spec, &json!({"$ref": "#/x"})), None);
     }
 }

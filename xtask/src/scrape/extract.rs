@@ -341,9 +341,12 @@ mod tests {
         assert!(matches!(err, ExtractError::NoSwaggerBlock(_)), "{err}");
     }
 
+    /// A page and a check of the error it must give.
+    type Case = (&'static [u8], fn(&ExtractError) -> bool);
+
     #[test]
     fn each_kind_of_bad_page_has_its_own_error() {
-        let cases: [(&[u8], fn(&ExtractError) -> bool); 6] = [
+        let cases: [Case; 6] = [
             (b"<html><body>no block</body></html>", |e| {
                 matches!(e, ExtractError::NoSwaggerBlock(_))
             }),

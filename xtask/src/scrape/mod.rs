@@ -194,6 +194,9 @@ pub enum ScrapeError {
     /// No HTTP client.
     #[error(transparent)]
     Fetcher(#[from] FetchError),
+    /// `--service` names something ttrest does not know.
+    #[error("`{0}` is not a TT REST service; use one of {services}", services = ttrest_codegen::SERVICES.join(", "))]
+    UnknownService(String),
 }
 
 fn pages_message(specs: &std::path::Path, errors: &[PageError]) -> String {
@@ -267,6 +270,13 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
         let pages = args.from.iter().map(|o| Page::load(o, fetcher)).collect();
         return scrape(specs, pages);
     }
+    if let Some(unknown) = args
+        .services
+        .iter()
+        .find(|s| !ttrest_codegen::SERVICES.contains(&s.as_str()))
+    {
+        return Err(ScrapeError::UnknownService(unknown.clone()));
+    }
     let categories = if args.categories.is_empty() {
         live::DEFAULT_CATEGORIES
             .iter()
@@ -289,6 +299,8 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
 struct Claim<'p> {
     found: Found,
     page: &'p Page,
+    /// The page's position on the command line (or in discovery order).
+    index: usize,
 }
 
 /// Scrapes loaded pages into `specs`; with any failure, returns every problem and
@@ -300,19 +312,26 @@ pub fn scrape(
     if !specs.root().is_dir() {
         return Err(ScrapeError::NoSpecsDir(specs.root().to_path_buf()));
     }
-    let mut errors = Vec::new();
-    let pages: Vec<Page> = pages
-        .into_iter()
-        .filter_map(|p| p.map_err(|e| errors.push(e)).ok())
-        .collect();
-    let claims = claim(&pages, &mut errors);
+    // Errors carry their page's position so they are reported in the order given.
+    let mut errors: Vec<(usize, PageError)> = Vec::new();
+    let mut loaded = Vec::new();
+    for (index, page) in pages.into_iter().enumerate() {
+        match page {
+            Ok(page) => loaded.push((index, page)),
+            Err(e) => errors.push((index, e)),
+        }
+    }
+    let claims = claim(&loaded, &mut errors);
     for c in &claims {
-        check_normalizes(specs, c).unwrap_or_else(|e| errors.push(e));
+        if let Err(e) = check_normalizes(specs, c) {
+            errors.push((c.index, e));
+        }
     }
     if !errors.is_empty() {
+        errors.sort_by_key(|(index, _)| *index);
         return Err(ScrapeError::Pages {
             specs: specs.root().to_path_buf(),
-            errors,
+            errors: errors.into_iter().map(|(_, e)| e).collect(),
         });
     }
     let sources = Sources::load(&specs.sources()).map_err(ScrapeError::Sources)?;
@@ -332,29 +351,34 @@ pub fn scrape(
 }
 
 /// Extracts every page; a service may be claimed once per run.
-fn claim<'p>(pages: &'p [Page], errors: &mut Vec<PageError>) -> Vec<Claim<'p>> {
+fn claim<'p>(pages: &'p [(usize, Page)], errors: &mut Vec<(usize, PageError)>) -> Vec<Claim<'p>> {
     let mut claims: Vec<Claim<'p>> = Vec::new();
-    for page in pages {
+    for (index, page) in pages {
         let found = match extract::extract(&page.bytes) {
             Ok(found) => found,
             Err(source) => {
-                errors.push(PageError::Extract {
-                    page: page.origin.clone(),
-                    source,
-                });
+                let page = page.origin.clone();
+                errors.push((*index, PageError::Extract { page, source }));
                 continue;
             }
         };
         for found in found {
             match claims.iter().find(|c| c.found.service == found.service) {
-                Some(earlier) => errors.push(PageError::Duplicate {
-                    page: page.origin.clone(),
-                    location: found.location,
-                    service: found.service,
-                    other: earlier.page.origin.clone(),
-                    other_location: earlier.found.location.clone(),
+                Some(earlier) => errors.push((
+                    *index,
+                    PageError::Duplicate {
+                        page: page.origin.clone(),
+                        location: found.location,
+                        service: found.service,
+                        other: earlier.page.origin.clone(),
+                        other_location: earlier.found.location.clone(),
+                    },
+                )),
+                None => claims.push(Claim {
+                    found,
+                    page,
+                    index: *index,
                 }),
-                None => claims.push(Claim { found, page }),
             }
         }
     }
@@ -434,15 +458,21 @@ mod tests {
     }
 
     #[test]
-    fn missing_pages_are_all_reported_with_their_names() {
+    fn problems_are_reported_in_page_order_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let specs = SpecsDir::new(dir.path());
         let pages = vec![
-            Page::read("/nonexistent/a.html"),
+            Ok(Page::new("a.html", b"<p>no block</p>".to_vec())),
             Page::read("/nonexistent/b.html"),
+            Ok(Page::new("c.json", b"{\"content\": 1}".to_vec())),
         ];
         let err = scrape(&specs, pages).unwrap_err().to_string();
-        assert!(err.contains("/nonexistent/a.html: cannot read"), "{err}");
+        let pages: Vec<_> = err
+            .lines()
+            .skip(1)
+            .map(|l| l.trim().split(':').next().unwrap())
+            .collect();
+        assert_eq!(pages, ["a.html", "/nonexistent/b.html", "c.json"], "{err}");
         assert!(err.contains("/nonexistent/b.html: cannot read"), "{err}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

@@ -1,0 +1,307 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ttrest::scalar::Timestamp;
+use ttrest::{Environment, Plan};
+
+use crate::commands::columns;
+use crate::output::Format;
+
+/// Export fills, orders, positions and any TT REST 2.0 endpoint.
+///
+/// Credentials come from TT_APP_KEY and TT_APP_SECRET (the secret as
+/// `<key>:<secret>` or bare), or from `--profile NAME` in
+/// ~/.config/ttrest/config.toml. `--sandbox` runs everything against a local
+/// TT sandbox instead, with no account needed.
+#[derive(Debug, Parser)]
+#[command(name = "ttrest", version, after_help = crate::exit::HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// TT environment [default: uat, or the profile's].
+    #[arg(long, global = true, value_enum)]
+    pub env: Option<EnvArg>,
+    /// Root URL that `<service>/<env>` is appended to (a sandbox or proxy).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Application name in every requestId [default: ttrest].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// Company name in every requestId [default: cli].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub company: Option<String>,
+    /// The key's usage plan, which paces requests: free (3/s), low (5/s),
+    /// medium (10/s), high (25/s), unlimited, or requests per second [default: free].
+    #[arg(long, global = true, value_name = "PLAN", value_parser = parse_plan)]
+    pub plan: Option<Plan>,
+    /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Start a local TT sandbox in this process and run against it.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// No progress line and no summary on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Do not reuse or store tokens in ~/.cache/ttrest/tokens.json.
+    #[arg(long, global = true)]
+    pub no_token_cache: bool,
+}
+
+/// `--env` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    /// ext_uat_cert
+    Uat,
+    /// ext_prod_live
+    Live,
+    /// ext_prod_sim
+    Sim,
+}
+
+impl From<EnvArg> for Environment {
+    fn from(e: EnvArg) -> Self {
+        match e {
+            EnvArg::Uat => Environment::Uat,
+            EnvArg::Live => Environment::Live,
+            EnvArg::Sim => Environment::Sim,
+        }
+    }
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    let plan = match s.trim().to_ascii_lowercase().as_str() {
+        "free" => Plan::Free,
+        "low" => Plan::Low,
+        "medium" => Plan::Medium,
+        "high" => Plan::High,
+        "unlimited" => Plan::Unlimited,
+        other => match other.parse::<f64>() {
+            Ok(r) if r.is_finite() && r > 0.0 => Plan::PerSecond(r),
+            _ => {
+                return Err(
+                    "expected free, low, medium, high, unlimited or requests per second".into(),
+                )
+            }
+        },
+    };
+    Ok(plan)
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>().map_err(|e| e.to_string())
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every fill exactly once, in timestamp order (ttledger /fills).
+    #[command(after_help = columns::help(columns::FILLS))]
+    Fills(FillsArgs),
+    /// Working orders (ttledger /orders, 50 accounts a request).
+    #[command(after_help = columns::help(columns::ORDERS))]
+    Orders(AccountsList),
+    /// Positions (ttmonitor /position, all pages).
+    #[command(after_help = columns::help(columns::POSITIONS))]
+    Positions(AccountsList),
+    /// Accounts the key can see (ttaccount /accounts).
+    #[command(after_help = columns::help(columns::ACCOUNTS))]
+    Accounts(ListArgs),
+    /// Users (ttuser /users).
+    #[command(after_help = columns::help(columns::USERS))]
+    Users(ListArgs),
+    /// Markets (ttpds /markets).
+    #[command(after_help = columns::help(columns::MARKETS))]
+    Markets(ListArgs),
+    /// Products of one market (ttpds /products).
+    #[command(after_help = columns::help(columns::PRODUCTS))]
+    Products(ProductsArgs),
+    /// Instruments of one product (ttpds /instruments).
+    #[command(after_help = columns::help(columns::INSTRUMENTS))]
+    Instruments(InstrumentsArgs),
+    /// Order enumeration labels, one row per code (ttledger /orderdata).
+    #[command(after_help = columns::help(columns::ORDERDATA))]
+    Orderdata(ListArgs),
+    /// Call any operation of any service; prints TT's JSON answer.
+    Call(CallArgs),
+    /// Check the credentials: fetch a token and print when it expires (never the token).
+    Token,
+    /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
+    Sandbox(SandboxArgs),
+}
+
+/// Where and how records are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson), else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to FILE (atomically: it appears only once complete) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// CSV columns instead of the defaults: field names, `a.b` for nested
+    /// fields, `header:field`, `header:@field` for an epoch-ns field as RFC 3339.
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub columns: Option<Vec<String>>,
+}
+
+/// `ttrest fills`.
+#[derive(Debug, Args)]
+pub struct FillsArgs {
+    /// First fill time, inclusive: RFC 3339, YYYY-MM-DD (UTC) or epoch ns [default: 0, all].
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    pub since: Option<Timestamp>,
+    /// Last fill time, inclusive (same forms) [default: now].
+    #[arg(long, value_name = "T", value_parser = parse_time, conflicts_with = "follow")]
+    pub until: Option<Timestamp>,
+    /// Only this account (repeatable; the fills of several are merged in time order).
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<u64>,
+    /// Only this product.
+    #[arg(long, value_name = "ID")]
+    pub product: Option<u64>,
+    /// After the existing fills, keep polling for new ones until Ctrl-C
+    /// (which then ends the run normally, keeping what was written).
+    #[arg(long)]
+    pub follow: bool,
+    /// Seconds between polls with --follow.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
+    pub interval: f64,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// A list limited to some accounts.
+#[derive(Debug, Args)]
+pub struct AccountsList {
+    /// Only this account (repeatable) [default: every account of /accounts].
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<u64>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// A plain list.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `ttrest products`.
+#[derive(Debug, Args)]
+pub struct ProductsArgs {
+    /// The market (see `ttrest markets`).
+    #[arg(long, value_name = "ID")]
+    pub market: String,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `ttrest instruments`.
+#[derive(Debug, Args)]
+pub struct InstrumentsArgs {
+    /// The product (see `ttrest products`).
+    #[arg(long, value_name = "ID")]
+    pub product: String,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `ttrest call`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ttrest call --list ttpds\n  ttrest call ttpds get_products --param marketId=7 --all-pages\n  ttrest call ttmonitor post_adminfill --body @fill.json")]
+pub struct CallArgs {
+    /// The service (ttid, ttpds, ttledger, ttmonitor, ttaccount, ttuser, ttgroup, ttsetup, ttbacktest).
+    #[arg(required_unless_present = "list")]
+    pub service: Option<String>,
+    /// The operation id, e.g. get_fills (see --list).
+    #[arg(required_unless_present = "list")]
+    pub operation: Option<String>,
+    /// A parameter, repeatable.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The request body: JSON text, @FILE, or @- for stdin.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub body: Option<String>,
+    /// Follow nextPageKey and print one envelope holding every page's records.
+    #[arg(long)]
+    pub all_pages: bool,
+    /// List the operations (of SERVICE, if given) with their parameters.
+    #[arg(long, conflicts_with_all = ["params", "body", "all_pages"])]
+    pub list: bool,
+    /// Write the answer to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `ttrest sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 [default: a free one].
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// How many fills to generate.
+    #[arg(long, default_value_t = 10_000)]
+    pub fills: usize,
+    /// The seed all data derives from.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// App key to accept [default: the sandbox's].
+    #[arg(long, requires = "app_secret")]
+    pub app_key: Option<String>,
+    /// App secret to accept.
+    #[arg(long, requires = "app_key")]
+    pub app_secret: Option<String>,
+    /// Faults to inject, e.g. `429-every=5,latency-ms=20,timeout-window-ns=3600000000000`.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Keep added fills in this SQLite file across restarts.
+    #[arg(long, value_name = "FILE")]
+    pub sqlite: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn plans_and_times_parse() {
+        assert_eq!(parse_plan("HIGH"), Ok(Plan::High));
+        assert_eq!(parse_plan("2.5"), Ok(Plan::PerSecond(2.5)));
+        assert!(parse_plan("-1").is_err());
+        assert_eq!(
+            parse_time("1795185000000000000").unwrap(),
+            parse_time("2026-11-20T14:30:00Z").unwrap()
+        );
+        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn fills_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "ttrest", "--env", "live", "fills", "--since", "2026-11-20", "--account", "1",
+            "--account", "2", "-o", "f.csv",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.env, Some(EnvArg::Live));
+        let Command::Fills(f) = cli.command else { panic!() };
+        assert_eq!(f.accounts, [1, 2]);
+        assert!(Cli::try_parse_from(["ttrest", "fills", "--follow", "--until", "1"]).is_err());
+    }
+}

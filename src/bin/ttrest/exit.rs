@@ -1,0 +1,263 @@
+//! Exit codes and the one-line error (plus hint) every failure ends with.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0    | success (also: `--follow` or `sandbox` stopped by Ctrl-C) |
+//! | 2    | usage: bad flags or values (clap's code), unknown operation or parameter |
+//! | 3    | credentials or authentication: missing/invalid key or secret, profile errors, 401/403 |
+//! | 4    | TT or HTTP: error answers, 429, time-outs, unreachable host, malformed answers |
+//! | 5    | local I/O: cannot read `--body @file` or write `-o FILE` |
+//! | 130  | interrupted (Ctrl-C / SIGTERM): no file was left at the target |
+//!
+//! A reader closing stdout (`ttrest fills | head`) ends the run quietly with 0.
+
+use std::fmt;
+use std::path::Path;
+
+use ttrest::paginate::{FetchStatus, PaginationError};
+use ttrest::{AuthErrorKind, Error};
+
+/// Bad command line (clap uses the same code).
+pub const USAGE: i32 = 2;
+/// Missing or refused credentials.
+pub const AUTH: i32 = 3;
+/// TT answered with an error, or could not be reached.
+pub const TT: i32 = 4;
+/// A local file could not be read or written.
+pub const IO: i32 = 5;
+/// Stopped by Ctrl-C or SIGTERM.
+pub const INTERRUPTED: i32 = 130;
+
+/// The exit-code table, shown at the end of `ttrest --help`.
+pub const HELP: &str = "\
+Exit codes:
+  0    success (also --follow and `sandbox` stopped by Ctrl-C)
+  2    usage: bad flags or values, unknown operation or parameter
+  3    credentials: missing or refused key/secret, profile errors, HTTP 401/403
+  4    TT/HTTP: error answers, 429, time-outs, TT unreachable, malformed answers
+  5    I/O: cannot read --body @FILE or write -o FILE
+  130  interrupted (Ctrl-C/SIGTERM); no partial file is left at the -o target";
+
+/// A failure, as the user sees it: one line, an optional hint, an exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    fn new(code: i32, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(USAGE, message)
+    }
+
+    /// A credentials error (exit 3).
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::new(AUTH, message)
+    }
+
+    /// A TT/HTTP error (exit 4).
+    pub fn tt(message: impl Into<String>) -> Self {
+        Self::new(TT, message)
+    }
+
+    /// An I/O error on `path` (exit 5).
+    pub fn io(what: &str, path: &Path, err: &std::io::Error) -> Self {
+        Self::new(IO, format!("cannot {what} {}: {err}", path.display()))
+    }
+
+    /// Stopped by a signal (exit 130).
+    pub fn interrupted() -> Self {
+        Self::new(INTERRUPTED, "interrupted")
+    }
+
+    /// stdout was closed by its reader (`ttrest fills | head`): stop quietly.
+    pub fn broken_pipe() -> Self {
+        Self::new(0, "")
+    }
+
+    /// Adds what the user can do about it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Converts a ttrest error; `env` is the `--env` value, for hints.
+    pub fn from_tt(err: Error, env: &str) -> Self {
+        let call = err.call().cloned().unwrap_or_default();
+        let who = call.service.clone().unwrap_or_else(|| "TT".to_string());
+        let what = call.to_string();
+        let tt_text = err
+            .tt_message()
+            .and_then(|m| m.text())
+            .map(|t| format!(": {t}"))
+            .unwrap_or_default();
+        let env_hint = format!(
+            "is this key for --env {env}? TT app keys work in one environment only"
+        );
+        match &err {
+            Error::Config { .. } => Self::auth(err.to_string()).hint(
+                "export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox",
+            ),
+            Error::InvalidArgument { .. } => Self::usage(err.to_string()),
+            Error::Auth { kind, status, .. } => {
+                let status = status.map_or(String::new(), |s| format!("{} ", s.as_u16()));
+                match kind {
+                    AuthErrorKind::BadCredentials => Self::auth(format!(
+                        "{status}from ttid: TT refused the app key/secret{tt_text}"
+                    ))
+                    .hint(format!(
+                        "check TT_APP_KEY/TT_APP_SECRET (or the profile); {env_hint}"
+                    )),
+                    AuthErrorKind::Unauthorized => Self::auth(format!(
+                        "401 from {who}: the token was rejected ({what}){tt_text}"
+                    ))
+                    .hint(env_hint),
+                    _ => Self::auth(format!(
+                        "403 from {who}: access denied ({what}){tt_text}"
+                    ))
+                    .hint(format!(
+                        "the key may lack permission for {who} or this data; {env_hint}"
+                    )),
+                }
+            }
+            Error::RateLimited { .. } => Self::tt(format!(
+                "429 from {who}: TT's rate limit was reached ({what}){tt_text}"
+            ))
+            .hint("pass your key's usage plan with --plan free|low|medium|high, or try again later"),
+            Error::Tt { status, .. } => {
+                let e = Self::tt(format!(
+                    "{} from {who}: TT refused the call ({what}){tt_text}",
+                    status.as_u16()
+                ));
+                match status.as_u16() {
+                    500..=599 => e.hint("a TT-side failure; try again later"),
+                    404 => e.hint(format!("check the ids you passed and that --env {env} is right")),
+                    _ => e.hint("check the parameters: `ttrest call --list` shows each operation's"),
+                }
+            }
+            Error::Transport { source, .. } => Self::tt(format!(
+                "could not reach {who} ({what}): {}",
+                innermost(source)
+            ))
+            .hint("check the network, a proxy, or --base-url"),
+            Error::Timeout { .. } => Self::tt(format!(
+                "{who} did not answer in time on any attempt ({what})"
+            ))
+            .hint("try again later, or narrow the request (--since/--until, --account)"),
+            _ => Self::tt(err.to_string()),
+        }
+    }
+
+    /// Converts a paginator error.
+    pub fn from_pages(err: PaginationError<ApiError>, env: &str) -> Self {
+        match err {
+            PaginationError::Fetch { source, .. } => Self::from_tt(source.0, env),
+            PaginationError::WindowTimeout { source, .. } if source.0.status().is_none() => {
+                Self::from_tt(source.0, env)
+            }
+            other => Self::tt(other.to_string()),
+        }
+    }
+}
+
+/// The root cause of a transport error (reqwest nests the useful part).
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ttrest: error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A ttrest error as the paginators' fetch error (they need its HTTP status).
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl FetchStatus for ApiError {
+    fn status_code(&self) -> Option<u16> {
+        self.0.status().map(|s| s.as_u16())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ttrest::CallInfo;
+
+    fn call() -> Box<CallInfo> {
+        Box::new(CallInfo {
+            service: Some("ttledger".into()),
+            operation: Some("get_fills".into()),
+            request_id: Some("ttrest-cli--1".into()),
+        })
+    }
+
+    #[test]
+    fn a_refused_token_names_the_service_and_suggests_the_environment() {
+        let err = Error::Auth {
+            call: call(),
+            kind: AuthErrorKind::Unauthorized,
+            status: Some(reqwest::StatusCode::UNAUTHORIZED),
+            tt: Default::default(),
+        };
+        let e = CliError::from_tt(err, "live");
+        assert_eq!(e.code, AUTH);
+        let text = e.to_string();
+        assert!(text.contains("401 from ttledger: the token was rejected"), "{text}");
+        assert!(text.contains("requestId ttrest-cli--1"), "{text}");
+        assert!(text.contains("--env live"), "{text}");
+    }
+
+    #[test]
+    fn server_errors_exit_4_with_a_hint() {
+        let err = Error::Tt {
+            call: call(),
+            status: reqwest::StatusCode::BAD_GATEWAY,
+            tt: Default::default(),
+        };
+        let e = CliError::from_tt(err, "uat");
+        assert_eq!(e.code, TT);
+        assert!(e.to_string().contains("502 from ttledger"));
+        assert!(e.hint.unwrap().contains("try again later"));
+    }
+
+    #[test]
+    fn io_errors_name_the_file() {
+        let err = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let e = CliError::io("write", Path::new("/x/fills.csv"), &err);
+        assert_eq!(e.code, IO);
+        assert!(e.message.contains("/x/fills.csv"));
+    }
+}

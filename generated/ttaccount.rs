@@ -145,16 +145,15 @@ pub mod types {
         ///The account's limits.
         #[serde(
             rename = "accountLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_limits: ::std::vec::Vec<AccountLimits>,
+        pub account_limits: ::std::option::Option<::std::vec::Vec<AccountLimits>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_account_by_account_id_limits_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -179,14 +178,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetAccountByAccountIdResponse {
         ///The account, as a one-element array.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub account: ::std::vec::Vec<Account>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account: ::std::option::Option<::std::vec::Vec<Account>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_account_by_account_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -227,14 +226,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetAccountsResponse {
         ///The accounts.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub accounts: ::std::vec::Vec<Account>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accounts: ::std::option::Option<::std::vec::Vec<Account>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_accounts_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -354,28 +353,29 @@ pub mod types {
         ///Contract limits.
         #[serde(
             rename = "contractLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub contract_limits: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub contract_limits: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Inter-product limits.
         #[serde(
             rename = "interProductLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub inter_product_limits: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub inter_product_limits: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Product limits.
         #[serde(
             rename = "productLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub product_limits: ::std::vec::Vec<ProductLimit>,
+        pub product_limits: ::std::option::Option<::std::vec::Vec<ProductLimit>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -712,11 +712,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAccountByAccountIdLimitsResponse {
             account_limits: ::std::result::Result<
-                ::std::vec::Vec<super::AccountLimits>,
+                ::std::option::Option<::std::vec::Vec<super::AccountLimits>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -740,9 +740,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     account_limits: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_account_by_account_id_limits_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -753,7 +751,9 @@ pub mod types {
         impl GetAccountByAccountIdLimitsResponse {
             pub fn account_limits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AccountLimits>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AccountLimits>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_limits = value
@@ -767,7 +767,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -862,11 +864,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAccountByAccountIdResponse {
             account: ::std::result::Result<
-                ::std::vec::Vec<super::Account>,
+                ::std::option::Option<::std::vec::Vec<super::Account>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -886,9 +888,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     account: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_account_by_account_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -898,7 +898,9 @@ pub mod types {
         impl GetAccountByAccountIdResponse {
             pub fn account<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Account>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Account>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.account = value
@@ -910,7 +912,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -991,11 +995,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAccountsResponse {
             accounts: ::std::result::Result<
-                ::std::vec::Vec<super::Account>,
+                ::std::option::Option<::std::vec::Vec<super::Account>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -1023,7 +1027,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     accounts: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_accounts_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     request_version: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -1035,7 +1039,9 @@ pub mod types {
         impl GetAccountsResponse {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Account>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Account>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.accounts = value
@@ -1047,7 +1053,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1322,19 +1330,23 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct RiskLimits {
             contract_limits: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
             inter_product_limits: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
             product_limits: ::std::result::Result<
-                ::std::vec::Vec<super::ProductLimit>,
+                ::std::option::Option<::std::vec::Vec<super::ProductLimit>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1356,8 +1368,10 @@ pub mod types {
             pub fn contract_limits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1374,8 +1388,10 @@ pub mod types {
             pub fn inter_product_limits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1391,7 +1407,9 @@ pub mod types {
             }
             pub fn product_limits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductLimit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ProductLimit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_limits = value
@@ -1440,18 +1458,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_account_by_account_id_limits_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_account_by_account_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_accounts_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.
@@ -2284,7 +2290,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccountByAccountIdLimits<'a>
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2313,7 +2319,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccounts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

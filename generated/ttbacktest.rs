@@ -117,9 +117,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_algobacktest_by_backtest_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -140,9 +140,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_algobacktest_by_backtest_id_result_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -210,9 +210,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::post_algobacktest_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -535,7 +535,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -555,9 +555,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     backtest: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_algobacktest_by_backtest_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -579,7 +577,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -660,7 +660,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAlgobacktestByBacktestIdResultResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -683,9 +683,7 @@ pub mod types {
         impl ::std::default::Default for GetAlgobacktestByBacktestIdResultResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_algobacktest_by_backtest_id_result_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     url: Ok(Default::default()),
@@ -696,7 +694,9 @@ pub mod types {
         impl GetAlgobacktestByBacktestIdResultResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -793,7 +793,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -813,9 +813,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     backtest: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::post_algobacktest_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -837,7 +835,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1037,18 +1037,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_algobacktest_by_backtest_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_algobacktest_by_backtest_id_result_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn post_algobacktest_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.

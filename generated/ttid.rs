@@ -15,14 +15,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment: ::std::option::Option<::std::string::String>,
         ///
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub groups: ::std::vec::Vec<HealthcheckstatusGetGroupsItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub groups: ::std::option::Option<
+            ::std::vec::Vec<HealthcheckstatusGetGroupsItem>,
+        >,
         ///Whether this is the last page of the response.
         #[serde(
             rename = "lastPage",
-            default = "defaults::healthcheckstatus_get_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::std::string::String,
+        pub last_page: ::std::option::Option<::std::string::String>,
         ///
         #[serde(
             rename = "lastUpdatedTime",
@@ -53,8 +55,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub services: ::std::vec::Vec<HealthcheckstatusGetGroupsItemServicesItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub services: ::std::option::Option<
+            ::std::vec::Vec<HealthcheckstatusGetGroupsItemServicesItem>,
+        >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -67,9 +71,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HealthcheckstatusGetGroupsItemServicesItem {
         ///
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub components: ::std::vec::Vec<
-            HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub components: ::std::option::Option<
+            ::std::vec::Vec<HealthcheckstatusGetGroupsItemServicesItemComponentsItem>,
         >,
         ///
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -112,7 +116,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenRequest {
         ///`<key>:<secret>`: the application key, a colon, then the application secret.
-        pub app_key: ::std::string::String,
+        pub app_key: ::ttrest::scalar::Secret,
         ///Always `user_app`.
         pub grant_type: TokenRequestGrantType,
     }
@@ -182,7 +186,7 @@ pub mod types {
     pub struct TokenResponse {
         ///The bearer token (a JWT). Secret.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token: ::std::option::Option<::std::string::String>,
+        pub access_token: ::std::option::Option<::ttrest::scalar::Secret>,
         ///Seconds until the token expires (about 43200, 12 hours, observed).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seconds_until_expiry: ::std::option::Option<i64>,
@@ -212,11 +216,13 @@ pub mod types {
                 ::std::string::String,
             >,
             groups: ::std::result::Result<
-                ::std::vec::Vec<super::HealthcheckstatusGetGroupsItem>,
+                ::std::option::Option<
+                    ::std::vec::Vec<super::HealthcheckstatusGetGroupsItem>,
+                >,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             last_updated_time: ::std::result::Result<
@@ -241,7 +247,7 @@ pub mod types {
                 Self {
                     environment: Ok(Default::default()),
                     groups: Ok(Default::default()),
-                    last_page: Ok(super::defaults::healthcheckstatus_get_last_page()),
+                    last_page: Ok(Default::default()),
                     last_updated_time: Ok(Default::default()),
                     status: Ok(Default::default()),
                     system_status: Ok(Default::default()),
@@ -265,7 +271,9 @@ pub mod types {
             pub fn groups<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::HealthcheckstatusGetGroupsItem>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<super::HealthcheckstatusGetGroupsItem>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -278,7 +286,7 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -378,7 +386,9 @@ pub mod types {
                 ::std::string::String,
             >,
             services: ::std::result::Result<
-                ::std::vec::Vec<super::HealthcheckstatusGetGroupsItemServicesItem>,
+                ::std::option::Option<
+                    ::std::vec::Vec<super::HealthcheckstatusGetGroupsItemServicesItem>,
+                >,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -411,7 +421,11 @@ pub mod types {
             pub fn services<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::HealthcheckstatusGetGroupsItemServicesItem>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            super::HealthcheckstatusGetGroupsItemServicesItem,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -463,8 +477,10 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct HealthcheckstatusGetGroupsItemServicesItem {
             components: ::std::result::Result<
-                ::std::vec::Vec<
-                    super::HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        super::HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -495,8 +511,10 @@ pub mod types {
             pub fn components<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        super::HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            super::HealthcheckstatusGetGroupsItemServicesItemComponentsItem,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -670,7 +688,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TokenRequest {
-            app_key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            app_key: ::std::result::Result<
+                ::ttrest::scalar::Secret,
+                ::std::string::String,
+            >,
             grant_type: ::std::result::Result<
                 super::TokenRequestGrantType,
                 ::std::string::String,
@@ -687,7 +708,7 @@ pub mod types {
         impl TokenRequest {
             pub fn app_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::ttrest::scalar::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.app_key = value
@@ -732,7 +753,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TokenResponse {
             access_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Secret>,
                 ::std::string::String,
             >,
             seconds_until_expiry: ::std::result::Result<
@@ -771,7 +792,9 @@ pub mod types {
         impl TokenResponse {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -874,12 +897,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn healthcheckstatus_get_last_page() -> ::std::string::String {
-            "true".to_string()
         }
     }
     /// Error types.

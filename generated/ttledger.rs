@@ -104,7 +104,9 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub exch_order_assoc: ::std::option::Option<::std::string::String>,
-        ///Exchange execution id. TT sends one of `execId` (TTS-CS, SKY) or `execID` (TTS-PY, YAM); `execID` is not a typed field (it would clash with this one in Rust) and is kept in the extra fields.
+        /**Exchange execution id. TT sends one of `execID` (TTS-PY, YAM) or `execId` (TTS-CS, SKY).
+
+TT also sends this field as `execID`; that spelling arrives in `extra`.*/
         #[serde(
             rename = "execId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -131,10 +133,9 @@ pub mod types {
         ///Aggregated fills (TTS-CS \[code\]).
         #[serde(
             rename = "fillsGroup",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub fills_group: ::std::vec::Vec<FillsGroupItem>,
+        pub fills_group: ::std::option::Option<::std::vec::Vec<FillsGroupItem>>,
         ///Instrument id (ttpds), a u64 that may exceed i64::MAX (TTS-*, SKY \[code\]).
         #[serde(
             rename = "instrumentId",
@@ -198,10 +199,9 @@ pub mod types {
         ///Order attributes of the fill.
         #[serde(
             rename = "orderAttributes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_attributes: ::std::vec::Vec<OrderAttribute>,
+        pub order_attributes: ::std::option::Option<::std::vec::Vec<OrderAttribute>>,
         ///Order capacity (orderData `orderCapacity`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
         #[serde(
             rename = "orderCapacity",
@@ -239,8 +239,8 @@ pub mod types {
         )]
         pub parent_order_id: ::std::option::Option<::std::string::String>,
         ///Parties of the fill.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parties: ::std::vec::Vec<FillParty>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parties: ::std::option::Option<::std::vec::Vec<FillParty>>,
         ///Position effect (orderData `positionEffect`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
         #[serde(
             rename = "positionEffect",
@@ -449,11 +449,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetFillsResponse {
         ///The fills, oldest first.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub fills: ::std::vec::Vec<Fill>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fills: ::std::option::Option<::std::vec::Vec<Fill>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
-        #[serde(rename = "lastPage", default = "defaults::get_fills_response_last_page")]
-        pub last_page: ::ttrest::scalar::TtBool,
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -474,9 +477,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_orderdata_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         #[serde(
             rename = "orderData",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -502,15 +505,15 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_orders_by_order_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The order, if TT answers with a single `order` key \[inf\]; shape unconfirmed, left open.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub order: ::std::option::Option<::serde_json::Value>,
         ///The order, if TT answers with an array like GET /orders \[inf\].
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub orders: ::std::vec::Vec<Order>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub orders: ::std::option::Option<::std::vec::Vec<Order>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -531,12 +534,12 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_orders_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The working orders (at most 1000).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub orders: ::std::vec::Vec<Order>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub orders: ::std::option::Option<::std::vec::Vec<Order>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -575,14 +578,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetTcrfillsResponse {
         ///The fills, oldest first.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub fills: ::std::vec::Vec<Fill>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fills: ::std::option::Option<::std::vec::Vec<Fill>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_tcrfills_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -601,14 +604,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetTradingaccountfillsResponse {
         ///The fills, oldest first.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub fills: ::std::vec::Vec<Fill>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fills: ::std::option::Option<::std::vec::Vec<Fill>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_tradingaccountfills_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -972,10 +975,11 @@ pub mod types {
         ///The parameters.
         #[serde(
             rename = "userParameterList",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub user_parameter_list: ::std::vec::Vec<OrderUserParameterValue>,
+        pub user_parameter_list: ::std::option::Option<
+            ::std::vec::Vec<OrderUserParameterValue>,
+        >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1069,7 +1073,7 @@ pub mod types {
                 ::std::string::String,
             >,
             fills_group: ::std::result::Result<
-                ::std::vec::Vec<super::FillsGroupItem>,
+                ::std::option::Option<::std::vec::Vec<super::FillsGroupItem>>,
                 ::std::string::String,
             >,
             instrument_id: ::std::result::Result<
@@ -1113,7 +1117,7 @@ pub mod types {
                 ::std::string::String,
             >,
             order_attributes: ::std::result::Result<
-                ::std::vec::Vec<super::OrderAttribute>,
+                ::std::option::Option<::std::vec::Vec<super::OrderAttribute>>,
                 ::std::string::String,
             >,
             order_capacity: ::std::result::Result<
@@ -1141,7 +1145,7 @@ pub mod types {
                 ::std::string::String,
             >,
             parties: ::std::result::Result<
-                ::std::vec::Vec<super::FillParty>,
+                ::std::option::Option<::std::vec::Vec<super::FillParty>>,
                 ::std::string::String,
             >,
             position_effect: ::std::result::Result<
@@ -1577,7 +1581,9 @@ pub mod types {
             }
             pub fn fills_group<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::FillsGroupItem>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FillsGroupItem>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fills_group = value
@@ -1717,7 +1723,9 @@ pub mod types {
             }
             pub fn order_attributes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::OrderAttribute>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::OrderAttribute>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_attributes = value
@@ -1811,7 +1819,9 @@ pub mod types {
             }
             pub fn parties<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::FillParty>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FillParty>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parties = value
@@ -2516,11 +2526,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetFillsResponse {
             fills: ::std::result::Result<
-                ::std::vec::Vec<super::Fill>,
+                ::std::option::Option<::std::vec::Vec<super::Fill>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2540,7 +2550,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     fills: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_fills_response_last_page()),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -2550,7 +2560,9 @@ pub mod types {
         impl GetFillsResponse {
             pub fn fills<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Fill>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Fill>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fills = value
@@ -2562,7 +2574,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2641,7 +2655,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetOrderdataResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             order_data: ::std::result::Result<
@@ -2664,7 +2678,7 @@ pub mod types {
         impl ::std::default::Default for GetOrderdataResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_orderdata_response_last_page()),
+                    last_page: Ok(Default::default()),
                     order_data: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2675,7 +2689,9 @@ pub mod types {
         impl GetOrderdataResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2767,7 +2783,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetOrdersByOrderIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             order: ::std::result::Result<
@@ -2775,7 +2791,7 @@ pub mod types {
                 ::std::string::String,
             >,
             orders: ::std::result::Result<
-                ::std::vec::Vec<super::Order>,
+                ::std::option::Option<::std::vec::Vec<super::Order>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2794,9 +2810,7 @@ pub mod types {
         impl ::std::default::Default for GetOrdersByOrderIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_orders_by_order_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     order: Ok(Default::default()),
                     orders: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -2808,7 +2822,9 @@ pub mod types {
         impl GetOrdersByOrderIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2832,7 +2848,9 @@ pub mod types {
             }
             pub fn orders<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Order>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Order>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.orders = value
@@ -2915,11 +2933,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetOrdersResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             orders: ::std::result::Result<
-                ::std::vec::Vec<super::Order>,
+                ::std::option::Option<::std::vec::Vec<super::Order>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2938,7 +2956,7 @@ pub mod types {
         impl ::std::default::Default for GetOrdersResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_orders_response_last_page()),
+                    last_page: Ok(Default::default()),
                     orders: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2949,7 +2967,9 @@ pub mod types {
         impl GetOrdersResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2961,7 +2981,9 @@ pub mod types {
             }
             pub fn orders<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Order>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Order>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.orders = value
@@ -3040,11 +3062,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetTcrfillsResponse {
             fills: ::std::result::Result<
-                ::std::vec::Vec<super::Fill>,
+                ::std::option::Option<::std::vec::Vec<super::Fill>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3064,7 +3086,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     fills: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_tcrfills_response_last_page()),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -3074,7 +3096,9 @@ pub mod types {
         impl GetTcrfillsResponse {
             pub fn fills<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Fill>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Fill>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fills = value
@@ -3086,7 +3110,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3166,11 +3192,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetTradingaccountfillsResponse {
             fills: ::std::result::Result<
-                ::std::vec::Vec<super::Fill>,
+                ::std::option::Option<::std::vec::Vec<super::Fill>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3190,9 +3216,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     fills: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_tradingaccountfills_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -3202,7 +3226,9 @@ pub mod types {
         impl GetTradingaccountfillsResponse {
             pub fn fills<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Fill>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Fill>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fills = value
@@ -3214,7 +3240,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -4415,7 +4443,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OrderUserParameters {
             user_parameter_list: ::std::result::Result<
-                ::std::vec::Vec<super::OrderUserParameterValue>,
+                ::std::option::Option<::std::vec::Vec<super::OrderUserParameterValue>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -4435,7 +4463,9 @@ pub mod types {
             pub fn user_parameter_list<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::OrderUserParameterValue>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<super::OrderUserParameterValue>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4482,27 +4512,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_fills_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_orderdata_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_orders_by_order_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_orders_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_tcrfills_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_tradingaccountfills_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.

@@ -43,16 +43,17 @@ pub mod types {
         ///Credit utilisation records.
         #[serde(
             rename = "creditUtilization",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub credit_utilization: ::std::vec::Vec<CreditUtilization>,
+        pub credit_utilization: ::std::option::Option<
+            ::std::vec::Vec<CreditUtilization>,
+        >,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_creditutilization_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -79,9 +80,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_position_by_account_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -89,8 +90,8 @@ pub mod types {
         )]
         pub next_page_key: ::std::option::Option<::std::string::String>,
         ///The positions.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub positions: ::std::vec::Vec<Position>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub positions: ::std::option::Option<::std::vec::Vec<Position>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -111,9 +112,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_position_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -121,8 +122,8 @@ pub mod types {
         )]
         pub next_page_key: ::std::option::Option<::std::string::String>,
         ///The positions.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub positions: ::std::vec::Vec<Position>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub positions: ::std::option::Option<::std::vec::Vec<Position>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -227,9 +228,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_sod_by_account_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -237,8 +238,8 @@ pub mod types {
         )]
         pub next_page_key: ::std::option::Option<::std::string::String>,
         ///The SOD records.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub sod: ::std::vec::Vec<SodRecord>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sod: ::std::option::Option<::std::vec::Vec<SodRecord>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -457,11 +458,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetCreditutilizationResponse {
             credit_utilization: ::std::result::Result<
-                ::std::vec::Vec<super::CreditUtilization>,
+                ::std::option::Option<::std::vec::Vec<super::CreditUtilization>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -485,9 +486,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     credit_utilization: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_creditutilization_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -498,7 +497,9 @@ pub mod types {
         impl GetCreditutilizationResponse {
             pub fn credit_utilization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CreditUtilization>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CreditUtilization>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.credit_utilization = value
@@ -512,7 +513,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -607,7 +610,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetPositionByAccountIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -615,7 +618,7 @@ pub mod types {
                 ::std::string::String,
             >,
             positions: ::std::result::Result<
-                ::std::vec::Vec<super::Position>,
+                ::std::option::Option<::std::vec::Vec<super::Position>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -634,9 +637,7 @@ pub mod types {
         impl ::std::default::Default for GetPositionByAccountIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_position_by_account_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     positions: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -648,7 +649,9 @@ pub mod types {
         impl GetPositionByAccountIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -672,7 +675,9 @@ pub mod types {
             }
             pub fn positions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Position>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Position>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.positions = value
@@ -755,7 +760,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetPositionResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -763,7 +768,7 @@ pub mod types {
                 ::std::string::String,
             >,
             positions: ::std::result::Result<
-                ::std::vec::Vec<super::Position>,
+                ::std::option::Option<::std::vec::Vec<super::Position>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -782,7 +787,7 @@ pub mod types {
         impl ::std::default::Default for GetPositionResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_position_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     positions: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -794,7 +799,9 @@ pub mod types {
         impl GetPositionResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -818,7 +825,9 @@ pub mod types {
             }
             pub fn positions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Position>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Position>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.positions = value
@@ -900,7 +909,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetSodByAccountIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -908,7 +917,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sod: ::std::result::Result<
-                ::std::vec::Vec<super::SodRecord>,
+                ::std::option::Option<::std::vec::Vec<super::SodRecord>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -927,9 +936,7 @@ pub mod types {
         impl ::std::default::Default for GetSodByAccountIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_sod_by_account_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     sod: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -941,7 +948,9 @@ pub mod types {
         impl GetSodByAccountIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -965,7 +974,9 @@ pub mod types {
             }
             pub fn sod<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SodRecord>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SodRecord>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sod = value
@@ -1426,21 +1437,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_creditutilization_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_position_by_account_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_position_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_sod_by_account_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.
@@ -2751,7 +2747,7 @@ impl<'a> crate::paginate::Paginated for builder::GetCreditutilization<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2780,7 +2776,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPosition<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2809,7 +2805,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPositionByAccountId<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2838,7 +2834,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSodByAccountId<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

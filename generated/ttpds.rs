@@ -99,9 +99,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_algodata_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -122,9 +122,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_algos_by_algo_id_userparameters_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -134,10 +134,9 @@ pub mod types {
         ///The parameter definitions.
         #[serde(
             rename = "userParameters",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub user_parameters: ::std::vec::Vec<AlgoUserParameter>,
+        pub user_parameters: ::std::option::Option<::std::vec::Vec<AlgoUserParameter>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -150,11 +149,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetAlgosResponse {
         ///The algos.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub algos: ::std::vec::Vec<Algo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub algos: ::std::option::Option<::std::vec::Vec<Algo>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
-        #[serde(rename = "lastPage", default = "defaults::get_algos_response_last_page")]
-        pub last_page: ::ttrest::scalar::TtBool,
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -181,14 +183,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency_rate: ::std::option::Option<CurrencyRate>,
         ///All pairs (no parameters given).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub currency_rates: ::std::vec::Vec<CurrencyRate>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency_rates: ::std::option::Option<::std::vec::Vec<CurrencyRate>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_currencyrates_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -207,14 +209,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetInstrumentByInstrumentIdResponse {
         ///The instrument, as a one-element array.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub instrument: ::std::vec::Vec<Instrument>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instrument: ::std::option::Option<::std::vec::Vec<Instrument>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_instrument_by_instrument_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -235,37 +237,33 @@ pub mod types {
         ///Combo types.
         #[serde(
             rename = "comboTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub combo_types: ::std::vec::Vec<InstrumentData>,
+        pub combo_types: ::std::option::Option<::std::vec::Vec<InstrumentData>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_instrumentdata_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Option codes.
         #[serde(
             rename = "optionCodes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub option_codes: ::std::vec::Vec<InstrumentData>,
+        pub option_codes: ::std::option::Option<::std::vec::Vec<InstrumentData>>,
         ///Option schemes.
         #[serde(
             rename = "optionSchemes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub option_schemes: ::std::vec::Vec<InstrumentData>,
+        pub option_schemes: ::std::option::Option<::std::vec::Vec<InstrumentData>>,
         ///Series terms.
         #[serde(
             rename = "seriesTerms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub series_terms: ::std::vec::Vec<InstrumentData>,
+        pub series_terms: ::std::option::Option<::std::vec::Vec<InstrumentData>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -284,14 +282,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetInstrumentsResponse {
         ///The instruments.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub instruments: ::std::vec::Vec<Instrument>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instruments: ::std::option::Option<::std::vec::Vec<Instrument>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_instruments_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -318,12 +316,12 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_markets_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The markets.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub markets: ::std::vec::Vec<Market>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub markets: ::std::option::Option<::std::vec::Vec<Market>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -344,17 +342,18 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_miccodes_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The MIC codes.
         #[serde(
             rename = "micCodes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub mic_codes: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub mic_codes: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -374,11 +373,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetMicsResponse {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
-        #[serde(rename = "lastPage", default = "defaults::get_mics_response_last_page")]
-        pub last_page: ::ttrest::scalar::TtBool,
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The MICs (under the key `markets`, sic).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub markets: ::std::vec::Vec<Mic>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub markets: ::std::option::Option<::std::vec::Vec<Mic>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -399,9 +401,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_product_by_product_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub product: ::std::option::Option<Product>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
@@ -422,21 +424,20 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetProductdataResponse {
         ///Currencies.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub currencies: ::std::vec::Vec<ProductData>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currencies: ::std::option::Option<::std::vec::Vec<ProductData>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_productdata_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Product types.
         #[serde(
             rename = "productTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub product_types: ::std::vec::Vec<ProductData>,
+        pub product_types: ::std::option::Option<::std::vec::Vec<ProductData>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -457,16 +458,15 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_productfamilies_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The product families.
         #[serde(
             rename = "productFamilies",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub product_families: ::std::vec::Vec<ProductFamily>,
+        pub product_families: ::std::option::Option<::std::vec::Vec<ProductFamily>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -487,9 +487,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_productfamily_by_product_family_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The family (a ProductFamily object, or possibly a one-element array of them); left open.
         #[serde(
             rename = "productFamily",
@@ -516,9 +516,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_productfamily_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The family (a ProductFamily object, or possibly a one-element array of them); left open.
         #[serde(
             rename = "productFamily",
@@ -526,8 +526,8 @@ pub mod types {
         )]
         pub product_family: ::std::option::Option<::serde_json::Value>,
         ///The family's products (one ISAAC-H version).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub products: ::std::vec::Vec<Product>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub products: ::std::option::Option<::std::vec::Vec<Product>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -548,9 +548,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_products_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -558,8 +558,8 @@ pub mod types {
         )]
         pub next_page_key: ::std::option::Option<::std::string::String>,
         ///The products.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub products: ::std::vec::Vec<Product>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub products: ::std::option::Option<::std::vec::Vec<Product>>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -580,17 +580,18 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_securityexchanges_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The security exchanges.
         #[serde(
             rename = "securityExchanges",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub security_exchanges: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub security_exchanges: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -612,9 +613,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_syntheticinstruments_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -630,11 +631,12 @@ pub mod types {
         ///The synthetic instruments.
         #[serde(
             rename = "syntheticInstruments",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub synthetic_instruments: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub synthetic_instruments: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1275,7 +1277,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -1295,7 +1297,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     algo_data: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_algodata_response_last_page()),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -1317,7 +1319,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1397,7 +1401,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAlgosByAlgoIdUserparametersResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -1409,7 +1413,7 @@ pub mod types {
                 ::std::string::String,
             >,
             user_parameters: ::std::result::Result<
-                ::std::vec::Vec<super::AlgoUserParameter>,
+                ::std::option::Option<::std::vec::Vec<super::AlgoUserParameter>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1420,9 +1424,7 @@ pub mod types {
         impl ::std::default::Default for GetAlgosByAlgoIdUserparametersResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_algos_by_algo_id_userparameters_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     user_parameters: Ok(Default::default()),
@@ -1433,7 +1435,9 @@ pub mod types {
         impl GetAlgosByAlgoIdUserparametersResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1471,7 +1475,9 @@ pub mod types {
             }
             pub fn user_parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AlgoUserParameter>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AlgoUserParameter>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_parameters = value
@@ -1528,11 +1534,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetAlgosResponse {
             algos: ::std::result::Result<
-                ::std::vec::Vec<super::Algo>,
+                ::std::option::Option<::std::vec::Vec<super::Algo>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -1556,7 +1562,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     algos: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_algos_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -1567,7 +1573,9 @@ pub mod types {
         impl GetAlgosResponse {
             pub fn algos<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Algo>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Algo>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.algos = value
@@ -1579,7 +1587,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1676,11 +1686,11 @@ pub mod types {
                 ::std::string::String,
             >,
             currency_rates: ::std::result::Result<
-                ::std::vec::Vec<super::CurrencyRate>,
+                ::std::option::Option<::std::vec::Vec<super::CurrencyRate>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -1701,9 +1711,7 @@ pub mod types {
                 Self {
                     currency_rate: Ok(Default::default()),
                     currency_rates: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_currencyrates_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -1725,7 +1733,9 @@ pub mod types {
             }
             pub fn currency_rates<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CurrencyRate>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CurrencyRate>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency_rates = value
@@ -1739,7 +1749,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1822,11 +1834,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetInstrumentByInstrumentIdResponse {
             instrument: ::std::result::Result<
-                ::std::vec::Vec<super::Instrument>,
+                ::std::option::Option<::std::vec::Vec<super::Instrument>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -1846,9 +1858,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     instrument: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_instrument_by_instrument_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -1858,7 +1868,9 @@ pub mod types {
         impl GetInstrumentByInstrumentIdResponse {
             pub fn instrument<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Instrument>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Instrument>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.instrument = value
@@ -1870,7 +1882,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1951,23 +1965,23 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetInstrumentdataResponse {
             combo_types: ::std::result::Result<
-                ::std::vec::Vec<super::InstrumentData>,
+                ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             option_codes: ::std::result::Result<
-                ::std::vec::Vec<super::InstrumentData>,
+                ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
                 ::std::string::String,
             >,
             option_schemes: ::std::result::Result<
-                ::std::vec::Vec<super::InstrumentData>,
+                ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
                 ::std::string::String,
             >,
             series_terms: ::std::result::Result<
-                ::std::vec::Vec<super::InstrumentData>,
+                ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -1987,9 +2001,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     combo_types: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_instrumentdata_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     option_codes: Ok(Default::default()),
                     option_schemes: Ok(Default::default()),
                     series_terms: Ok(Default::default()),
@@ -2002,7 +2014,9 @@ pub mod types {
         impl GetInstrumentdataResponse {
             pub fn combo_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::InstrumentData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.combo_types = value
@@ -2014,7 +2028,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2026,7 +2042,9 @@ pub mod types {
             }
             pub fn option_codes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::InstrumentData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.option_codes = value
@@ -2038,7 +2056,9 @@ pub mod types {
             }
             pub fn option_schemes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::InstrumentData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.option_schemes = value
@@ -2052,7 +2072,9 @@ pub mod types {
             }
             pub fn series_terms<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::InstrumentData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::InstrumentData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.series_terms = value
@@ -2139,11 +2161,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetInstrumentsResponse {
             instruments: ::std::result::Result<
-                ::std::vec::Vec<super::Instrument>,
+                ::std::option::Option<::std::vec::Vec<super::Instrument>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -2167,7 +2189,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     instruments: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_instruments_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2178,7 +2200,9 @@ pub mod types {
         impl GetInstrumentsResponse {
             pub fn instruments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Instrument>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Instrument>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.instruments = value
@@ -2190,7 +2214,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2285,11 +2311,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetMarketsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             markets: ::std::result::Result<
-                ::std::vec::Vec<super::Market>,
+                ::std::option::Option<::std::vec::Vec<super::Market>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2308,7 +2334,7 @@ pub mod types {
         impl ::std::default::Default for GetMarketsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_markets_response_last_page()),
+                    last_page: Ok(Default::default()),
                     markets: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2319,7 +2345,9 @@ pub mod types {
         impl GetMarketsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2331,7 +2359,9 @@ pub mod types {
             }
             pub fn markets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Market>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Market>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.markets = value
@@ -2410,12 +2440,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetMiccodesResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             mic_codes: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -2435,7 +2467,7 @@ pub mod types {
         impl ::std::default::Default for GetMiccodesResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_miccodes_response_last_page()),
+                    last_page: Ok(Default::default()),
                     mic_codes: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2446,7 +2478,9 @@ pub mod types {
         impl GetMiccodesResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2459,8 +2493,10 @@ pub mod types {
             pub fn mic_codes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -2542,11 +2578,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetMicsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             markets: ::std::result::Result<
-                ::std::vec::Vec<super::Mic>,
+                ::std::option::Option<::std::vec::Vec<super::Mic>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2565,7 +2601,7 @@ pub mod types {
         impl ::std::default::Default for GetMicsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_mics_response_last_page()),
+                    last_page: Ok(Default::default()),
                     markets: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2576,7 +2612,9 @@ pub mod types {
         impl GetMicsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2588,7 +2626,9 @@ pub mod types {
             }
             pub fn markets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Mic>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Mic>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.markets = value
@@ -2667,7 +2707,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductByProductIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             product: ::std::result::Result<
@@ -2690,9 +2730,7 @@ pub mod types {
         impl ::std::default::Default for GetProductByProductIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_product_by_product_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     product: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2703,7 +2741,9 @@ pub mod types {
         impl GetProductByProductIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2796,15 +2836,15 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductdataResponse {
             currencies: ::std::result::Result<
-                ::std::vec::Vec<super::ProductData>,
+                ::std::option::Option<::std::vec::Vec<super::ProductData>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             product_types: ::std::result::Result<
-                ::std::vec::Vec<super::ProductData>,
+                ::std::option::Option<::std::vec::Vec<super::ProductData>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2824,7 +2864,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     currencies: Ok(Default::default()),
-                    last_page: Ok(super::defaults::get_productdata_response_last_page()),
+                    last_page: Ok(Default::default()),
                     product_types: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2835,7 +2875,9 @@ pub mod types {
         impl GetProductdataResponse {
             pub fn currencies<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ProductData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.currencies = value
@@ -2847,7 +2889,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2859,7 +2903,9 @@ pub mod types {
             }
             pub fn product_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ProductData>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_types = value
@@ -2942,11 +2988,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductfamiliesResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             product_families: ::std::result::Result<
-                ::std::vec::Vec<super::ProductFamily>,
+                ::std::option::Option<::std::vec::Vec<super::ProductFamily>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2965,9 +3011,7 @@ pub mod types {
         impl ::std::default::Default for GetProductfamiliesResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_productfamilies_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     product_families: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -2978,7 +3022,9 @@ pub mod types {
         impl GetProductfamiliesResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -2990,7 +3036,9 @@ pub mod types {
             }
             pub fn product_families<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductFamily>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ProductFamily>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_families = value
@@ -3073,7 +3121,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductfamilyByProductFamilyIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             product_family: ::std::result::Result<
@@ -3096,9 +3144,7 @@ pub mod types {
         impl ::std::default::Default for GetProductfamilyByProductFamilyIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_productfamily_by_product_family_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     product_family: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -3109,7 +3155,9 @@ pub mod types {
         impl GetProductfamilyByProductFamilyIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3204,7 +3252,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductfamilyResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             product_family: ::std::result::Result<
@@ -3212,7 +3260,7 @@ pub mod types {
                 ::std::string::String,
             >,
             products: ::std::result::Result<
-                ::std::vec::Vec<super::Product>,
+                ::std::option::Option<::std::vec::Vec<super::Product>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3231,9 +3279,7 @@ pub mod types {
         impl ::std::default::Default for GetProductfamilyResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_productfamily_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     product_family: Ok(Default::default()),
                     products: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -3245,7 +3291,9 @@ pub mod types {
         impl GetProductfamilyResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3271,7 +3319,9 @@ pub mod types {
             }
             pub fn products<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Product>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Product>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.products = value
@@ -3354,7 +3404,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetProductsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -3362,7 +3412,7 @@ pub mod types {
                 ::std::string::String,
             >,
             products: ::std::result::Result<
-                ::std::vec::Vec<super::Product>,
+                ::std::option::Option<::std::vec::Vec<super::Product>>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3381,7 +3431,7 @@ pub mod types {
         impl ::std::default::Default for GetProductsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_products_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     products: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -3393,7 +3443,9 @@ pub mod types {
         impl GetProductsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3417,7 +3469,9 @@ pub mod types {
             }
             pub fn products<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Product>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Product>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.products = value
@@ -3499,12 +3553,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetSecurityexchangesResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             security_exchanges: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -3524,9 +3580,7 @@ pub mod types {
         impl ::std::default::Default for GetSecurityexchangesResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_securityexchanges_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     security_exchanges: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -3537,7 +3591,9 @@ pub mod types {
         impl GetSecurityexchangesResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3550,8 +3606,10 @@ pub mod types {
             pub fn security_exchanges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -3636,7 +3694,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetSyntheticinstrumentsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -3652,8 +3710,10 @@ pub mod types {
                 ::std::string::String,
             >,
             synthetic_instruments: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -3665,9 +3725,7 @@ pub mod types {
         impl ::std::default::Default for GetSyntheticinstrumentsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_syntheticinstruments_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -3679,7 +3737,9 @@ pub mod types {
         impl GetSyntheticinstrumentsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -3730,8 +3790,10 @@ pub mod types {
             pub fn synthetic_instruments<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -5031,63 +5093,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_algodata_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_algos_by_algo_id_userparameters_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_algos_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_currencyrates_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_instrument_by_instrument_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_instrumentdata_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_instruments_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_markets_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_miccodes_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_mics_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_product_by_product_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_productdata_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_productfamilies_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_productfamily_by_product_family_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_productfamily_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_products_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_securityexchanges_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_syntheticinstruments_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.
@@ -6830,7 +6835,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAlgos<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6859,7 +6864,7 @@ impl<'a> crate::paginate::Paginated for builder::GetInstruments<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6888,7 +6893,7 @@ impl<'a> crate::paginate::Paginated for builder::GetProducts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6917,7 +6922,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSyntheticinstruments<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

@@ -12,14 +12,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetUserByUserIdAccountsResponse {
         ///The user's accounts.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub accounts: ::std::vec::Vec<UserAccount>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accounts: ::std::option::Option<::std::vec::Vec<UserAccount>>,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_user_by_user_id_accounts_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -52,9 +52,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_user_by_user_id_limits_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -70,10 +70,9 @@ pub mod types {
         ///The user's limits.
         #[serde(
             rename = "userLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub user_limits: ::std::vec::Vec<UserLimits>,
+        pub user_limits: ::std::option::Option<::std::vec::Vec<UserLimits>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -88,9 +87,9 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_user_by_user_id_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -98,8 +97,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_message: ::std::option::Option<::std::string::String>,
         ///The user, as a one-element array.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub user: ::std::vec::Vec<User>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::vec::Vec<User>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -112,16 +111,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetUserCountryIdsResponse {
         ///The countries.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub countries: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub countries: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_user_country_ids_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -142,13 +143,15 @@ pub mod types {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
         #[serde(
             rename = "lastPage",
-            default = "defaults::get_user_state_ids_response_last_page"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_page: ::ttrest::scalar::TtBool,
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///The states.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub states: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub states: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -168,8 +171,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetUsersResponse {
         ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
-        #[serde(rename = "lastPage", default = "defaults::get_users_response_last_page")]
-        pub last_page: ::ttrest::scalar::TtBool,
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
         #[serde(
             rename = "nextPageKey",
@@ -183,8 +189,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_message: ::std::option::Option<::std::string::String>,
         ///The users.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub users: ::std::vec::Vec<User>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub users: ::std::option::Option<::std::vec::Vec<User>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -266,28 +272,29 @@ pub mod types {
         ///Contract limits.
         #[serde(
             rename = "contractLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub contract_limits: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub contract_limits: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Inter-product limits.
         #[serde(
             rename = "interProductLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub inter_product_limits: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub inter_product_limits: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///Product limits.
         #[serde(
             rename = "productLimits",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub product_limits: ::std::vec::Vec<ProductLimit>,
+        pub product_limits: ::std::option::Option<::std::vec::Vec<ProductLimit>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -410,11 +417,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUserByUserIdAccountsResponse {
             accounts: ::std::result::Result<
-                ::std::vec::Vec<super::UserAccount>,
+                ::std::option::Option<::std::vec::Vec<super::UserAccount>>,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -442,9 +449,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     accounts: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_user_by_user_id_accounts_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -456,7 +461,9 @@ pub mod types {
         impl GetUserByUserIdAccountsResponse {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::UserAccount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::UserAccount>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.accounts = value
@@ -468,7 +475,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -577,7 +586,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUserByUserIdLimitsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -593,7 +602,7 @@ pub mod types {
                 ::std::string::String,
             >,
             user_limits: ::std::result::Result<
-                ::std::vec::Vec<super::UserLimits>,
+                ::std::option::Option<::std::vec::Vec<super::UserLimits>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -604,9 +613,7 @@ pub mod types {
         impl ::std::default::Default for GetUserByUserIdLimitsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_user_by_user_id_limits_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -618,7 +625,9 @@ pub mod types {
         impl GetUserByUserIdLimitsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -668,7 +677,9 @@ pub mod types {
             }
             pub fn user_limits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::UserLimits>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::UserLimits>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_limits = value
@@ -725,7 +736,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUserByUserIdResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -737,7 +748,7 @@ pub mod types {
                 ::std::string::String,
             >,
             user: ::std::result::Result<
-                ::std::vec::Vec<super::User>,
+                ::std::option::Option<::std::vec::Vec<super::User>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -748,9 +759,7 @@ pub mod types {
         impl ::std::default::Default for GetUserByUserIdResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_user_by_user_id_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     user: Ok(Default::default()),
@@ -761,7 +770,9 @@ pub mod types {
         impl GetUserByUserIdResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -799,7 +810,9 @@ pub mod types {
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::User>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user = value
@@ -854,13 +867,15 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUserCountryIdsResponse {
             countries: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -880,9 +895,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     countries: Ok(Default::default()),
-                    last_page: Ok(
-                        super::defaults::get_user_country_ids_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -893,8 +906,10 @@ pub mod types {
             pub fn countries<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -908,7 +923,9 @@ pub mod types {
             }
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -989,12 +1006,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUserStateIdsResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             states: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -1014,9 +1033,7 @@ pub mod types {
         impl ::std::default::Default for GetUserStateIdsResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(
-                        super::defaults::get_user_state_ids_response_last_page(),
-                    ),
+                    last_page: Ok(Default::default()),
                     states: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -1027,7 +1044,9 @@ pub mod types {
         impl GetUserStateIdsResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1040,8 +1059,10 @@ pub mod types {
             pub fn states<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1124,7 +1145,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetUsersResponse {
             last_page: ::std::result::Result<
-                ::ttrest::scalar::TtBool,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             next_page_key: ::std::result::Result<
@@ -1140,7 +1161,7 @@ pub mod types {
                 ::std::string::String,
             >,
             users: ::std::result::Result<
-                ::std::vec::Vec<super::User>,
+                ::std::option::Option<::std::vec::Vec<super::User>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1151,7 +1172,7 @@ pub mod types {
         impl ::std::default::Default for GetUsersResponse {
             fn default() -> Self {
                 Self {
-                    last_page: Ok(super::defaults::get_users_response_last_page()),
+                    last_page: Ok(Default::default()),
                     next_page_key: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_message: Ok(Default::default()),
@@ -1163,7 +1184,9 @@ pub mod types {
         impl GetUsersResponse {
             pub fn last_page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ttrest::scalar::TtBool>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_page = value
@@ -1213,7 +1236,9 @@ pub mod types {
             }
             pub fn users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::User>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.users = value
@@ -1433,19 +1458,23 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct RiskLimits {
             contract_limits: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
             inter_product_limits: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 ::std::string::String,
             >,
             product_limits: ::std::result::Result<
-                ::std::vec::Vec<super::ProductLimit>,
+                ::std::option::Option<::std::vec::Vec<super::ProductLimit>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1467,8 +1496,10 @@ pub mod types {
             pub fn contract_limits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1485,8 +1516,10 @@ pub mod types {
             pub fn inter_product_limits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1502,7 +1535,9 @@ pub mod types {
             }
             pub fn product_limits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductLimit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ProductLimit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_limits = value
@@ -2020,27 +2055,6 @@ pub mod types {
                     extra: Ok(value.extra),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn get_user_by_user_id_accounts_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_user_by_user_id_limits_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_user_by_user_id_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_user_country_ids_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_user_state_ids_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
-        }
-        pub(super) fn get_users_response_last_page() -> ::ttrest::scalar::TtBool {
-            ::serde_json::from_str::<::ttrest::scalar::TtBool>("\"true\"").unwrap()
         }
     }
     /// Error types.
@@ -2770,7 +2784,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdAccounts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2799,7 +2813,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdLimits<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2828,7 +2842,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUsers<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::with_defaulted_last_page(
+        crate::paginate::PageState::new(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

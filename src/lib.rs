@@ -20,6 +20,7 @@ pub mod env;
 pub mod error;
 pub mod hooks;
 pub mod rate_limit;
+pub mod records;
 mod redirect;
 pub mod request_id;
 pub mod retry;

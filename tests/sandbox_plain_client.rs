@@ -44,7 +44,12 @@ fn documented_walk(all: &[u64]) -> usize {
 
 #[tokio::test]
 async fn tt_docs_flow_token_then_fills_by_min_timestamp() {
-    let sb = Sandbox::builder().seed(21).fills(2_345).start().await.unwrap();
+    let sb = Sandbox::builder()
+        .seed(21)
+        .fills(2_345)
+        .start()
+        .await
+        .unwrap();
     let bearer = documented_token(sb.base_url(), sb.app_key(), sb.app_secret()).await;
     let mut min = 0u64;
     let mut collected = Vec::new();
@@ -72,10 +77,19 @@ async fn tt_docs_flow_token_then_fills_by_min_timestamp() {
     assert_eq!(collected.len(), documented_walk(&sb.fill_timestamps()));
     assert!(collected.len() <= sb.fill_count());
     let c = sb.counters();
-    assert_eq!((c.tokens_issued, c.request_id_reused, c.request_id_malformed), (1, 0, 0));
+    assert_eq!(
+        (c.tokens_issued, c.request_id_reused, c.request_id_malformed),
+        (1, 0, 0)
+    );
 }
 
-async fn post_json(sb: &Sandbox, token: &str, service: &str, path: &str, body: Value) -> (StatusCode, Value) {
+async fn post_json(
+    sb: &Sandbox,
+    token: &str,
+    service: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = http()
         .post(format!("{}{path}", sb.service_url(service, UAT)))
         .query(&[("requestId", rid())])
@@ -93,19 +107,30 @@ async fn post_json(sb: &Sandbox, token: &str, service: &str, path: &str, body: V
 async fn some_position(sb: &Sandbox, token: &str) -> (u64, String) {
     let (_, body) = get(sb, token, "ttmonitor", "/position", &[]).await;
     let row = &body["positions"][0];
-    (row["accountId"].as_u64().unwrap(), row["instrumentId"].as_str().unwrap().to_string())
+    (
+        row["accountId"].as_u64().unwrap(),
+        row["instrumentId"].as_str().unwrap().to_string(),
+    )
 }
 
 async fn bought(sb: &Sandbox, token: &str, account: u64, instrument: &str) -> f64 {
     let (_, body) = get(sb, token, "ttmonitor", &format!("/position/{account}"), &[]).await;
     let rows = body["positions"].as_array().unwrap();
-    let row = rows.iter().find(|r| r["instrumentId"] == instrument).expect("position row");
+    let row = rows
+        .iter()
+        .find(|r| r["instrumentId"] == instrument)
+        .expect("position row");
     row["buyFillQty"].as_f64().unwrap()
 }
 
 #[tokio::test]
 async fn admin_fills_show_up_in_fills_and_positions() {
-    let sb = Sandbox::builder().seed(8).fills(1_000).start().await.unwrap();
+    let sb = Sandbox::builder()
+        .seed(8)
+        .fills(1_000)
+        .start()
+        .await
+        .unwrap();
     let token = token(&sb).await;
     let (account, instrument) = some_position(&sb, &token).await;
     let before = bought(&sb, &token, account, &instrument).await;
@@ -114,19 +139,49 @@ async fn admin_fills_show_up_in_fills_and_positions() {
     let (status, body) = post_json(&sb, &token, "ttmonitor", "/adminfill", fill).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["fills"][0]["manualFill"], "true");
-    assert_eq!(bought(&sb, &token, account, &instrument).await, before + 7.0);
-    let window = [("minTimestamp", at.to_string()), ("maxTimestamp", at.to_string())];
+    assert_eq!(
+        bought(&sb, &token, account, &instrument).await,
+        before + 7.0
+    );
+    let window = [
+        ("minTimestamp", at.to_string()),
+        ("maxTimestamp", at.to_string()),
+    ];
     let (_, fills) = get(&sb, &token, "ttledger", "/fills", &window).await;
     assert_eq!(fills["fills"].as_array().unwrap().len(), 1);
     assert_eq!(fills["fills"][0]["lastQty"], 7.0);
     let (_, tcr) = get(&sb, &token, "ttledger", "/tcrfills", &[]).await;
-    assert_eq!(tcr["fills"].as_array().unwrap().len(), 1, "trade-capture fills are the manual ones");
+    assert_eq!(
+        tcr["fills"].as_array().unwrap().len(),
+        1,
+        "trade-capture fills are the manual ones"
+    );
 
-    let (status, body) = post_json(&sb, &token, "ttmonitor", "/adminfill", json!({ "accountId": 1, "instrumentId": instrument, "side": 1, "qty": 1, "price": 1.0 })).await;
+    let (status, body) = post_json(
+        &sb,
+        &token,
+        "ttmonitor",
+        "/adminfill",
+        json!({ "accountId": 1, "instrumentId": instrument, "side": 1, "qty": 1, "price": 1.0 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["status_message"].as_str().unwrap().contains("accountId 1"), "{body}");
+    assert!(
+        body["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("accountId 1"),
+        "{body}"
+    );
     let many: Vec<Value> = (0..21).map(|_| json!({ "accountId": account, "instrumentId": instrument, "side": 1, "qty": 1, "price": 1.0 })).collect();
-    let (status, _) = post_json(&sb, &token, "ttmonitor", "/adminfill", json!({ "fills": many })).await;
+    let (status, _) = post_json(
+        &sb,
+        &token,
+        "ttmonitor",
+        "/adminfill",
+        json!({ "fills": many }),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "TT's 20-item limit");
     assert_eq!(sb.fill_count(), 1_001);
 }
@@ -139,32 +194,66 @@ async fn sqlite_store_keeps_admin_fills_across_restarts() {
     let at = 1_795_999_999_000_000_777u64;
     let builder = || Sandbox::builder().seed(12).fills(600).sqlite(&db);
     let sb = builder().start().await.unwrap();
-    let token = token(&sb).await;
-    let (account, instrument) = some_position(&sb, &token).await;
+    let bearer = token(&sb).await;
+    let (account, instrument) = some_position(&sb, &bearer).await;
     let fill = json!({ "accountId": account, "instrumentId": instrument, "side": 2, "qty": 3, "price": 99.0, "timeStamp": at });
-    assert_eq!(post_json(&sb, &token, "ttmonitor", "/adminfill", fill).await.0, StatusCode::OK);
+    assert_eq!(
+        post_json(&sb, &bearer, "ttmonitor", "/adminfill", fill)
+            .await
+            .0,
+        StatusCode::OK
+    );
     sb.shutdown().await;
 
     let sb = builder().start().await.unwrap();
     assert_eq!(sb.fill_count(), 601);
-    let token = token(&sb).await;
-    let (_, fills) = get(&sb, &token, "ttledger", "/fills", &[("minTimestamp", at.to_string())]).await;
+    let bearer = token(&sb).await;
+    let (_, fills) = get(
+        &sb,
+        &bearer,
+        "ttledger",
+        "/fills",
+        &[("minTimestamp", at.to_string())],
+    )
+    .await;
     assert_eq!(fills["fills"][0]["side"], 2);
     sb.shutdown().await;
 
-    let other = Sandbox::builder().seed(13).fills(600).sqlite(&db).start().await.unwrap_err().to_string();
-    assert!(other.contains("state.db") && other.contains("seed=12"), "{other}");
+    let other = Sandbox::builder()
+        .seed(13)
+        .fills(600)
+        .sqlite(&db)
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        other.contains("state.db") && other.contains("seed=12"),
+        "{other}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
 async fn a_million_fills_page_from_any_timestamp() {
-    let sb = Sandbox::builder().seed(1).fills(1_000_000).start().await.unwrap();
+    let sb = Sandbox::builder()
+        .seed(1)
+        .fills(1_000_000)
+        .start()
+        .await
+        .unwrap();
     assert_eq!(sb.fill_count(), 1_000_000);
     let ts = sb.fill_timestamps();
     let token = token(&sb).await;
     let from = ts[999_700];
-    let (_, body) = get(&sb, &token, "ttledger", "/fills", &[("minTimestamp", from.to_string())]).await;
+    let (_, body) = get(
+        &sb,
+        &token,
+        "ttledger",
+        "/fills",
+        &[("minTimestamp", from.to_string())],
+    )
+    .await;
     let first = ts.partition_point(|t| *t < from);
     assert_eq!(timestamps(&body), ts[first..]);
 }

@@ -64,7 +64,7 @@ macro_rules! time_paged {
 
             async fn fetch_fills(self) -> Result<Vec<types::Fill>, FetchError> {
                 let page = self.send().await.map_err(FetchError::from)?;
-                Ok(page.into_inner().fills)
+                Ok(page.into_inner().fills.unwrap_or_default())
             }
         }
     };
@@ -121,7 +121,7 @@ pub async fn orders_of_accounts(
             .send()
             .await
             .map_err(FetchError::from)?;
-        Ok(page.into_inner().orders)
+        Ok(page.into_inner().orders.unwrap_or_default())
     })
     .await
 }

@@ -69,7 +69,11 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    pub(crate) fn new(credentials: Credentials, lifetime: Duration, max_calls: Option<u64>) -> Self {
+    pub(crate) fn new(
+        credentials: Credentials,
+        lifetime: Duration,
+        max_calls: Option<u64>,
+    ) -> Self {
         Self {
             credentials,
             lifetime,
@@ -85,7 +89,10 @@ impl Tokens {
 
     /// Validates TT's form body (`grant_type=user_app&app_key=<key>:<secret>`) and
     /// issues a token, returning it with its lifetime in seconds.
-    pub(crate) fn issue(&self, form: &HashMap<String, String>) -> Result<(String, u64), TokenError> {
+    pub(crate) fn issue(
+        &self,
+        form: &HashMap<String, String>,
+    ) -> Result<(String, u64), TokenError> {
         if form.get("grant_type").map(String::as_str) != Some("user_app") {
             return Err(TokenError {
                 error: "unsupported_grant_type",
@@ -106,12 +113,19 @@ impl Tokens {
                 description: "Invalid app key or secret",
             });
         }
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         let issued = Issued {
             expires: Instant::now() + self.lifetime,
             calls: 0,
         };
-        self.issued.lock().expect("token map poisoned").insert(token.clone(), issued);
+        self.issued
+            .lock()
+            .expect("token map poisoned")
+            .insert(token.clone(), issued);
         Ok((token, self.lifetime.as_secs()))
     }
 
@@ -138,7 +152,10 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn good() -> HashMap<String, String> {

@@ -24,7 +24,8 @@ pub(crate) const MARKETS: &[(u32, &str, &str)] = &[
 ];
 
 /// (currency id, code).
-pub(crate) const CURRENCIES: &[(u32, &str)] = &[(USD, "USD"), (46, "EUR"), (52, "GBP"), (125, "SGD")];
+pub(crate) const CURRENCIES: &[(u32, &str)] =
+    &[(USD, "USD"), (46, "EUR"), (52, "GBP"), (125, "SGD")];
 
 /// (market index, symbol, name, tick size, point value, typical price, currency id).
 type ProductSpec = (usize, &'static str, &'static str, f64, f64, f64, u32);
@@ -58,8 +59,12 @@ const MONTHS: &[(u32, &str)] = &[
     (202803, "Mar28"),
 ];
 
-const FIRST_NAMES: &[&str] = &["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia", "Leslie"];
-const LAST_NAMES: &[&str] = &["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Perlman", "Lamport"];
+const FIRST_NAMES: &[&str] = &[
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia", "Leslie",
+];
+const LAST_NAMES: &[&str] = &[
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Perlman", "Lamport",
+];
 
 /// How big a world to generate.
 #[derive(Clone, Copy, Debug)]
@@ -239,16 +244,18 @@ impl World {
 fn products(rng: &mut ChaCha8Rng) -> Vec<Product> {
     PRODUCTS
         .iter()
-        .map(|&(market, symbol, name, tick, point_value, _, currency)| Product {
-            id: big_id(rng),
-            family_id: big_id(rng),
-            market,
-            symbol,
-            name,
-            tick,
-            point_value,
-            currency,
-        })
+        .map(
+            |&(market, symbol, name, tick, point_value, _, currency)| Product {
+                id: big_id(rng),
+                family_id: big_id(rng),
+                market,
+                symbol,
+                name,
+                tick,
+                point_value,
+                currency,
+            },
+        )
         .collect()
 }
 
@@ -276,7 +283,11 @@ fn accounts(rng: &mut ChaCha8Rng, count: usize) -> Vec<Account> {
         let id = 1_000_000 + rng.random_range(0..8_000) * 1_000 + i as u32 % 1_000;
         let parent = (i >= parents).then(|| out[i % parents].id);
         // SKY saw account names with a leading `&`; keep one such.
-        let name = if i == 1 { format!("&SBX{i:04}") } else { format!("SBX{i:04}") };
+        let name = if i == 1 {
+            format!("&SBX{i:04}")
+        } else {
+            format!("SBX{i:04}")
+        };
         out.push(Account { id, name, parent });
     }
     out
@@ -309,8 +320,16 @@ fn fills(rng: &mut ChaCha8Rng, world: &World, count: usize) -> Vec<Fill> {
             }
             let level = if cluster { piece as f64 } else { 0.0 };
             let offset = rng.random_range(-8..=8) as f64 + if side == 1 { level } else { -level };
-            let completes = if piece + 1 == pieces { Fill::COMPLETES } else { 0 };
-            let aggressor = if rng.random_bool(0.6) { Fill::AGGRESSOR } else { 0 };
+            let completes = if piece + 1 == pieces {
+                Fill::COMPLETES
+            } else {
+                0
+            };
+            let aggressor = if rng.random_bool(0.6) {
+                Fill::AGGRESSOR
+            } else {
+                0
+            };
             out.push(Fill {
                 ts,
                 price: round_to(base + offset * tick, tick),
@@ -332,7 +351,11 @@ fn fills(rng: &mut ChaCha8Rng, world: &World, count: usize) -> Vec<Fill> {
 /// Front months trade most.
 fn pick_instrument(rng: &mut ChaCha8Rng, world: &World) -> u32 {
     let product = rng.random_range(0..world.products.len());
-    let month = if rng.random_bool(0.75) { 0 } else { rng.random_range(1..MONTHS.len()) };
+    let month = if rng.random_bool(0.75) {
+        0
+    } else {
+        rng.random_range(1..MONTHS.len())
+    };
     (product * MONTHS.len() + month) as u32
 }
 
@@ -349,7 +372,10 @@ fn orders(rng: &mut ChaCha8Rng, world: &World, count: usize, first_seq: u32) -> 
             Order {
                 seq: first_seq + i as u32,
                 ts: last_ts.saturating_sub(rng.random_range(0..3_600_000_000_000)),
-                price: round_to(world.instruments[instrument as usize].price + away * tick, tick),
+                price: round_to(
+                    world.instruments[instrument as usize].price + away * tick,
+                    tick,
+                ),
                 qty,
                 filled: rng.random_range(0..qty),
                 instrument,
@@ -369,7 +395,12 @@ fn sods(rng: &mut ChaCha8Rng, world: &World) -> Vec<Sod> {
             let price = world.instruments[instrument as usize].price;
             let net = rng.random_range(-20..=20);
             if net != 0 {
-                out.push(Sod { account, instrument, net, price });
+                out.push(Sod {
+                    account,
+                    instrument,
+                    net,
+                    price,
+                });
             }
         }
     }
@@ -403,7 +434,12 @@ mod tests {
     use super::*;
 
     fn size(fills: usize) -> Size {
-        Size { fills, accounts: 10, users: 4, orders: 20 }
+        Size {
+            fills,
+            accounts: 10,
+            users: 4,
+            orders: 20,
+        }
     }
 
     #[test]
@@ -421,8 +457,14 @@ mod tests {
         let w = World::generate(1, size(5000));
         assert_eq!(w.fills.len(), 5000);
         assert!(w.fills.windows(2).all(|p| p[0].ts <= p[1].ts));
-        assert!(w.fills.windows(2).any(|p| p[0].ts == p[1].ts), "clusters exist");
-        assert!(w.instruments.iter().all(|i| i.id > i64::MAX as u64 && i.id.to_string().len() == 20));
+        assert!(
+            w.fills.windows(2).any(|p| p[0].ts == p[1].ts),
+            "clusters exist"
+        );
+        assert!(w
+            .instruments
+            .iter()
+            .all(|i| i.id > i64::MAX as u64 && i.id.to_string().len() == 20));
         assert_eq!(std::mem::size_of::<Fill>(), 40);
     }
 

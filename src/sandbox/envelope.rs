@@ -31,7 +31,11 @@ pub(crate) fn page(
 ) -> Response {
     let mut body = Map::new();
     body.insert("status".into(), json!("Ok"));
-    let last = if next_page_key.is_some() { "false" } else { "true" };
+    let last = if next_page_key.is_some() {
+        "false"
+    } else {
+        "true"
+    };
     body.insert("lastPage".into(), json!(last));
     if let Some(next) = next_page_key {
         body.insert("nextPageKey".into(), json!(next));

@@ -146,7 +146,8 @@ pub struct ParseFaultsError {
     reason: String,
 }
 
-const KNOWN: &str = "429-every, retry-after, 5xx-every, 5xx-status, latency-ms, timeout-window-ns, \
+const KNOWN: &str =
+    "429-every, retry-after, 5xx-every, 5xx-status, latency-ms, timeout-window-ns, \
 timeout-status, redirect, redirect-every, truncate-every, token-expiry-after, plan, rate";
 
 impl FromStr for Faults {
@@ -227,8 +228,14 @@ impl fmt::Display for Faults {
         push("retry-after", self.retry_after_secs.map(|n| n.to_string()));
         push("5xx-every", self.every_5xx.map(|n| n.to_string()));
         push("5xx-status", self.status_5xx.map(|n| n.to_string()));
-        push("latency-ms", self.latency.map(|d| d.as_millis().to_string()));
-        push("timeout-window-ns", self.timeout_window_ns.map(|n| n.to_string()));
+        push(
+            "latency-ms",
+            self.latency.map(|d| d.as_millis().to_string()),
+        );
+        push(
+            "timeout-window-ns",
+            self.timeout_window_ns.map(|n| n.to_string()),
+        );
         push("timeout-status", self.timeout_status.map(|n| n.to_string()));
         push(
             "redirect",
@@ -239,7 +246,10 @@ impl fmt::Display for Faults {
         );
         push("redirect-every", self.redirect_every.map(|n| n.to_string()));
         push("truncate-every", self.truncate_every.map(|n| n.to_string()));
-        push("token-expiry-after", self.token_expiry_after.map(|n| n.to_string()));
+        push(
+            "token-expiry-after",
+            self.token_expiry_after.map(|n| n.to_string()),
+        );
         push(
             "plan",
             self.plan.and_then(|p| match p {
@@ -336,9 +346,15 @@ mod tests {
 
     #[test]
     fn errors_name_the_item() {
-        let err = "429-every=5,bogus=1".parse::<Faults>().unwrap_err().to_string();
+        let err = "429-every=5,bogus=1"
+            .parse::<Faults>()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`bogus=1`") && err.contains("known:"), "{err}");
-        let err = "redirect=sideways".parse::<Faults>().unwrap_err().to_string();
+        let err = "redirect=sideways"
+            .parse::<Faults>()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("same` or `cross"), "{err}");
         assert!("429-every".parse::<Faults>().is_err());
         assert!("timeout-status=500".parse::<Faults>().is_err());
@@ -356,9 +372,16 @@ mod tests {
 
     #[test]
     fn redirects_only_gets_and_timeouts_only_wide_windows() {
-        let s = Schedule::new(Faults::none().redirect(Redirect::SameOrigin).timeout_window_ns(10));
+        let s = Schedule::new(
+            Faults::none()
+                .redirect(Redirect::SameOrigin)
+                .timeout_window_ns(10),
+        );
         assert_eq!(s.next(false).0, None);
-        assert_eq!(s.next(true).0, Some(Injected::Redirect(Redirect::SameOrigin)));
+        assert_eq!(
+            s.next(true).0,
+            Some(Injected::Redirect(Redirect::SameOrigin))
+        );
         assert_eq!(s.fills_timeout(0, 10), None);
         assert_eq!(s.fills_timeout(0, 11), Some(408));
     }

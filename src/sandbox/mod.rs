@@ -151,7 +151,11 @@ impl SandboxBuilder {
         self
     }
     /// The app key and secret to accept instead of the defaults.
-    pub fn credentials(mut self, app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
+    pub fn credentials(
+        mut self,
+        app_key: impl Into<String>,
+        app_secret: impl Into<String>,
+    ) -> Self {
         self.credentials = Credentials {
             key: app_key.into(),
             secret: app_secret.into(),
@@ -233,9 +237,10 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, SandboxError> {
 }
 
 fn url_of(listener: &TcpListener, asked: SocketAddr) -> Result<String, SandboxError> {
-    let local = listener
-        .local_addr()
-        .map_err(|source| SandboxError::Bind { addr: asked, source })?;
+    let local = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: asked,
+        source,
+    })?;
     Ok(format!("http://{local}"))
 }
 

@@ -59,6 +59,9 @@ mod tests {
         }
         assert_eq!(limiter.acquire("k", t0), Err(1));
         assert_eq!(limiter.acquire("other", t0), Ok(()), "buckets are per key");
-        assert_eq!(limiter.acquire("k", t0 + Duration::from_millis(400)), Ok(()));
+        assert_eq!(
+            limiter.acquire("k", t0 + Duration::from_millis(400)),
+            Ok(())
+        );
     }
 }

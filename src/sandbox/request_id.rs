@@ -36,11 +36,15 @@ pub(crate) fn check_format(id: &str) -> Result<(), Rejection> {
         .rsplit_once("--")
         .ok_or(Rejection::Malformed("no `--` before the uuid"))?;
     if uuid.len() != 36 || uuid::Uuid::try_parse(uuid).is_err() {
-        return Err(Rejection::Malformed("the part after `--` is not a hyphenated uuid"));
+        return Err(Rejection::Malformed(
+            "the part after `--` is not a hyphenated uuid",
+        ));
     }
     match prefix.split_once('-') {
         Some((app, company)) if !app.is_empty() && !company.is_empty() => Ok(()),
-        _ => Err(Rejection::Malformed("the part before `--` is not <app>-<company>")),
+        _ => Err(Rejection::Malformed(
+            "the part before `--` is not <app>-<company>",
+        )),
     }
 }
 
@@ -51,9 +55,15 @@ pub(crate) struct Seen(Mutex<HashSet<String>>);
 impl Seen {
     /// Checks the shape, then records the id, refusing one seen before.
     pub(crate) fn admit(&self, id: Option<&str>) -> Result<(), Rejection> {
-        let id = id.ok_or(Rejection::Malformed("the requestId query parameter is missing"))?;
+        let id = id.ok_or(Rejection::Malformed(
+            "the requestId query parameter is missing",
+        ))?;
         check_format(id)?;
-        let fresh = self.0.lock().expect("requestId set poisoned").insert(id.to_string());
+        let fresh = self
+            .0
+            .lock()
+            .expect("requestId set poisoned")
+            .insert(id.to_string());
         if fresh {
             Ok(())
         } else {
@@ -71,7 +81,10 @@ mod tests {
     #[test]
     fn accepts_tt_shape() {
         assert_eq!(check_format(&format!("myApp-myCompany--{UUID}")), Ok(()));
-        assert_eq!(check_format(&format!("PyFillDownloader-Acme-Corp--{UUID}")), Ok(()));
+        assert_eq!(
+            check_format(&format!("PyFillDownloader-Acme-Corp--{UUID}")),
+            Ok(())
+        );
     }
 
     #[test]
@@ -84,7 +97,10 @@ mod tests {
             format!("my/App-co--{UUID}"),
             UUID.to_string(),
         ] {
-            assert!(matches!(check_format(&bad), Err(Rejection::Malformed(_))), "{bad}");
+            assert!(
+                matches!(check_format(&bad), Err(Rejection::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 

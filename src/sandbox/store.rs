@@ -63,7 +63,11 @@ impl Store {
     /// Opens (or creates) a SQLite file and replays the fills added in earlier runs.
     /// The file remembers the seed and size it was made with; a different world
     /// would give its fills to the wrong accounts, so that is refused.
-    pub(crate) fn sqlite(world: World, path: &Path, fingerprint: &str) -> Result<Store, StoreError> {
+    pub(crate) fn sqlite(
+        world: World,
+        path: &Path,
+        fingerprint: &str,
+    ) -> Result<Store, StoreError> {
         let fail = |message: String| StoreError {
             path: path.display().to_string(),
             message,
@@ -84,7 +88,15 @@ impl Store {
             .map_err(|e| format!("cannot read admin_fills: {e}"))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, u8>(4)?, r.get::<_, u32>(5)?, r.get::<_, f64>(6)?))
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, u8>(4)?,
+                    r.get::<_, u32>(5)?,
+                    r.get::<_, f64>(6)?,
+                ))
             })
             .map_err(|e| format!("cannot read admin_fills: {e}"))?;
         let world = self.world.get_mut().expect("world lock poisoned");
@@ -93,7 +105,9 @@ impl Store {
                 row.map_err(|e| format!("bad admin_fills row: {e}"))?;
             let new = NewFill {
                 account_id: account_id as u64,
-                instrument_id: instrument_id.parse().map_err(|_| format!("bad instrument id {instrument_id}"))?,
+                instrument_id: instrument_id
+                    .parse()
+                    .map_err(|_| format!("bad instrument id {instrument_id}"))?,
                 side,
                 qty,
                 price,
@@ -140,7 +154,10 @@ fn resolve(world: &World, new: &NewFill, seq: u32) -> Result<Fill, String> {
         .instrument_index(new.instrument_id)
         .ok_or_else(|| format!("unknown instrumentId {}", new.instrument_id))?;
     if new.side != 1 && new.side != 2 {
-        return Err(format!("side must be 1 (buy) or 2 (sell), not {}", new.side));
+        return Err(format!(
+            "side must be 1 (buy) or 2 (sell), not {}",
+            new.side
+        ));
     }
     Ok(Fill {
         ts: new.ts,
@@ -158,7 +175,9 @@ fn resolve(world: &World, new: &NewFill, seq: u32) -> Result<Fill, String> {
 
 fn check_fingerprint(conn: &Connection, fingerprint: &str) -> Result<(), String> {
     let stored: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'world'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'world'", [], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(|e| format!("cannot read meta: {e}"))?;
     match stored {
@@ -179,7 +198,15 @@ mod tests {
     use super::*;
 
     fn world(seed: u64) -> World {
-        World::generate(seed, Size { fills: 50, accounts: 3, users: 2, orders: 1 })
+        World::generate(
+            seed,
+            Size {
+                fills: 50,
+                accounts: 3,
+                users: 2,
+                orders: 1,
+            },
+        )
     }
 
     #[test]
@@ -202,8 +229,13 @@ mod tests {
         let again = Store::sqlite(world(5), &path, "seed=5").unwrap();
         assert_eq!(again.read().fills.len(), 51);
         assert_eq!(again.read().fills[0].ts, 42, "sorted first by timestamp");
-        let err = Store::sqlite(world(6), &path, "seed=6").unwrap_err().to_string();
-        assert!(err.contains("sandbox.db") && err.contains("seed=5"), "{err}");
+        let err = Store::sqlite(world(6), &path, "seed=6")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sandbox.db") && err.contains("seed=5"),
+            "{err}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -211,7 +243,14 @@ mod tests {
     fn unknown_ids_are_named() {
         let store = Store::memory(world(1));
         let err = store
-            .add_fill(NewFill { account_id: 1, instrument_id: 2, side: 1, qty: 1, price: 1.0, ts: 1 })
+            .add_fill(NewFill {
+                account_id: 1,
+                instrument_id: 2,
+                side: 1,
+                qty: 1,
+                price: 1.0,
+                ts: 1,
+            })
             .unwrap_err();
         assert!(err.contains("accountId 1"), "{err}");
     }

@@ -12,6 +12,10 @@
 //! `"format": "tt-id" | "tt-timestamp-ns" | "tt-bool"` (the normalizer turns the
 //! format into an `x-rust-type` extension naming the type here).
 //!
+//! [`Secret`] is not lenient but private: fields marked `"format": "tt-secret"`
+//! (the app secret in the token request, the token in its response) hold one, so
+//! `Debug` never prints them.
+//!
 //! All three follow the same rules:
 //!
 //! - **No lossy path**: deserialization never goes through `f64`; anything that cannot be
@@ -28,10 +32,12 @@
 
 mod boolean;
 mod id;
+mod secret;
 mod timestamp;
 
 pub use boolean::TtBool;
 pub use id::TtId;
+pub use secret::Secret;
 pub use timestamp::{OutOfRange, Timestamp};
 
 use std::fmt;

@@ -37,11 +37,20 @@ pub async fn token(sb: &Sandbox) -> String {
     let field = format!("{}:{}", sb.app_key(), sb.app_secret());
     let (status, body) = token_response(sb, sb.app_key(), &field).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body["access_token"].as_str().expect("access_token").to_string()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 /// A GET with TT's headers and a fresh `requestId`; returns status and raw text.
-pub async fn get_text(sb: &Sandbox, token: &str, service: &str, path: &str, query: &[(&str, String)]) -> (StatusCode, String) {
+pub async fn get_text(
+    sb: &Sandbox,
+    token: &str,
+    service: &str,
+    path: &str,
+    query: &[(&str, String)],
+) -> (StatusCode, String) {
     let mut params: Vec<(&str, String)> = vec![("requestId", rid())];
     params.extend(query.iter().cloned());
     let response = http()
@@ -57,9 +66,16 @@ pub async fn get_text(sb: &Sandbox, token: &str, service: &str, path: &str, quer
 }
 
 /// [`get_text`], parsed as JSON.
-pub async fn get(sb: &Sandbox, token: &str, service: &str, path: &str, query: &[(&str, String)]) -> (StatusCode, Value) {
+pub async fn get(
+    sb: &Sandbox,
+    token: &str,
+    service: &str,
+    path: &str,
+    query: &[(&str, String)],
+) -> (StatusCode, Value) {
     let (status, text) = get_text(sb, token, service, path, query).await;
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{service}{path}: {e}: {text}"));
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{service}{path}: {e}: {text}"));
     (status, body)
 }
 
@@ -69,6 +85,10 @@ pub fn timestamps(body: &Value) -> Vec<u64> {
         .as_array()
         .expect("fills array")
         .iter()
-        .map(|f| f["timeStamp"].as_u64().expect("timeStamp as a JSON integer"))
+        .map(|f| {
+            f["timeStamp"]
+                .as_u64()
+                .expect("timeStamp as a JSON integer")
+        })
         .collect()
 }

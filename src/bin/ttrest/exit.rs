@@ -161,11 +161,9 @@ impl CliError {
     /// Converts a paginator error.
     pub fn from_pages(err: PaginationError<ApiError>, env: &str) -> Self {
         match err {
-            PaginationError::Fetch { source, .. } => Self::from_tt(source.0, env),
-            PaginationError::WindowTimeout { source, .. } if source.0.status().is_none() => {
-                Self::from_tt(source.0, env)
-            }
-            other => Self::tt(other.to_string()),
+            PaginationError::Fetch { source, .. } => source.into_cli(env),
+            other => Self::tt(other.to_string())
+                .hint("narrow the request (--since/--until, --account, --product)"),
         }
     }
 }
@@ -189,25 +187,49 @@ impl fmt::Display for CliError {
     }
 }
 
-/// A ttrest error as the paginators' fetch error (they need its HTTP status).
+/// A failed fetch inside a paginator (which needs its HTTP status).
 #[derive(Debug)]
-pub struct ApiError(pub Error);
+pub enum ApiError {
+    /// The call failed.
+    Tt(Error),
+    /// ttrest itself cannot go on (the message says why).
+    Other(String),
+}
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match self {
+            ApiError::Tt(e) => e.fmt(f),
+            ApiError::Other(m) => f.write_str(m),
+        }
     }
 }
 
 impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
+        match self {
+            ApiError::Tt(e) => e.source(),
+            ApiError::Other(_) => None,
+        }
     }
 }
 
 impl FetchStatus for ApiError {
     fn status_code(&self) -> Option<u16> {
-        self.0.status().map(|s| s.as_u16())
+        match self {
+            ApiError::Tt(e) => e.status().map(|s| s.as_u16()),
+            ApiError::Other(_) => None,
+        }
+    }
+}
+
+impl ApiError {
+    /// As the user sees it.
+    pub fn into_cli(self, env: &str) -> CliError {
+        match self {
+            ApiError::Tt(e) => CliError::from_tt(e, env),
+            ApiError::Other(m) => CliError::tt(m),
+        }
     }
 }
 

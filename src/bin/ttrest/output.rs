@@ -273,11 +273,6 @@ impl Writer {
         Ok(())
     }
 
-    /// Records written so far.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     /// Ends the document and moves the file into place; returns the record count.
     pub fn finish(self) -> Result<u64, CliError> {
         let sink = match self.encoder {

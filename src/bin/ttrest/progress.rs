@@ -41,11 +41,6 @@ impl Progress {
         }
     }
 
-    /// A display that never draws (tests, `--quiet`).
-    pub fn hidden() -> Self {
-        Self::new(false)
-    }
-
     /// One more request answered.
     pub fn page_done(&self) {
         self.pages.fetch_add(1, Ordering::Relaxed);
@@ -71,11 +66,6 @@ impl Progress {
     /// Pages answered so far.
     pub fn pages(&self) -> u64 {
         self.pages.load(Ordering::Relaxed)
-    }
-
-    /// Records received so far.
-    pub fn records(&self) -> u64 {
-        self.records.load(Ordering::Relaxed)
     }
 
     /// Removes the line (before the summary or an error is printed).
@@ -108,12 +98,12 @@ mod tests {
 
     #[test]
     fn counts_without_drawing() {
-        let p = Progress::hidden();
+        let p = Progress::new(false);
         p.page_done();
         p.page_done();
         p.records_done(500);
         p.at("2026-11-20T14:30:00Z".into());
-        assert_eq!((p.pages(), p.records()), (2, 500));
+        assert_eq!((p.pages(), p.records.load(Ordering::Relaxed)), (2, 500));
         assert!(p.bar.is_none());
     }
 }

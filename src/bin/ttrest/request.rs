@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures::stream::{self, Stream, TryStreamExt};
 use progenitor_client::{ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
@@ -106,9 +106,9 @@ impl Api {
 
     /// Sends one request and returns TT's JSON answer.
     pub async fn send(&self, op: &'static Operation, args: &Args) -> Result<Value, ApiError> {
-        let request = self.build(op, args).map_err(ApiError)?;
+        let request = self.build(op, args).map_err(ApiError::Tt)?;
         let inner = inner(&self.session, op.service).ok_or_else(|| {
-            ApiError(invalid(op, format!("unknown service `{}`", op.service)))
+            ApiError::Tt(invalid(op, format!("unknown service `{}`", op.service)))
         })?;
         let info = OperationInfo {
             operation_id: op.id,
@@ -116,22 +116,22 @@ impl Api {
         let response = inner.execute(request, &info).await;
         self.progress.page_done();
         let response = response
-            .map_err(|e| ApiError(Error::from(progenitor_client::Error::<()>::CommunicationError(e))))?;
+            .map_err(|e| ApiError::Tt(Error::from(progenitor_client::Error::<()>::CommunicationError(e))))?;
         if !response.status().is_success() {
             let err = progenitor_client::Error::<()>::UnexpectedResponse(response);
-            return Err(ApiError(Error::from(err)));
+            return Err(ApiError::Tt(Error::from(err)));
         }
         let request_id = ttrest::request_id_from_headers(response.headers()).map(str::to_string);
         let call = || call_info(op, request_id.clone());
         let status = response.status();
         let body = response.bytes().await.map_err(|e| {
-            ApiError(Error::Transport {
+            ApiError::Tt(Error::Transport {
                 call: Box::new(call()),
                 source: e,
             })
         })?;
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            ApiError(Error::Decode {
+            ApiError::Tt(Error::Decode {
                 call: Box::new(call()),
                 path: ".".into(),
                 message: format!("not JSON: {e}"),
@@ -141,7 +141,7 @@ impl Api {
         // TT sometimes reports failure in a 200 envelope (`"status": "Fail"`).
         let tt: TtMessage = serde_json::from_value(value.clone()).unwrap_or_default();
         if tt.is_failure() {
-            return Err(ApiError(Error::Tt {
+            return Err(ApiError::Tt(Error::Tt {
                 call: Box::new(call()),
                 status,
                 tt,
@@ -183,20 +183,6 @@ impl Api {
                 stream::iter(items.into_iter().map(Ok))
             })
             .try_flatten()
-    }
-
-    /// All records of `key`, as [`CliError`]s.
-    pub async fn collect(
-        &self,
-        op: &'static Operation,
-        args: Args,
-        key: &str,
-    ) -> Result<Vec<Value>, CliError> {
-        let env = self.session.environment().to_string();
-        self.items(op, args, key)
-            .try_collect()
-            .await
-            .map_err(|e| CliError::from_pages(e, &env))
     }
 
     /// The HTTP request for `op` with `args` (path, query, headers, body).

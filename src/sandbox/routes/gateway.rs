@@ -31,11 +31,23 @@ pub(crate) enum Origin {
 pub(crate) const REDIRECT_MARK: &str = "sandboxRedirect";
 
 const SERVICES: &[&str] = &[
-    "ttid", "ttpds", "ttledger", "ttmonitor", "ttaccount", "ttuser", "ttgroup", "ttsetup", "ttbacktest",
+    "ttid",
+    "ttpds",
+    "ttledger",
+    "ttmonitor",
+    "ttaccount",
+    "ttuser",
+    "ttgroup",
+    "ttsetup",
+    "ttbacktest",
 ];
 
 /// Outermost layer: counts every request and adds TT's security headers.
-pub(crate) async fn outer(Extract(state): Extract<Arc<State>>, req: Request, next: Next) -> Response {
+pub(crate) async fn outer(
+    Extract(state): Extract<Arc<State>>,
+    req: Request,
+    next: Next,
+) -> Response {
     bump(&state.counters.requests);
     let mut response = next.run(req).await;
     envelope::add_security_headers(&mut response);
@@ -45,7 +57,12 @@ pub(crate) async fn outer(Extract(state): Extract<Arc<State>>, req: Request, nex
 /// No route: API Gateway answers 403 for unknown resources, and for a service
 /// segment in the wrong case (`/TTLEDGER/...`), as TT documents.
 pub(crate) async fn not_found(uri: Uri) -> Response {
-    let first = uri.path().trim_start_matches('/').split('/').next().unwrap_or("");
+    let first = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
     if SERVICES.contains(&first.to_ascii_lowercase().as_str()) && !SERVICES.contains(&first) {
         return envelope::gateway(StatusCode::FORBIDDEN, "Forbidden");
     }
@@ -118,7 +135,7 @@ pub(crate) async fn gateway(
     }
     let is_token = service == "ttid" && rest == "token";
     if let Err(response) = admit(&state, &req, is_token) {
-        return response;
+        return *response;
     }
     if is_token {
         return next.run(req).await;
@@ -127,22 +144,28 @@ pub(crate) async fn gateway(
 }
 
 /// Key, rate limit, bearer and `requestId` checks, in API Gateway's order.
-fn admit(state: &State, req: &Request, is_token: bool) -> Result<(), Response> {
+/// Refusals are boxed: a `Response` is too large for a lean `Result`.
+fn admit(state: &State, req: &Request, is_token: bool) -> Result<(), Box<Response>> {
     let key = header(req.headers(), "x-api-key")
         .filter(|k| state.tokens.is_app_key(k))
-        .ok_or_else(|| envelope::gateway(StatusCode::FORBIDDEN, "Forbidden"))?;
+        .ok_or_else(|| Box::new(envelope::gateway(StatusCode::FORBIDDEN, "Forbidden")))?;
     if let Some(rate) = &state.rate {
         rate.acquire(key, Instant::now()).map_err(|secs| {
             bump(&state.counters.throttled);
-            envelope::too_many_requests(secs)
+            Box::new(envelope::too_many_requests(secs))
         })?;
     }
     let request_id = query_param(req.uri(), "requestId");
     if is_token {
         // QC and SKY send no requestId on /token; check it only when present.
         return match request_id {
-            Some(id) => check_request_id(state, Some(&id), false)
-                .map_err(|m| envelope::ttid_fail(StatusCode::BAD_REQUEST, "invalid_request", &m)),
+            Some(id) => check_request_id(state, Some(&id), false).map_err(|m| {
+                Box::new(envelope::ttid_fail(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    &m,
+                ))
+            }),
             None => Ok(()),
         };
     }
@@ -155,11 +178,11 @@ fn admit(state: &State, req: &Request, is_token: bool) -> Result<(), Response> {
                 BearerError::Expired => "The incoming token has expired",
                 BearerError::Missing | BearerError::Unknown => "Unauthorized",
             };
-            envelope::gateway(StatusCode::UNAUTHORIZED, message)
+            Box::new(envelope::gateway(StatusCode::UNAUTHORIZED, message))
         })?;
     let redirected = query_param(req.uri(), REDIRECT_MARK).is_some();
     check_request_id(state, request_id.as_deref(), redirected)
-        .map_err(|m| envelope::failed(StatusCode::BAD_REQUEST, &m))
+        .map_err(|m| Box::new(envelope::failed(StatusCode::BAD_REQUEST, &m)))
 }
 
 /// Checks (and records, unless this is a redirect's second leg) a `requestId`.
@@ -257,8 +280,14 @@ mod tests {
 
     #[test]
     fn splits_paths_and_decodes_queries() {
-        assert_eq!(split("/ttledger/ext_uat_cert/fills"), ("ttledger", "ext_uat_cert", "fills"));
-        assert_eq!(split("/ttid/ext_prod_live/token"), ("ttid", "ext_prod_live", "token"));
+        assert_eq!(
+            split("/ttledger/ext_uat_cert/fills"),
+            ("ttledger", "ext_uat_cert", "fills")
+        );
+        assert_eq!(
+            split("/ttid/ext_prod_live/token"),
+            ("ttid", "ext_prod_live", "token")
+        );
         let uri: Uri = "/x?requestId=a-b--c%2Dd&k=1+2".parse().unwrap();
         assert_eq!(query_param(&uri, "requestId").as_deref(), Some("a-b--c-d"));
         assert_eq!(query_param(&uri, "k").as_deref(), Some("1 2"));

@@ -100,8 +100,14 @@ impl State {
         extra: serde_json::Map<String, serde_json::Value>,
         to_json: impl Fn(&T) -> serde_json::Value,
     ) -> Response {
-        match paging::page(items, query.get("nextPageKey").map(String::as_str), self.page_size) {
-            Ok((slice, next)) => envelope::page(key, slice.iter().map(to_json).collect(), next, extra),
+        match paging::page(
+            items,
+            query.get("nextPageKey").map(String::as_str),
+            self.page_size,
+        ) {
+            Ok((slice, next)) => {
+                envelope::page(key, slice.iter().map(to_json).collect(), next, extra)
+            }
             Err(paging::BadKey) => envelope::failed(
                 StatusCode::BAD_REQUEST,
                 "Invalid nextPageKey: pass back the nextPageKey of the previous page unchanged",
@@ -133,7 +139,10 @@ pub(crate) fn router(state: Arc<State>, origin: Origin) -> Router {
             gateway::gateway,
         ))
         .fallback(gateway::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), gateway::outer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::outer,
+        ))
         .with_state(state)
 }
 
@@ -154,26 +163,58 @@ fn all_routes() -> Vec<(&'static str, &'static str, RouteAdder)> {
     .concat()
 }
 
+/// Why a handler refuses a request, answered in the services' own dialect.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// A parameter is malformed: 400 `{"status":"Failed", "status_message"}`.
+    Invalid(String),
+    /// An id names nothing: 404 `{"status":"Fail", "status_message"}`.
+    Missing { what: &'static str, id: String },
+}
+
+impl Refusal {
+    pub(crate) fn missing(what: &'static str, id: &str) -> Self {
+        Refusal::Missing {
+            what,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Invalid(message) => envelope::failed(StatusCode::BAD_REQUEST, &message),
+            Refusal::Missing { what, id } => not_found(what, &id),
+        }
+    }
+}
+
 /// Parses a numeric query or path value, or explains which one is wrong.
-pub(crate) fn number(name: &str, value: &str) -> Result<u64, Response> {
+pub(crate) fn number(name: &str, value: &str) -> Result<u64, Refusal> {
     value.trim().parse().map_err(|_| {
-        envelope::failed(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid {name} `{value}`: expected an unsigned integer"),
-        )
+        Refusal::Invalid(format!(
+            "Invalid {name} `{value}`: expected an unsigned integer"
+        ))
     })
 }
 
 /// Parses a comma-separated list of ids (`accountIds=1,2`), empty for none.
-pub(crate) fn id_list(name: &str, value: Option<&String>) -> Result<Vec<u64>, Response> {
+pub(crate) fn id_list(name: &str, value: Option<&String>) -> Result<Vec<u64>, Refusal> {
     value
-        .map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|s| number(name, s)).collect())
+        .map(|v| {
+            v.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| number(name, s))
+                .collect()
+        })
         .unwrap_or_else(|| Ok(Vec::new()))
 }
 
 /// The answer for an id that names nothing: TT's `status: "Fail"` (TTR saw it).
 pub(crate) fn not_found(what: &str, id: &str) -> Response {
-    let body = serde_json::json!({ "status": "Fail", "status_message": format!("{what} {id} not found") });
+    let body =
+        serde_json::json!({ "status": "Fail", "status_message": format!("{what} {id} not found") });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 

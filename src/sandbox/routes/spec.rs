@@ -19,7 +19,12 @@ fn compiled_specs() -> Vec<(&'static str, &'static str)> {
             #[cfg(feature = $feature)]
             specs.push((
                 $feature,
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/", $feature, ".json")),
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/specs/normalized/",
+                    $feature,
+                    ".json"
+                )),
             ));
         };
     }
@@ -45,8 +50,14 @@ fn shape(path: &str) -> String {
 }
 
 /// Adds a schema-shaped route for every spec operation not in `served`.
-pub(crate) fn add_unserved(mut router: Router<Arc<State>>, served: &[(&str, &str)]) -> Router<Arc<State>> {
-    let served: Vec<(String, String)> = served.iter().map(|(m, p)| (m.to_ascii_uppercase(), shape(p))).collect();
+pub(crate) fn add_unserved(
+    mut router: Router<Arc<State>>,
+    served: &[(&str, &str)],
+) -> Router<Arc<State>> {
+    let served: Vec<(String, String)> = served
+        .iter()
+        .map(|(m, p)| (m.to_ascii_uppercase(), shape(p)))
+        .collect();
     for (service, text) in compiled_specs() {
         let Ok(spec) = serde_json::from_str::<Value>(text) else {
             continue; // build.rs already refuses specs that do not parse
@@ -56,7 +67,9 @@ pub(crate) fn add_unserved(mut router: Router<Arc<State>>, served: &[(&str, &str
             if served.contains(&(method.to_string(), shape(&full))) {
                 continue;
             }
-            let Ok(filter) = MethodFilter::try_from(method) else { continue };
+            let Ok(filter) = MethodFilter::try_from(method) else {
+                continue;
+            };
             router = router.route(&full, on(filter, move || async move { envelope::ok(body) }));
         }
     }
@@ -66,15 +79,26 @@ pub(crate) fn add_unserved(mut router: Router<Arc<State>>, served: &[(&str, &str
 /// Every `(path, method, skeleton body)` of a spec.
 fn operations(spec: &Value) -> Vec<(String, Method, Map<String, Value>)> {
     let mut out = Vec::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else { return out };
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (name, op) in item {
-            let Ok(method) = name.to_ascii_uppercase().parse::<Method>() else { continue };
-            if !matches!(method, Method::GET | Method::POST | Method::PUT | Method::DELETE | Method::PATCH) {
+            let Ok(method) = name.to_ascii_uppercase().parse::<Method>() else {
+                continue;
+            };
+            if !matches!(
+                method,
+                Method::GET | Method::POST | Method::PUT | Method::DELETE | Method::PATCH
+            ) {
                 continue;
             }
-            let schema = op.pointer("/responses/200/content/application~1json/schema").unwrap_or(&Value::Null);
+            let schema = op
+                .pointer("/responses/200/content/application~1json/schema")
+                .unwrap_or(&Value::Null);
             out.push((path.clone(), method, skeleton(spec, schema)));
         }
     }
@@ -82,7 +106,11 @@ fn operations(spec: &Value) -> Vec<(String, Method, Map<String, Value>)> {
 }
 
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+    match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
         Some(pointer) => spec.pointer(pointer).unwrap_or(&Value::Null),
         None => schema,
     }
@@ -91,7 +119,10 @@ fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
 /// Empty lists and objects for each list or object property of the response.
 fn skeleton(spec: &Value, schema: &Value) -> Map<String, Value> {
     let mut body = Map::new();
-    let Some(props) = resolve(spec, schema).get("properties").and_then(Value::as_object) else {
+    let Some(props) = resolve(spec, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+    else {
         return body;
     };
     for (name, prop) in props {
@@ -112,8 +143,14 @@ mod tests {
 
     #[test]
     fn shapes_ignore_parameter_names() {
-        assert_eq!(shape("/ttpds/{env}/instrument/{id}"), shape("/ttpds/{env}/instrument/{instrumentId}"));
-        assert_ne!(shape("/ttpds/{env}/instrument/{id}"), shape("/ttpds/{env}/instruments"));
+        assert_eq!(
+            shape("/ttpds/{env}/instrument/{id}"),
+            shape("/ttpds/{env}/instrument/{instrumentId}")
+        );
+        assert_ne!(
+            shape("/ttpds/{env}/instrument/{id}"),
+            shape("/ttpds/{env}/instruments")
+        );
     }
 
     #[test]

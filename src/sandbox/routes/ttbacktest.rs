@@ -8,8 +8,8 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{not_found, to_json, Shared};
-use crate::ttbacktest::types as backtest;
 use crate::sandbox::envelope;
+use crate::ttbacktest::types as backtest;
 
 routes! {
     get "/ttbacktest/{env}/algobacktest" => list,
@@ -21,7 +21,14 @@ routes! {
 }
 
 /// The statuses TT documents, in order, ending in FINISHED.
-const LIFECYCLE: &[&str] = &["PENDING", "LAUNCHING", "PRICE_DOWNLOAD", "INITIALIZATION", "RUNNING", "FINISHED"];
+const LIFECYCLE: &[&str] = &[
+    "PENDING",
+    "LAUNCHING",
+    "PRICE_DOWNLOAD",
+    "INITIALIZATION",
+    "RUNNING",
+    "FINISHED",
+];
 
 /// One submitted backtest.
 #[derive(Debug)]
@@ -64,14 +71,26 @@ async fn list(State(state): Shared) -> Response {
 /// Checks the fields TT's sample sends, then queues the backtest.
 async fn submit(State(state): Shared, Json(body): Json<Value>) -> Response {
     for (field, ok) in [
-        ("accountId", body.get("accountId").is_some_and(Value::is_u64)),
+        (
+            "accountId",
+            body.get("accountId").is_some_and(Value::is_u64),
+        ),
         ("algoId", body.get("algoId").is_some_and(Value::is_string)),
-        ("startTime", body.get("startTime").is_some_and(Value::is_u64)),
+        (
+            "startTime",
+            body.get("startTime").is_some_and(Value::is_u64),
+        ),
         ("stopTime", body.get("stopTime").is_some_and(Value::is_u64)),
-        ("replayInstruments", body.get("replayInstruments").is_some_and(Value::is_array)),
+        (
+            "replayInstruments",
+            body.get("replayInstruments").is_some_and(Value::is_array),
+        ),
     ] {
         if !ok {
-            return envelope::failed(StatusCode::BAD_REQUEST, &format!("{field} is missing or has the wrong type"));
+            return envelope::failed(
+                StatusCode::BAD_REQUEST,
+                &format!("{field} is missing or has the wrong type"),
+            );
         }
     }
     let test = Backtest {
@@ -81,12 +100,20 @@ async fn submit(State(state): Shared, Json(body): Json<Value>) -> Response {
         request: body,
     };
     let answer = envelope::ok_one("backtest", test.json());
-    state.backtests.lock().expect("backtests poisoned").push(test);
+    state
+        .backtests
+        .lock()
+        .expect("backtests poisoned")
+        .push(test);
     answer
 }
 
 /// Runs `f` on the backtest with `id`, or answers not found.
-fn with_test(state: &super::State, id: &str, f: impl FnOnce(&mut Backtest) -> Response) -> Response {
+fn with_test(
+    state: &super::State,
+    id: &str,
+    f: impl FnOnce(&mut Backtest) -> Response,
+) -> Response {
     let mut tests = state.backtests.lock().expect("backtests poisoned");
     match tests.iter_mut().find(|t| t.id == id) {
         Some(test) => f(test),
@@ -123,7 +150,13 @@ async fn delete(State(state): Shared, Path((_env, id)): Path<(String, String)>) 
 async fn result(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
     let base = state.other_origin.clone();
     with_test(&state, &id, |t| match t.status() {
-        "FINISHED" | "STOPPED" => envelope::ok_one("url", json!(format!("{base}/backtest-results/{}.zip", t.id))),
-        other => envelope::failed(StatusCode::BAD_REQUEST, &format!("Backtest is {other}; results exist once it is FINISHED or STOPPED")),
+        "FINISHED" | "STOPPED" => envelope::ok_one(
+            "url",
+            json!(format!("{base}/backtest-results/{}.zip", t.id)),
+        ),
+        other => envelope::failed(
+            StatusCode::BAD_REQUEST,
+            &format!("Backtest is {other}; results exist once it is FINISHED or STOPPED"),
+        ),
     })
 }

@@ -67,9 +67,7 @@ async fn key_usage(State(state): Shared, query: Q) -> Response {
 /// `GET /healthcheckstatus`: the status.trade.tt shape, everything up.
 async fn health(axum::extract::Path(env): axum::extract::Path<String>) -> Response {
     let component = |name: &str| json!({ "name": name, "componentStatus": "Operational" });
-    let service = |name: &str, parts: &[&str]| {
-        json!({ "name": name, "serviceStatus": "Operational", "components": parts.iter().map(|p| component(p)).collect::<Vec<_>>() })
-    };
+    let service = |name: &str, parts: &[&str]| json!({ "name": name, "serviceStatus": "Operational", "components": parts.iter().map(|p| component(p)).collect::<Vec<_>>() });
     let groups = json!([{
         "name": "TT REST API",
         "services": [

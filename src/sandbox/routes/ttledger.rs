@@ -2,15 +2,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{id_list, not_found, number, to_json, Params, Shared, Q};
-use crate::scalar::{Timestamp, TtBool, TtId};
-use crate::ttledger::types as ledger;
+use super::{id_list, not_found, number, to_json, Params, Refusal, Shared, Q};
 use crate::sandbox::counters::bump;
 use crate::sandbox::data::{derived_uuid, Fill, Order, World, MARKETS};
 use crate::sandbox::envelope;
+use crate::scalar::{Timestamp, TtBool, TtId};
+use crate::ttledger::types as ledger;
 
 routes! {
     get "/ttledger/{env}/fills" => fills,
@@ -39,12 +39,15 @@ struct FillQuery {
     product: Option<String>,
 }
 
-fn fill_query(query: &Params) -> Result<FillQuery, Response> {
+fn fill_query(query: &Params) -> Result<FillQuery, Refusal> {
     let bound = |name: &str, default: u64| query.get(name).map_or(Ok(default), |v| number(name, v));
     Ok(FillQuery {
         min: bound("minTimestamp", 0)?,
         max: bound("maxTimestamp", u64::MAX)?,
-        account: query.get("accountId").map(|v| number("accountId", v)).transpose()?,
+        account: query
+            .get("accountId")
+            .map(|v| number("accountId", v))
+            .transpose()?,
         order: query.get("orderId").cloned(),
         product: query.get("productId").cloned(),
     })
@@ -52,9 +55,16 @@ fn fill_query(query: &Params) -> Result<FillQuery, Response> {
 
 impl FillQuery {
     fn matches(&self, world: &World, f: &Fill) -> bool {
-        self.account.is_none_or(|a| u64::from(world.accounts[usize::from(f.account)].id) == a)
-            && self.order.as_ref().is_none_or(|o| order_id(world, f.order) == *o)
-            && self.product.as_ref().is_none_or(|p| world.product_of(f.instrument).id.to_string() == *p)
+        self.account
+            .is_none_or(|a| u64::from(world.accounts[usize::from(f.account)].id) == a)
+            && self
+                .order
+                .as_ref()
+                .is_none_or(|o| order_id(world, f.order) == *o)
+            && self
+                .product
+                .as_ref()
+                .is_none_or(|p| world.product_of(f.instrument).id.to_string() == *p)
     }
 }
 
@@ -73,7 +83,7 @@ async fn tcr_fills(State(state): Shared, query: Q) -> Response {
 fn serve_fills(state: &super::State, query: &Params, keep: impl Fn(&Fill) -> bool) -> Response {
     let q = match fill_query(query) {
         Ok(q) => q,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     if let Some(status) = state.schedule.fills_timeout(q.min, q.max) {
         bump(&state.counters.timeouts);
@@ -96,7 +106,7 @@ fn serve_fills(state: &super::State, query: &Params, keep: impl Fn(&Fill) -> boo
 async fn orders(State(state): Shared, query: Q) -> Response {
     let accounts = match id_list("accounts", query.get("accounts")) {
         Ok(a) => a,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     if accounts.len() > MAX_ACCOUNTS {
         return envelope::failed(StatusCode::BAD_REQUEST, "At most 50 accounts per request");
@@ -105,7 +115,10 @@ async fn orders(State(state): Shared, query: Q) -> Response {
     let items = world
         .orders
         .iter()
-        .filter(|o| accounts.is_empty() || accounts.contains(&u64::from(world.accounts[usize::from(o.account)].id)))
+        .filter(|o| {
+            accounts.is_empty()
+                || accounts.contains(&u64::from(world.accounts[usize::from(o.account)].id))
+        })
         .take(MAX_ORDERS)
         .map(|o| order_json(&world, o));
     envelope::ok_one("orders", items.collect())
@@ -146,14 +159,17 @@ async fn order_data() -> Response {
 async fn position_modifications(State(state): Shared, query: Q) -> Response {
     let q = match fill_query(&query) {
         Ok(q) => q,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let accounts = match id_list("accountIds", query.get("accountIds")) {
         Ok(a) => a,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let world = state.store.read();
-    let wanted = |account: u16| accounts.is_empty() || accounts.contains(&u64::from(world.accounts[usize::from(account)].id));
+    let wanted = |account: u16| {
+        accounts.is_empty()
+            || accounts.contains(&u64::from(world.accounts[usize::from(account)].id))
+    };
     let mut items: Vec<(u64, Value)> = world
         .sods
         .iter()
@@ -164,14 +180,27 @@ async fn position_modifications(State(state): Shared, query: Q) -> Response {
         world
             .fills
             .iter()
-            .filter(|f| f.flags & Fill::MANUAL != 0 && wanted(f.account) && (q.min..=q.max).contains(&f.ts))
-            .map(|f| (f.ts, json!({ "modificationType": "MANUAL_FILL", "fill": fill_json(&world, f) }))),
+            .filter(|f| {
+                f.flags & Fill::MANUAL != 0 && wanted(f.account) && (q.min..=q.max).contains(&f.ts)
+            })
+            .map(|f| {
+                (
+                    f.ts,
+                    json!({ "modificationType": "MANUAL_FILL", "fill": fill_json(&world, f) }),
+                )
+            }),
     );
     if query.get("reverse").map(String::as_str) == Some("1") {
         items.reverse();
     }
-    let count = query.get("count").and_then(|c| c.parse().ok()).unwrap_or(usize::MAX);
-    envelope::ok_one("positionModifications", items.into_iter().take(count).map(|(_, v)| v).collect())
+    let count = query
+        .get("count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(usize::MAX);
+    envelope::ok_one(
+        "positionModifications",
+        items.into_iter().take(count).map(|(_, v)| v).collect(),
+    )
 }
 
 /// The uuid of order number `n`.
@@ -186,37 +215,55 @@ pub(crate) fn fill_json(world: &World, f: &Fill) -> Value {
     let account = &world.accounts[usize::from(f.account)];
     let user = i64::from(world.users[usize::from(f.user)].id);
     let party = |role: i64, id: String| -> ledger::FillParty {
-        let party = ledger::FillParty::builder().extra(serde_json::Map::new()).role(role).id(id).id_source(19);
-        party.try_into().expect("a party with all fields set is valid")
+        let party = ledger::FillParty::builder()
+            .extra(serde_json::Map::new())
+            .role(role)
+            .id(id)
+            .id_source(19);
+        party
+            .try_into()
+            .expect("a party with all fields set is valid")
     };
-    to_json::<ledger::Fill, _>(ledger::Fill::builder().extra(serde_json::Map::new())
-        .time_stamp(ns(f.ts))
-        .transact_time(ns(f.ts))
-        .account_id(i64::from(account.id))
-        .account(account.name.clone())
-        .instrument_id(TtId::from(instrument.id))
-        .market_id(i64::from(MARKETS[product.market].0))
-        .security_desc(super::ttpds::alias_of(world, instrument))
-        .order_id(order_id(world, f.order))
-        .parent_order_id(String::new())
-        .secondary_order_id((u64::from(f.order) + 9_000_000_000).to_string())
-        .exec_id((u64::from(f.seq) + 70_000_000_000).to_string())
-        .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(f.seq)).to_string())
-        .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
-        .side(i64::from(f.side))
-        .last_qty(f64::from(f.qty))
-        .last_px(f.price)
-        .ord_status(if f.flags & Fill::COMPLETES != 0 { "2" } else { "1" }.to_string())
-        .ord_type(json!("2"))
-        .user_id(user)
-        .curr_user_id(user)
-        .broker_id(0)
-        .aggressor_indicator(TtBool::from(f.flags & Fill::AGGRESSOR != 0))
-        .manual_fill(TtBool::from(f.flags & Fill::MANUAL != 0))
-        .connection_id(format!("conn-{}", MARKETS[product.market].1))
-        .text_a(String::new())
-        .text_tt(String::new())
-        .parties(vec![party(85, account.name.clone()), party(4, user.to_string())])
+    to_json::<ledger::Fill, _>(
+        ledger::Fill::builder()
+            .extra(serde_json::Map::new())
+            .time_stamp(ns(f.ts))
+            .transact_time(ns(f.ts))
+            .account_id(i64::from(account.id))
+            .account(account.name.clone())
+            .instrument_id(TtId::from(instrument.id))
+            .market_id(i64::from(MARKETS[product.market].0))
+            .security_desc(super::ttpds::alias_of(world, instrument))
+            .order_id(order_id(world, f.order))
+            .parent_order_id(String::new())
+            .secondary_order_id((u64::from(f.order) + 9_000_000_000).to_string())
+            .exec_id((u64::from(f.seq) + 70_000_000_000).to_string())
+            .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(f.seq)).to_string())
+            .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
+            .side(i64::from(f.side))
+            .last_qty(f64::from(f.qty))
+            .last_px(f.price)
+            .ord_status(
+                if f.flags & Fill::COMPLETES != 0 {
+                    "2"
+                } else {
+                    "1"
+                }
+                .to_string(),
+            )
+            .ord_type(json!("2"))
+            .user_id(user)
+            .curr_user_id(user)
+            .broker_id(0)
+            .aggressor_indicator(TtBool::from(f.flags & Fill::AGGRESSOR != 0))
+            .manual_fill(TtBool::from(f.flags & Fill::MANUAL != 0))
+            .connection_id(format!("conn-{}", MARKETS[product.market].1))
+            .text_a(String::new())
+            .text_tt(String::new())
+            .parties(vec![
+                party(85, account.name.clone()),
+                party(4, user.to_string()),
+            ]),
     )
 }
 
@@ -231,33 +278,37 @@ fn order_json(world: &World, o: &Order) -> Value {
     let product = &world.products[instrument.product];
     let account = &world.accounts[usize::from(o.account)];
     let user = world.users[usize::from(o.user)].id;
-    to_json::<ledger::Order, _>(ledger::Order::builder().extra(serde_json::Map::new())
-        .order_id(order_id(world, o.seq))
-        .parent_order_id(String::new())
-        .account_id(i64::from(account.id))
-        .account_name(account.name.clone())
-        .broker_id(0)
-        .user_id(user.to_string())
-        .curr_user_id(i64::from(user))
-        .market_id(i64::from(MARKETS[product.market].0))
-        .instrument_id(TtId::from(instrument.id))
-        .security_description(super::ttpds::alias_of(world, instrument))
-        .side(o.side.to_string())
-        .order_status(if o.filled > 0 { "1" } else { "0" }.to_string())
-        .order_type("2".to_string())
-        .time_in_force("0".to_string())
-        .execution_type("0".to_string())
-        .synthetic_type("0".to_string())
-        .algo_type(0)
-        .synthetic_status(0)
-        .order_qty(f64::from(o.qty))
-        .leaves_quantity(f64::from(o.qty - o.filled))
-        .cumulated_quantity(f64::from(o.filled))
-        .price(o.price)
-        .stop_price(0.0)
-        .date_time(ns(o.ts))
-        .trade_date(20261120)
-        .manual_order_indicator(TtBool::from(false))
-        .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(o.seq) | 1 << 40).to_string())
+    to_json::<ledger::Order, _>(
+        ledger::Order::builder()
+            .extra(serde_json::Map::new())
+            .order_id(order_id(world, o.seq))
+            .parent_order_id(String::new())
+            .account_id(i64::from(account.id))
+            .account_name(account.name.clone())
+            .broker_id(0)
+            .user_id(user.to_string())
+            .curr_user_id(i64::from(user))
+            .market_id(i64::from(MARKETS[product.market].0))
+            .instrument_id(TtId::from(instrument.id))
+            .security_description(super::ttpds::alias_of(world, instrument))
+            .side(o.side.to_string())
+            .order_status(if o.filled > 0 { "1" } else { "0" }.to_string())
+            .order_type("2".to_string())
+            .time_in_force("0".to_string())
+            .execution_type("0".to_string())
+            .synthetic_type("0".to_string())
+            .algo_type(0)
+            .synthetic_status(0)
+            .order_qty(f64::from(o.qty))
+            .leaves_quantity(f64::from(o.qty - o.filled))
+            .cumulated_quantity(f64::from(o.filled))
+            .price(o.price)
+            .stop_price(0.0)
+            .date_time(ns(o.ts))
+            .trade_date(20261120)
+            .manual_order_indicator(TtBool::from(false))
+            .unique_exec_id(
+                derived_uuid(world.seed, EXEC_ID, u64::from(o.seq) | 1 << 40).to_string(),
+            ),
     )
 }

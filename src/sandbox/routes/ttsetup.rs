@@ -18,19 +18,31 @@ routes! {
 }
 
 async fn common_data() -> Response {
-    envelope::ok_one("commonData", json!({ "timeZones": ["America/Chicago", "Europe/London", "Asia/Singapore"] }))
+    envelope::ok_one(
+        "commonData",
+        json!({ "timeZones": ["America/Chicago", "Europe/London", "Asia/Singapore"] }),
+    )
 }
 
 async fn company() -> Response {
-    envelope::ok_one("company", json!({ "id": COMPANY_ID, "name": "Sandbox Trading LLC", "abbrevName": "SBX" }))
+    envelope::ok_one(
+        "company",
+        json!({ "id": COMPANY_ID, "name": "Sandbox Trading LLC", "abbrevName": "SBX" }),
+    )
 }
 
 async fn order_tag_defaults() -> Response {
-    envelope::ok_one("orderTagDefaults", json!([{ "marketId": 7, "name": "Default CME", "operatorId": "SBX001" }]))
+    envelope::ok_one(
+        "orderTagDefaults",
+        json!([{ "marketId": 7, "name": "Default CME", "operatorId": "SBX001" }]),
+    )
 }
 
 async fn organizations() -> Response {
-    envelope::ok_one("organizations", json!([{ "id": 1, "name": "Sandbox Trading LLC", "companyId": COMPANY_ID }]))
+    envelope::ok_one(
+        "organizations",
+        json!([{ "id": 1, "name": "Sandbox Trading LLC", "companyId": COMPANY_ID }]),
+    )
 }
 
 async fn report() -> Response {
@@ -38,5 +50,8 @@ async fn report() -> Response {
 }
 
 async fn connections() -> Response {
-    envelope::ok_one("connections", json!([{ "id": 1, "name": "CME-SBX-1", "marketId": 7 }, { "id": 2, "name": "ICE-SBX-1", "marketId": 32 }]))
+    envelope::ok_one(
+        "connections",
+        json!([{ "id": 1, "name": "CME-SBX-1", "marketId": 7 }, { "id": 2, "name": "ICE-SBX-1", "marketId": 32 }]),
+    )
 }

@@ -34,7 +34,7 @@ pub fn extra_fields(spec: &mut Value, _ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// Whether the schema at `ptr` belongs to a request body.
-fn in_request_body(ptr: &str, request_only: &HashSet<String>) -> bool {
+pub(super) fn in_request_body(ptr: &str, request_only: &HashSet<String>) -> bool {
     if ptr.contains("/requestBody/") || ptr.starts_with("/components/requestBodies/") {
         return true;
     }
@@ -44,7 +44,7 @@ fn in_request_body(ptr: &str, request_only: &HashSet<String>) -> bool {
 }
 
 /// Component schemas reachable from request bodies and from nothing else.
-fn request_only_components(spec: &Value) -> HashSet<String> {
+pub(super) fn request_only_components(spec: &Value) -> HashSet<String> {
     let schemas = spec
         .pointer("/components/schemas")
         .cloned()

@@ -16,11 +16,14 @@ pub mod cors_options;
 pub mod dedup_params;
 pub mod empty_ref;
 pub mod extra_fields;
+pub mod field_collisions;
 pub mod html;
 pub mod operation_ids;
+pub mod optional_arrays;
 pub mod overlay;
 pub mod progenitor_compat;
 pub mod required_bool;
+pub mod response_defaults;
 pub mod response_description;
 pub mod scalar_formats;
 pub mod schema_keys;
@@ -51,7 +54,9 @@ pub type Rule = fn(&mut Value, &Ctx) -> anyhow::Result<()>;
 /// recognised by their API Gateway integration, so they go before the
 /// `x-amazon-apigateway-*` extensions; parameters are deduplicated and the
 /// common inputs removed before operation ids are derived; schemas are cleaned
-/// before the formats and `additionalProperties` are added.
+/// before the formats and `additionalProperties` are added; the last three
+/// shape generated fields and need to know which schemas are request-only and
+/// which keep unknown fields in `extra`.
 pub const RULES: &[(&str, Rule)] = &[
     ("required_bool", required_bool::required_bool),
     ("empty_ref", empty_ref::empty_ref),
@@ -75,6 +80,9 @@ pub const RULES: &[(&str, Rule)] = &[
     ("scalar_formats", scalar_formats::scalar_formats),
     ("extra_fields", extra_fields::extra_fields),
     ("progenitor_compat", progenitor_compat::progenitor_compat),
+    ("optional_arrays", optional_arrays::optional_arrays),
+    ("response_defaults", response_defaults::response_defaults),
+    ("field_collisions", field_collisions::field_collisions),
 ];
 
 /// Normalizes one service's raw spec (scraped or reconstructed, TT dialect) and then applies

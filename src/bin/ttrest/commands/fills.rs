@@ -1,0 +1,226 @@
+//! `ttrest fills`: every fill once, in time order, through the loss-free paginator.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::FutureExt;
+use serde_json::Value;
+use ttrest::paginate::{
+    fills_stream, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, NarrowBy,
+    NarrowHook, PaginationError, WatchOptions,
+};
+
+use super::columns;
+use crate::args::FillsArgs;
+use crate::context::Context;
+use crate::exit::{ApiError, CliError};
+use crate::output::rfc3339;
+use crate::request::{list_of, Api, Args};
+use crate::spec;
+
+type Fills = BoxStream<'static, Result<Value, PaginationError<ApiError>>>;
+
+/// Runs `ttrest fills`.
+pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
+    let mut writer = super::writer(&args.out, columns::FILLS, args.follow)?;
+    let started = Instant::now();
+    let mut fills = stream_for(ctx, args)?;
+    loop {
+        let next = match args.follow {
+            // With --follow, Ctrl-C is the normal end: keep what was written.
+            true => tokio::select! {
+                next = fills.next() => next,
+                _ = crate::interrupted() => None,
+            },
+            false => fills.next().await,
+        };
+        let Some(fill) = next else { break };
+        let fill = fill.map_err(|e| CliError::from_pages(e, ctx.env))?;
+        ctx.progress().records_done(1);
+        if let Some(at) = fill.get("timeStamp").and_then(rfc3339) {
+            ctx.progress().at(at);
+        }
+        writer.write(&fill)?;
+    }
+    let count = writer.finish()?;
+    super::summary(ctx, "fills", count, args.out.output.as_deref(), started);
+    Ok(())
+}
+
+/// One stream per account (or one for all), merged in time order.
+fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
+    let op = spec::find("ttledger", "get_fills")
+        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let since = args.since.map_or(0, |t| t.as_nanos());
+    let until = args.until.map(|t| t.as_nanos());
+    if until.is_some_and(|u| u < since) {
+        return Err(CliError::usage("--until is before --since"));
+    }
+    let accounts: Vec<Option<u64>> = match args.accounts.is_empty() {
+        true => vec![None],
+        false => args.accounts.iter().copied().map(Some).collect(),
+    };
+    let mut streams: Vec<Fills> = accounts
+        .into_iter()
+        .map(|account| {
+            let filter = FillsFilter {
+                account_id: account,
+                product_id: args.product,
+            };
+            let mut query = FillsQuery::new(op.id, since)
+                .filter(filter)
+                .narrow_with(narrow_hook(ctx.api.clone()));
+            if let Some(until) = until {
+                query = query.max_ts(until);
+            }
+            let api = ctx.api.clone();
+            let fetch = move |window: FillsWindow| fetch(api.clone(), op, window);
+            match args.follow {
+                true => {
+                    let options = WatchOptions {
+                        interval: Duration::from_secs_f64(args.interval.max(0.05)),
+                        ..WatchOptions::default()
+                    };
+                    watch_fills(query, options, fetch).boxed()
+                }
+                false => fills_stream(query, fetch).boxed(),
+            }
+        })
+        .collect();
+    Ok(match (streams.len(), args.follow) {
+        (1, _) => streams.remove(0),
+        // Watches never end, so they cannot be merged by time: interleave.
+        (_, true) => stream::select_all(streams).boxed(),
+        (_, false) => merge_by_time(streams).boxed(),
+    })
+}
+
+/// One `/fills` request for `window`.
+fn fetch(
+    api: Api,
+    op: &'static spec::Operation,
+    window: FillsWindow,
+) -> BoxFuture<'static, Result<Vec<Value>, ApiError>> {
+    async move {
+        let mut args = Args::default().with("minTimestamp", window.min_ts);
+        if let Some(max) = window.max_ts {
+            args = args.with("maxTimestamp", max);
+        }
+        if let Some(account) = window.filter.account_id {
+            args = args.with("accountId", account);
+        }
+        if let Some(product) = window.filter.product_id {
+            args = args.with("productId", product);
+        }
+        let page = api.send(op, &args).await?;
+        Ok(list_of(page, "fills"))
+    }
+    .boxed()
+}
+
+/// Splits a cluster of more than a page of fills at one timestamp by account
+/// (every account of `/accounts`); a cluster within one account cannot be split.
+fn narrow_hook(api: Api) -> NarrowHook<ApiError> {
+    Arc::new(move |by, window| {
+        let api = api.clone();
+        async move {
+            match by {
+                NarrowBy::Account => account_ids(&api).await,
+                NarrowBy::Product => Err(ApiError::Other(format!(
+                    "more than a page of fills share timeStamp {} ns{}; TT offers no finer filter \
+                     ttrest can split them by",
+                    window.min_ts, window.filter
+                ))),
+            }
+        }
+        .boxed()
+    })
+}
+
+/// Every account id the key can see.
+pub async fn account_ids(api: &Api) -> Result<Vec<u64>, ApiError> {
+    let op = spec::find("ttaccount", "get_accounts")
+        .ok_or_else(|| ApiError::Other("ttaccount get_accounts is missing".into()))?;
+    let mut pages = std::pin::pin!(api.pages(op, Args::default()));
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| match e {
+            PaginationError::Fetch { source, .. } => source,
+            other => ApiError::Other(other.to_string()),
+        })?;
+        for account in list_of(page, "accounts") {
+            let id = match account.get("id") {
+                Some(Value::Number(n)) => n.as_u64(),
+                Some(Value::String(s)) => s.parse().ok(),
+                _ => None,
+            };
+            ids.extend(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Merges streams that are each in time order into one in time order.
+fn merge_by_time<S, E>(streams: Vec<S>) -> impl Stream<Item = Result<Value, E>>
+where
+    S: Stream<Item = Result<Value, E>> + Unpin,
+{
+    let heads: Vec<Option<Value>> = streams.iter().map(|_| None).collect();
+    let live = vec![true; streams.len()];
+    stream::unfold(
+        Some((streams, heads, live)),
+        |state| async move {
+            let (mut streams, mut heads, mut live) = state?;
+            for i in 0..streams.len() {
+                if heads[i].is_none() && live[i] {
+                    match streams[i].next().await {
+                        Some(Ok(fill)) => heads[i] = Some(fill),
+                        // An error ends the merged stream.
+                        Some(Err(e)) => return Some((Err(e), None)),
+                        None => live[i] = false,
+                    }
+                }
+            }
+            let next = heads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| Some((h.as_ref()?.timestamp().unwrap_or(i64::MIN), i)))
+                .min()?
+                .1;
+            let fill = heads[next].take()?;
+            Some((Ok(fill), Some((streams, heads, live))))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fills(ts: &[i64]) -> BoxStream<'static, Result<Value, String>> {
+        let items: Vec<_> = ts.iter().map(|t| Ok(json!({"timeStamp": t}))).collect();
+        stream::iter(items).boxed()
+    }
+
+    #[tokio::test]
+    async fn merging_keeps_time_order_and_every_fill() {
+        let merged: Vec<i64> = merge_by_time(vec![fills(&[1, 4, 4, 9]), fills(&[2, 4, 10]), fills(&[])])
+            .map(|f| f.unwrap()["timeStamp"].as_i64().unwrap())
+            .collect()
+            .await;
+        assert_eq!(merged, [1, 2, 4, 4, 4, 9, 10]);
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_merge() {
+        let failing = stream::iter(vec![Ok(json!({"timeStamp": 5})), Err("boom".to_string())]).boxed();
+        let out: Vec<_> = merge_by_time(vec![fills(&[1, 7]), failing]).collect().await;
+        let times: Vec<i64> = out.iter().filter_map(|f| f.as_ref().ok()?["timeStamp"].as_i64()).collect();
+        assert_eq!(times, [1, 5], "what came before the error, in order");
+        assert_eq!(out.last().unwrap().as_ref().unwrap_err(), "boom");
+        assert_eq!(out.len(), 3);
+    }
+}

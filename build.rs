@@ -15,16 +15,24 @@ fn main() {
         }
         let spec = specs.join(format!("{service}.json"));
         println!("cargo::rerun-if-changed={}", spec.display());
-        let code = match ttrest_codegen::generate_file(&spec) {
-            Ok(code) => code,
-            Err(e) => {
-                // A readable failure beats a panic backtrace: name the spec and the fix.
-                println!("cargo::error=ttrest: {e}");
-                std::process::exit(1);
-            }
-        };
-        let target = out_dir.join(format!("{service}.rs"));
-        std::fs::write(&target, code)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+        let code = ttrest_codegen::generate_file(&spec).unwrap_or_else(|e| fail(e));
+        write(&out_dir.join(format!("{service}.rs")), &code);
+        // The `mock` feature adds typed httpmock helpers (`ttrest::mock::<service>`).
+        if std::env::var_os("CARGO_FEATURE_MOCK").is_some() {
+            let mock =
+                ttrest_codegen::generate_mock_file(&spec, service).unwrap_or_else(|e| fail(e));
+            write(&out_dir.join(format!("{service}_mock.rs")), &mock);
+        }
     }
+}
+
+fn write(target: &Path, code: &str) {
+    std::fs::write(target, code)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+}
+
+/// A readable failure beats a panic backtrace: name the spec and the fix.
+fn fail(e: ttrest_codegen::CodegenError) -> ! {
+    println!("cargo::error=ttrest: {e}");
+    std::process::exit(1);
 }

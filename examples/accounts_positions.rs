@@ -22,13 +22,15 @@ async fn main() -> Result<(), ttrest::Error> {
         .build()?;
 
     let accounts = session.account().get_accounts().send().into_tt().await?;
+    // A missing list (`None`) and an empty one mean the same here.
+    let account_list = accounts.accounts.as_deref().unwrap_or_default();
     println!(
         "{} account(s) (requestId {}):",
-        accounts.accounts.len(),
+        account_list.len(),
         ttrest::request_id(&accounts).unwrap_or("?")
     );
     let mut ids = Vec::new();
-    for account in &accounts.accounts {
+    for account in account_list {
         let id = account.id.map_or("?".into(), |id| id.to_string());
         println!("  {id:>10}  {}", account.name.as_deref().unwrap_or(""));
         ids.extend(account.id);
@@ -46,8 +48,9 @@ async fn main() -> Result<(), ttrest::Error> {
         .send()
         .into_tt()
         .await?;
-    println!("{} position(s):", positions.positions.len());
-    for p in &positions.positions {
+    let positions = positions.positions.as_deref().unwrap_or_default();
+    println!("{} position(s):", positions.len());
+    for p in positions {
         println!(
             "  account {:>10}  instrument {:>22}  net {:>10}  P&L {:>12}",
             p.account_id.map_or("?".into(), |a| a.to_string()),

@@ -2290,7 +2290,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccountByAccountIdLimits<'a>
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2319,7 +2319,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccounts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

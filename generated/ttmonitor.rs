@@ -2747,7 +2747,7 @@ impl<'a> crate::paginate::Paginated for builder::GetCreditutilization<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2776,7 +2776,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPosition<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2805,7 +2805,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPositionByAccountId<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2834,7 +2834,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSodByAccountId<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

@@ -6835,7 +6835,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAlgos<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6864,7 +6864,7 @@ impl<'a> crate::paginate::Paginated for builder::GetInstruments<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6893,7 +6893,7 @@ impl<'a> crate::paginate::Paginated for builder::GetProducts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -6922,7 +6922,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSyntheticinstruments<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

@@ -2784,7 +2784,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdAccounts<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2813,7 +2813,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdLimits<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )
@@ -2842,7 +2842,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUsers<'a> {
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
-        crate::paginate::PageState::new(
+        crate::paginate::PageState::with_defaulted_last_page(
             crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
             crate::paginate::PageKeyValue::page_key(&page.next_page_key),
         )

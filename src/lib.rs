@@ -19,6 +19,8 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod hooks;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod rate_limit;
 pub mod records;
 mod redirect;

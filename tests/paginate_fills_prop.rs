@@ -5,7 +5,7 @@
 mod paginate_support;
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use futures::StreamExt;
 use paginate_support::{fetch, id_of, naive_fills, ts_of, Faults, Server, ServerFill};
@@ -15,6 +15,8 @@ use ttrest::paginate::{fills_stream, FillsQuery};
 const BASE_TS: i64 = 1_750_000_000_000_000_000;
 
 struct Harness {
+    /// The tests share one server: each holds this while it uses it.
+    busy: Mutex<()>,
     runtime: tokio::runtime::Runtime,
     server: Server,
     http: reqwest::Client,
@@ -30,6 +32,7 @@ fn harness() -> &'static Harness {
             .unwrap();
         let server = runtime.block_on(Server::start());
         Harness {
+            busy: Mutex::new(()),
             runtime,
             server,
             http: reqwest::Client::new(),
@@ -63,7 +66,7 @@ fn layout(clusters: &[(i64, usize)], accounts: u64, straddle: bool) -> Vec<Serve
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(40))]
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn stream_yields_every_fill_once_and_naive_recipe_loses(
@@ -77,6 +80,7 @@ proptest! {
         bounded in any::<bool>(),
     ) {
         let h = harness();
+        let _busy = h.busy.lock().unwrap_or_else(|e| e.into_inner());
         let fills = layout(&clusters, accounts, straddle);
         let max_ts = (bounded && !fills.is_empty()).then(|| fills[fills.len() * 3 / 4].ts);
         let expected: Vec<&ServerFill> = fills.iter().filter(|f| max_ts.is_none_or(|m| f.ts <= m)).collect();
@@ -117,6 +121,7 @@ proptest! {
 #[test]
 fn naive_recipe_loses_a_straddling_cluster_and_the_stream_does_not() {
     let h = harness();
+    let _busy = h.busy.lock().unwrap_or_else(|e| e.into_inner());
     // 495 single fills, then 10 sharing one timestamp (cut between 499 and 500), then more.
     let mut clusters: Vec<(i64, usize)> = vec![(10, 1); 495];
     clusters.push((10, 10));

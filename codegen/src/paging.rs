@@ -29,7 +29,8 @@ struct PagedOperation {
     list_field: Ident,
     key_field: Ident,
     last_page_field: Option<Ident>,
-    /// The spec gives `lastPage` a default, so "missing" reads as that default.
+    /// The spec gives `lastPage` a default (`default`, or `x-tt-default` where
+    /// the normalizer moved a response default), so a present key wins over it.
     last_page_defaulted: bool,
 }
 
@@ -80,7 +81,10 @@ fn takes_page_key(spec: &OpenAPI, operation: &Operation) -> bool {
     })
 }
 
-fn resolve_parameter<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+fn resolve_parameter<'a>(
+    spec: &'a OpenAPI,
+    p: &'a ReferenceOr<Parameter>,
+) -> Option<&'a Parameter> {
     match p {
         ReferenceOr::Item(p) => Some(p),
         ReferenceOr::Reference { reference } => {
@@ -108,7 +112,11 @@ fn describe(
     let list_key = list_property(spec, schema)?;
     let last_page_defaulted = has_default(spec, schema, LAST_PAGE);
     let (page_type, fields) = page_struct(types, &type_name)?;
-    let field = |json: &str| fields.iter().find(|(name, _)| *name == sanitize_field(json));
+    let field = |json: &str| {
+        fields
+            .iter()
+            .find(|(name, _)| *name == sanitize_field(json))
+    };
     let (list_name, list_type) = field(list_key)
         .ok_or_else(|| format!("the generated {type_name} has no field for `{list_key}`"))?;
     let key = field(KEY_PARAM).ok_or_else(|| {
@@ -147,7 +155,10 @@ fn success_schema<'a>(
         ReferenceOr::Reference { reference } => spec
             .components
             .as_ref()
-            .and_then(|c| c.responses.get(reference.strip_prefix("#/components/responses/")?))
+            .and_then(|c| {
+                c.responses
+                    .get(reference.strip_prefix("#/components/responses/")?)
+            })
             .and_then(|r| r.as_item())
             .ok_or_else(|| format!("its response reference {reference} does not resolve"))?,
     };
@@ -166,7 +177,10 @@ fn success_schema<'a>(
     }
 }
 
-fn component_schema<'a>(spec: &'a OpenAPI, reference: &'a str) -> Result<(&'a str, &'a Schema), String> {
+fn component_schema<'a>(
+    spec: &'a OpenAPI,
+    reference: &'a str,
+) -> Result<(&'a str, &'a Schema), String> {
     let unresolved = || format!("the schema reference {reference} does not resolve");
     let name = reference
         .strip_prefix("#/components/schemas/")
@@ -208,21 +222,29 @@ fn list_property<'a>(spec: &'a OpenAPI, schema: &'a Schema) -> Result<&'a str, S
     }
 }
 
-/// Whether the object `schema`'s `property` declares a `default`.
+/// Whether the object `schema`'s `property` declares a `default` or an
+/// `x-tt-default` (a response default the normalizer keeps out of typify's way).
 fn has_default(spec: &OpenAPI, schema: &Schema, property: &str) -> bool {
     let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
         return false;
     };
+    let defaulted = |s: &Schema| {
+        s.schema_data.default.is_some() || s.schema_data.extensions.contains_key("x-tt-default")
+    };
     match object.properties.get(property) {
-        Some(ReferenceOr::Item(s)) => s.schema_data.default.is_some(),
-        Some(ReferenceOr::Reference { reference }) => component_schema(spec, reference)
-            .is_ok_and(|(_, s)| s.schema_data.default.is_some()),
+        Some(ReferenceOr::Item(s)) => defaulted(s),
+        Some(ReferenceOr::Reference { reference }) => {
+            component_schema(spec, reference).is_ok_and(|(_, s)| defaulted(s))
+        }
         None => false,
     }
 }
 
 /// The generated struct of a type name: its path and fields (Rust name, type).
-fn page_struct(types: &TypeSpace, type_name: &str) -> Result<(TokenStream, Vec<(String, TypeId)>), String> {
+fn page_struct(
+    types: &TypeSpace,
+    type_name: &str,
+) -> Result<(TokenStream, Vec<(String, TypeId)>), String> {
     let ty = types
         .iter_types()
         .find(|ty| ty.name() == type_name)
@@ -254,12 +276,18 @@ fn ident_of(types: &TypeSpace, id: &TypeId) -> Result<TokenStream, String> {
 
 /// typify's name for a schema (UpperCamelCase, a valid identifier).
 fn sanitize_type(name: &str) -> String {
-    make_ident(name.replace(|c: char| !c.is_alphanumeric() && c != '_', "-").to_pascal_case())
+    make_ident(
+        name.replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
+            .to_pascal_case(),
+    )
 }
 
 /// typify's and progenitor's name for a property or parameter (snake_case).
 fn sanitize_field(name: &str) -> String {
-    make_ident(name.replace(|c: char| !c.is_alphanumeric() && c != '_', "-").to_snake_case())
+    make_ident(
+        name.replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
+            .to_snake_case(),
+    )
 }
 
 fn make_ident(name: String) -> String {
@@ -389,17 +417,23 @@ mod tests {
         )
         .unwrap();
         let code: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(code.contains(
-            "impl<'a> crate::paginate::Paginated for builder::GetAccounts<'a> { \
+        assert!(
+            code.contains(
+                "impl<'a> crate::paginate::Paginated for builder::GetAccounts<'a> { \
              type Page = types::GetAccountsResponse; type Item = types::Account; \
              const OPERATION: &'static str = \"get_accounts\";"
-        ), "{code}");
+            ),
+            "{code}"
+        );
         assert!(code.contains("self.next_page_key(key)"));
         assert!(code.contains("LastPageFlag::last_page_flag(&page.last_page)"));
         assert!(code.contains("PageState::new("), "no default on lastPage");
         assert!(code.contains("PageKeyValue::page_key(&page.next_page_key)"));
         assert!(code.contains("into_page_items(page.accounts)"));
-        assert!(!code.contains("for builder::GetMarkets"), "no key parameter, no paging");
+        assert!(
+            !code.contains("for builder::GetMarkets"),
+            "no key parameter, no paging"
+        );
     }
 
     #[test]
@@ -410,15 +444,28 @@ mod tests {
         )
         .unwrap();
         let code: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(code.contains("type Page = types::GetUsersResponse;"), "{code}");
-        assert!(code.contains("type Item = types::GetUsersResponseUsersItem;"), "{code}");
+        assert!(
+            code.contains("type Page = types::GetUsersResponse;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("type Item = types::GetUsersResponseUsersItem;"),
+            "{code}"
+        );
     }
 
     #[test]
     fn envelope_without_last_page_reads_it_as_missing() {
         let mut schema = envelope("sod", account());
-        schema["properties"].as_object_mut().unwrap().remove("lastPage");
-        let code = generate(json!({"/sod": get("get_sod", key_param(), schema)}), json!({})).unwrap();
+        schema["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("lastPage");
+        let code = generate(
+            json!({"/sod": get("get_sod", key_param(), schema)}),
+            json!({}),
+        )
+        .unwrap();
         assert!(code.contains("::std::result::Result::Ok(::std::option::Option::None)"));
     }
 
@@ -427,14 +474,33 @@ mod tests {
         let mut schema = envelope("a", account());
         schema["properties"]["lastPage"]["default"] = json!("true");
         let code = generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap();
-        assert!(code.contains("PageState::with_defaulted_last_page("), "{code}");
+        assert!(
+            code.contains("PageState::with_defaulted_last_page("),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn server_default_kept_as_extension_also_lets_a_present_key_win() {
+        let mut schema = envelope("a", account());
+        schema["properties"]["lastPage"]["x-tt-default"] = json!("true");
+        let code = generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap();
+        assert!(
+            code.contains("PageState::with_defaulted_last_page("),
+            "{code}"
+        );
+        assert!(
+            code.contains("Option<::std::string::String>"),
+            "lastPage stays optional"
+        );
     }
 
     #[test]
     fn two_lists_are_an_error_naming_the_operation() {
         let mut schema = envelope("a", account());
         schema["properties"]["b"] = json!({"type": "array", "items": {"type": "string"}});
-        let err = generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap_err();
+        let err =
+            generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap_err();
         assert!(err.contains("get_x (/x) takes nextPageKey"), "{err}");
         assert!(err.contains("several array properties (a, b)"), "{err}");
     }
@@ -442,8 +508,12 @@ mod tests {
     #[test]
     fn missing_next_page_key_property_is_an_error() {
         let mut schema = envelope("a", account());
-        schema["properties"].as_object_mut().unwrap().remove("nextPageKey");
-        let err = generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap_err();
+        schema["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("nextPageKey");
+        let err =
+            generate(json!({"/x": get("get_x", key_param(), schema)}), json!({})).unwrap_err();
         assert!(err.contains("has no `nextPageKey` property"), "{err}");
     }
 }

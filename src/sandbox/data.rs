@@ -193,7 +193,7 @@ impl World {
         let accounts = accounts(&mut rng, size.accounts.clamp(1, usize::from(u16::MAX)));
         let users = (0..size.users.clamp(1, usize::from(u16::MAX)))
             .map(|i| User {
-                id: 100_000 + rng.random_range(0..900) * 1000 + i as u32,
+                id: 100_000 + i as u32 * 13 + rng.random_range(0..13),
                 first: FIRST_NAMES[i % FIRST_NAMES.len()],
                 last: LAST_NAMES[(i / FIRST_NAMES.len() + i) % LAST_NAMES.len()],
             })
@@ -280,7 +280,8 @@ fn accounts(rng: &mut ChaCha8Rng, count: usize) -> Vec<Account> {
     let parents = count.div_ceil(8);
     let mut out: Vec<Account> = Vec::with_capacity(count);
     for i in 0..count {
-        let id = 1_000_000 + rng.random_range(0..8_000) * 1_000 + i as u32 % 1_000;
+        // Increasing with a random gap: unique, 7 digits for every allowed count.
+        let id = 1_000_000 + i as u32 * 131 + rng.random_range(0..131);
         let parent = (i >= parents).then(|| out[i % parents].id);
         // SKY saw account names with a leading `&`; keep one such.
         let name = if i == 1 {
@@ -466,6 +467,23 @@ mod tests {
             .iter()
             .all(|i| i.id > i64::MAX as u64 && i.id.to_string().len() == 20));
         assert_eq!(std::mem::size_of::<Fill>(), 40);
+    }
+
+    #[test]
+    fn account_and_user_ids_are_unique_at_the_largest_size() {
+        let w = World::generate(
+            2,
+            Size {
+                fills: 0,
+                accounts: 65_535,
+                users: 65_535,
+                orders: 0,
+            },
+        );
+        let accounts: std::collections::HashSet<u32> = w.accounts.iter().map(|a| a.id).collect();
+        let users: std::collections::HashSet<u32> = w.users.iter().map(|u| u.id).collect();
+        assert_eq!((accounts.len(), users.len()), (65_535, 65_535));
+        assert!(w.accounts.iter().all(|a| a.id.to_string().len() == 7));
     }
 
     #[test]

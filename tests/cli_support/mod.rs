@@ -87,6 +87,8 @@ pub async fn all_fills(setup: &Setup) -> Vec<Value> {
         .into_inner();
     let fills: Vec<Value> = page
         .fills
+        .as_deref()
+        .unwrap_or_default()
         .iter()
         .map(|f| serde_json::to_value(f).unwrap())
         .collect();

@@ -1,11 +1,13 @@
-//! Rule 19: response properties lose their `default`.
+//! Rule 19: response properties lose their `default` (kept as `x-tt-default`).
 //!
 //! A default on a response property documents what the server means when the
 //! field is missing (TT gives `lastPage` a `default` of `"true"`); it is not a
 //! value a client should invent. typify turns it into a non-optional field
 //! filled with the default, so a missing `lastPage` would read as `"true"` and be
 //! written back as one. Without it, the field is an `Option` and "missing" stays
-//! visible (pagination then follows a `nextPageKey` when there is one).
+//! visible. The value moves to the `x-tt-default` extension, which typify
+//! ignores and `ttrest-codegen`'s paging reads: a `lastPage` TT defaults to
+//! `"true"` says little, so a page that also carries a `nextPageKey` is followed.
 //!
 //! Only response-side schemas change (as in rule 16): a request default is what
 //! the client sends when the caller says nothing, which is what it is for.
@@ -15,7 +17,7 @@ use serde_json::{Map, Value};
 use super::extra_fields::{in_request_body, request_only_components};
 use super::{walk, Ctx};
 
-/// Removes `default` from the properties of every response-side object schema.
+/// Moves `default` to `x-tt-default` in the properties of every response-side object schema.
 pub fn response_defaults(spec: &mut Value, _ctx: &Ctx) -> anyhow::Result<()> {
     let request_only = request_only_components(spec);
     walk::schemas_mut(spec, &mut |schema, ptr| {
@@ -31,7 +33,9 @@ fn drop_property_defaults(schema: &mut Map<String, Value>) {
         return;
     };
     for prop in props.values_mut().filter_map(Value::as_object_mut) {
-        prop.remove("default");
+        if let Some(default) = prop.remove("default") {
+            prop.entry("x-tt-default").or_insert(default);
+        }
     }
 }
 
@@ -42,7 +46,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn response_property_defaults_go_request_defaults_stay() {
+    fn response_property_defaults_move_to_an_extension_request_defaults_stay() {
         let flag = json!({"type": "string", "default": "true"});
         let mut spec = json!({
             "paths": {"/a": {
@@ -60,12 +64,13 @@ mod tests {
         });
         response_defaults(&mut spec, &Ctx { service: "ttledger" }).unwrap();
         let schema = &spec["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
-        assert_eq!(schema["properties"]["lastPage"], json!({"type": "string"}));
-        assert_eq!(
-            schema["properties"]["inner"]["properties"]["flag"],
-            json!({"type": "string"})
-        );
+        let moved = json!({"type": "string", "x-tt-default": "true"});
+        assert_eq!(schema["properties"]["lastPage"], moved);
+        assert_eq!(schema["properties"]["inner"]["properties"]["flag"], moved);
         let req = &spec["components"]["schemas"]["Req"]["properties"]["grant_type"];
         assert_eq!(req["default"], "user_app");
+        let again = spec.clone();
+        response_defaults(&mut spec, &Ctx { service: "ttledger" }).unwrap();
+        assert_eq!(spec, again, "idempotent");
     }
 }

@@ -58,10 +58,16 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
     if until.is_some_and(|u| u < since) {
         return Err(CliError::usage("--until is before --since"));
     }
-    let accounts: Vec<Option<u64>> = match args.accounts.is_empty() {
-        true => vec![None],
-        false => args.accounts.iter().copied().map(Some).collect(),
-    };
+    let mut accounts: Vec<Option<u64>> = Vec::new();
+    for account in &args.accounts {
+        // A repeated account would repeat its fills.
+        if !accounts.contains(&Some(*account)) {
+            accounts.push(Some(*account));
+        }
+    }
+    if accounts.is_empty() {
+        accounts.push(None);
+    }
     let mut streams: Vec<Fills> = accounts
         .into_iter()
         .map(|account| {

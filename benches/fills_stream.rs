@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use futures::{TryStreamExt, future};
+use futures::{future, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use ttrest::paginate::{dedup_key, fills_stream, FetchStatus, FillRecord, FillsQuery, FillsWindow};
 
@@ -41,7 +41,8 @@ fn counted() -> bool {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if counted() {
-            let now = CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+            let now = CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed)
+                + layout.size() as isize;
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
         // SAFETY: forwarded unchanged to the system allocator.
@@ -88,7 +89,11 @@ impl FillRecord for Fill {
     }
 
     fn dedup_key(&self) -> String {
-        dedup_key(Some(&self.record_id), Some(&self.unique_exec_id), String::new)
+        dedup_key(
+            Some(&self.record_id),
+            Some(&self.unique_exec_id),
+            String::new,
+        )
     }
 }
 
@@ -132,7 +137,10 @@ struct Window {
     max_timestamp: Option<i64>,
 }
 
-async fn serve(State(fills): State<Arc<Vec<Fill>>>, Query(w): Query<Window>) -> axum::Json<serde_json::Value> {
+async fn serve(
+    State(fills): State<Arc<Vec<Fill>>>,
+    Query(w): Query<Window>,
+) -> axum::Json<serde_json::Value> {
     let start = fills.partition_point(|f| f.time_stamp < w.min_timestamp);
     let page: Vec<&Fill> = fills[start..]
         .iter()
@@ -150,7 +158,9 @@ fn start_server() -> (String, tokio::runtime::Runtime) {
         .unwrap();
     let fills = Arc::new(data());
     let url = runtime.block_on(async move {
-        let app = axum::Router::new().route("/fills", axum::routing::get(serve)).with_state(fills);
+        let app = axum::Router::new()
+            .route("/fills", axum::routing::get(serve))
+            .with_state(fills);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/fills", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -179,13 +189,23 @@ async fn fetch(http: reqwest::Client, url: String, w: FillsWindow) -> Result<Vec
     let mut query = vec![("minTimestamp", w.min_ts)];
     query.extend(w.max_ts.map(|m| ("maxTimestamp", m)));
     let response = http.get(url).query(&query).send().await.map_err(Failed)?;
-    let page: Page = response.error_for_status().map_err(Failed)?.json().await.map_err(Failed)?;
+    let page: Page = response
+        .error_for_status()
+        .map_err(Failed)?
+        .json()
+        .await
+        .map_err(Failed)?;
     Ok(page.fills)
 }
 
-fn stream(http: &reqwest::Client, url: &str) -> ttrest::paginate::FillsStream<'static, Fill, Failed> {
+fn stream(
+    http: &reqwest::Client,
+    url: &str,
+) -> ttrest::paginate::FillsStream<'static, Fill, Failed> {
     let (http, url) = (http.clone(), url.to_string());
-    fills_stream(FillsQuery::new("get_fills", BASE_TS), move |w| fetch(http.clone(), url.clone(), w))
+    fills_stream(FillsQuery::new("get_fills", BASE_TS), move |w| {
+        fetch(http.clone(), url.clone(), w)
+    })
 }
 
 async fn streaming(http: &reqwest::Client, url: &str) -> usize {
@@ -223,11 +243,19 @@ fn thread_cpu() -> Duration {
 fn vm_hwm() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        })
         .unwrap_or_else(|| "n/a".into())
 }
 
-fn report<F: std::future::Future<Output = usize>>(name: &str, client: &tokio::runtime::Runtime, run: F) {
+fn report<F: std::future::Future<Output = usize>>(
+    name: &str,
+    client: &tokio::runtime::Runtime,
+    run: F,
+) {
     COUNTED.with(|c| c.set(true));
     let base = CURRENT.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
@@ -247,7 +275,10 @@ fn report<F: std::future::Future<Output = usize>>(name: &str, client: &tokio::ru
 fn bench(c: &mut Criterion) {
     let (url, _server) = start_server();
     // The client runs on this thread only, so RUSAGE_THREAD and the allocator see just it.
-    let client = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let http = reqwest::Client::new();
     client.block_on(streaming(&http, &url)); // warm up the connection and the server
 
@@ -258,9 +289,16 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("fills_stream");
     group.throughput(Throughput::Elements(FILLS as u64));
-    group.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(1));
-    group.bench_function("streaming", |b| b.iter(|| client.block_on(streaming(&http, &url))));
-    group.bench_function("collect_all", |b| b.iter(|| client.block_on(collect_all(&http, &url))));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .warm_up_time(Duration::from_secs(1));
+    group.bench_function("streaming", |b| {
+        b.iter(|| client.block_on(streaming(&http, &url)))
+    });
+    group.bench_function("collect_all", |b| {
+        b.iter(|| client.block_on(collect_all(&http, &url)))
+    });
     group.finish();
 }
 

@@ -67,7 +67,15 @@ fn bad_flags_exit_2() {
 fn an_unreadable_body_file_exits_5() {
     let home = tempfile::tempdir().unwrap();
     ttrest(&home)
-        .args(["--sandbox", "-q", "call", "ttmonitor", "post_adminfill", "--body", "@/nonexistent/fill.json"])
+        .args([
+            "--sandbox",
+            "-q",
+            "call",
+            "ttmonitor",
+            "post_adminfill",
+            "--body",
+            "@/nonexistent/fill.json",
+        ])
         .assert()
         .code(5)
         .stderr(contains("/nonexistent/fill.json"));
@@ -83,16 +91,29 @@ async fn a_wrong_secret_exits_3_and_suggests_the_environment() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("refused the app key/secret"), "{stderr}");
     assert!(stderr.contains("--env live"), "{stderr}");
-    assert!(!stderr.contains("not-the-secret"), "the secret is never shown");
+    assert!(
+        !stderr.contains("not-the-secret"),
+        "the secret is never shown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tt_errors_exit_4_and_unwritable_targets_exit_5() {
     let setup = Setup::start(Sandbox::builder().fills(1)).await;
-    let out = run(setup.ttrest(&["call", "ttpds", "get_product_by_product_id", "-p", "productId=1"])).await;
+    let out = run(setup.ttrest(&[
+        "call",
+        "ttpds",
+        "get_product_by_product_id",
+        "-p",
+        "productId=1",
+    ]))
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("404 from ttpds") && stderr.contains("requestId"), "{stderr}");
+    assert!(
+        stderr.contains("404 from ttpds") && stderr.contains("requestId"),
+        "{stderr}"
+    );
     let out = run(setup.ttrest(&["markets", "-o", "/nonexistent/dir/markets.csv"])).await;
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));

@@ -55,7 +55,11 @@ fn layout(clusters: &[(i64, usize)], accounts: u64, straddle: bool) -> Vec<Serve
         ts += gap;
         for _ in 0..size {
             let id = fills.len() as u64;
-            fills.push(ServerFill { id, ts, account: 1 + id * 7 % accounts });
+            fills.push(ServerFill {
+                id,
+                ts,
+                account: 1 + id * 7 % accounts,
+            });
         }
     }
     if straddle && fills.len() > 510 {
@@ -86,6 +90,7 @@ proptest! {
         let expected: Vec<&ServerFill> = fills.iter().filter(|f| max_ts.is_none_or(|m| f.ts <= m)).collect();
         let faults = Faults { seed, timeout_permille, timeout_wider_than, throttle_permille };
         h.server.set(fills.clone(), faults);
+        eprintln!("DEBUG case: {} fills, {faults:?}, max {max_ts:?}", fills.len());
 
         let (http, url) = (h.http.clone(), h.server.url.clone());
         let mut query = FillsQuery::new("get_fills", BASE_TS);
@@ -105,6 +110,7 @@ proptest! {
         prop_assert!(ids.iter().all(|id| want.contains(id)));
         prop_assert!(got.windows(2).all(|w| ts_of(&w[0]) <= ts_of(&w[1])), "timeStamp order");
 
+        eprintln!("DEBUG stream ok");
         // TT's recipe on the same data, without faults.
         h.server.set(fills.clone(), Faults::default());
         let naive = h.runtime.block_on(naive_fills(&h.http, &h.server.url, BASE_TS, max_ts));
@@ -130,11 +136,19 @@ fn naive_recipe_loses_a_straddling_cluster_and_the_stream_does_not() {
     assert_eq!(fills[499].ts, fills[500].ts);
     h.server.set(fills.clone(), Faults::default());
 
-    let naive = h.runtime.block_on(naive_fills(&h.http, &h.server.url, BASE_TS, None));
-    assert_eq!(naive.len(), fills.len() - 5, "+1 ns skips the 5 fills after the cut");
+    let naive = h
+        .runtime
+        .block_on(naive_fills(&h.http, &h.server.url, BASE_TS, None));
+    assert_eq!(
+        naive.len(),
+        fills.len() - 5,
+        "+1 ns skips the 5 fills after the cut"
+    );
 
     let (http, url) = (h.http.clone(), h.server.url.clone());
-    let stream = fills_stream(FillsQuery::new("get_fills", BASE_TS), move |w| fetch(http.clone(), url.clone(), w));
+    let stream = fills_stream(FillsQuery::new("get_fills", BASE_TS), move |w| {
+        fetch(http.clone(), url.clone(), w)
+    });
     let got: Vec<_> = h.runtime.block_on(stream.collect::<Vec<_>>());
     let ids: HashSet<String> = got.iter().map(|r| id_of(r.as_ref().unwrap())).collect();
     assert_eq!(ids.len(), fills.len());

@@ -14,7 +14,9 @@ use axum::routing::{get, post};
 use axum::Json;
 use futures::StreamExt;
 use serde_json::{json, Value};
-use ttrest::paginate::{orders_of_accounts, FillsQuery, PaginatedExt, PaginationError, TimePagedExt};
+use ttrest::paginate::{
+    orders_of_accounts, FillsQuery, PaginatedExt, PaginationError, TimePagedExt,
+};
 
 type Params = Query<HashMap<String, String>>;
 
@@ -25,7 +27,9 @@ struct Seen {
 }
 
 async fn token() -> Json<Value> {
-    Json(json!({"status": "Ok", "access_token": "tok", "token_type": "bearer", "seconds_until_expiry": 43200}))
+    Json(
+        json!({"status": "Ok", "access_token": "tok", "token_type": "bearer", "seconds_until_expiry": 43200}),
+    )
 }
 
 /// Three pages; `lastPage` spelled three ways.
@@ -33,8 +37,12 @@ async fn accounts(State(seen): State<Arc<Seen>>, Query(q): Params) -> Json<Value
     let key = q.get("nextPageKey").cloned();
     seen.account_pages.lock().unwrap().push(key.clone());
     Json(match key.as_deref() {
-        None => json!({"status": "Ok", "lastPage": "false", "nextPageKey": "p2", "accounts": [{"id": 1}, {"id": 2}]}),
-        Some("p2") => json!({"status": "Ok", "lastPage": "False", "nextPageKey": "p3", "accounts": [{"id": 3}]}),
+        None => {
+            json!({"status": "Ok", "lastPage": "false", "nextPageKey": "p2", "accounts": [{"id": 1}, {"id": 2}]})
+        }
+        Some("p2") => {
+            json!({"status": "Ok", "lastPage": "False", "nextPageKey": "p3", "accounts": [{"id": 3}]})
+        }
         _ => json!({"status": "Ok", "lastPage": "True", "accounts": [{"id": 4}]}),
     })
 }
@@ -45,12 +53,22 @@ async fn users() -> Json<Value> {
 }
 
 async fn orders(State(seen): State<Arc<Seen>>, Query(q): Params) -> Response {
-    let ids: Vec<u64> = q["accounts"].split(',').map(|a| a.parse().unwrap()).collect();
+    let ids: Vec<u64> = q["accounts"]
+        .split(',')
+        .map(|a| a.parse().unwrap())
+        .collect();
     if ids.len() > 50 {
-        return (StatusCode::BAD_REQUEST, Json(json!({"message": "at most 50 accounts"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "at most 50 accounts"})),
+        )
+            .into_response();
     }
     seen.order_chunks.lock().unwrap().push(ids.len());
-    let orders: Vec<Value> = ids.iter().map(|a| json!({"orderId": format!("o-{a}"), "accountId": a})).collect();
+    let orders: Vec<Value> = ids
+        .iter()
+        .map(|a| json!({"orderId": format!("o-{a}"), "accountId": a}))
+        .collect();
     Json(json!({"status": "Ok", "lastPage": "true", "orders": orders})).into_response()
 }
 
@@ -67,7 +85,11 @@ fn ledger_fills() -> Vec<Value> {
 
 async fn fills(Query(q): Params) -> Json<Value> {
     let int = |name: &str| q.get(name).map(|v| v.parse::<i64>().unwrap());
-    let (min, max, account) = (int("minTimestamp").unwrap(), int("maxTimestamp"), int("accountId"));
+    let (min, max, account) = (
+        int("minTimestamp").unwrap(),
+        int("maxTimestamp"),
+        int("accountId"),
+    );
     let ts = |f: &Value| f["timeStamp"].as_str().unwrap().parse::<i64>().unwrap();
     let page: Vec<Value> = ledger_fills()
         .into_iter()
@@ -104,7 +126,12 @@ async fn start() -> (ttrest::Session, Arc<Seen>) {
 #[tokio::test]
 async fn generated_builders_page_by_key() {
     let (session, seen) = start().await;
-    let accounts = session.account().get_accounts().collect_all().await.unwrap();
+    let accounts = session
+        .account()
+        .get_accounts()
+        .collect_all()
+        .await
+        .unwrap();
     let ids: Vec<_> = accounts.iter().map(|a| a.id).collect();
     assert_eq!(ids, [Some(1), Some(2), Some(3), Some(4)]);
     let keys = seen.account_pages.lock().unwrap().clone();
@@ -129,7 +156,9 @@ async fn a_repeated_key_ends_with_an_error_naming_the_operation() {
 async fn orders_of_120_accounts_take_three_requests() {
     let (session, seen) = start().await;
     let accounts: Vec<u64> = (1..=120).collect();
-    let orders = orders_of_accounts(&session.ledger(), &accounts).await.unwrap();
+    let orders = orders_of_accounts(&session.ledger(), &accounts)
+        .await
+        .unwrap();
     assert_eq!(orders.len(), 120);
     assert_eq!(*seen.order_chunks.lock().unwrap(), [50, 50, 20]);
 }
@@ -141,11 +170,20 @@ async fn fills_over_a_page_at_one_timestamp_need_narrowing() {
 
     let without: Vec<_> = ledger.get_fills().fills(0).collect().await;
     let error = without.last().unwrap().as_ref().unwrap_err();
-    assert!(matches!(error, PaginationError::TimestampCluster { timestamp: 200, .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            PaginationError::TimestampCluster { timestamp: 200, .. }
+        ),
+        "{error}"
+    );
     assert!(error.to_string().starts_with("get_fills: "));
 
     let query = FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2, 3]);
     let with: Vec<_> = ledger.get_fills().fills_query(query).collect().await;
-    let ids: HashSet<String> = with.into_iter().map(|f| f.unwrap().record_id.unwrap()).collect();
+    let ids: HashSet<String> = with
+        .into_iter()
+        .map(|f| f.unwrap().record_id.unwrap())
+        .collect();
     assert_eq!(ids.len(), 602);
 }

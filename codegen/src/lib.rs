@@ -211,6 +211,22 @@ mod tests {
     }
 
     #[test]
+    fn mocks_match_the_path_a_session_requests_in_any_environment() {
+        let spec: OpenAPI = serde_json::from_str(&spec_with(json!({"type": "object"}))).unwrap();
+        let code = generate_mock("test", &spec, "ttsvc").unwrap();
+        let compact: String = code.split_whitespace().collect();
+        assert!(
+            compact.contains(r#"Regex::new("^/ttsvc/[^/]*/thing$")"#),
+            "{code}"
+        );
+        assert!(compact.contains("usecrate::ttsvc::*;"), "{code}");
+        assert!(
+            compact.contains("fnget_thing<F>(&self,config_fn:F)"),
+            "{code}"
+        );
+    }
+
+    #[test]
     fn x_rust_type_in_another_crate_falls_back_to_the_schema() {
         let code = generate_str(
             "test",

@@ -62,7 +62,14 @@ impl FakeLedger {
                 && window.filter.account_id.is_none_or(|a| f["accountId"] == a)
                 && window.filter.product_id.is_none_or(|p| f["productId"] == p)
         };
-        let mut page: Vec<Value> = self.fills.lock().unwrap().iter().filter(matches).cloned().collect();
+        let mut page: Vec<Value> = self
+            .fills
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(matches)
+            .cloned()
+            .collect();
         page.sort_by_key(|f| f["timeStamp"].as_i64());
         page.truncate(self.page_size);
         future::ready(Ok(page))

@@ -468,7 +468,11 @@ where
             // Ask again from the last timestamp, inclusive: more fills may share it.
             (true, Some(last)) => self.scan_lo = last,
             _ => {
-                self.span = self.span.map(|s| s.saturating_mul(2));
+                // Widen again after time-outs: fast over empty stretches, so an
+                // open-ended stream reaches "now" in few requests even if wide
+                // windows keep timing out now and then.
+                let growth = if last_ts.is_none() { 16 } else { 2 };
+                self.span = self.span.map(|s| s.saturating_mul(growth));
                 match hi {
                     Some(hi) => self.window_complete(hi),
                     // Open-ended: done for now; the cursor stays on the last timestamp.
@@ -655,7 +659,10 @@ mod tests {
     use serde_json::Value;
 
     /// Runs a one-pass stream; returns the fills' ids and the error, if any.
-    fn run(ledger: &FakeLedger, query: FillsQuery<Status>) -> (Vec<String>, Option<PaginationError<Status>>) {
+    fn run(
+        ledger: &FakeLedger,
+        query: FillsQuery<Status>,
+    ) -> (Vec<String>, Option<PaginationError<Status>>) {
         let l = ledger.clone();
         let stream = fills_stream(query.page_size(ledger.page_size), move |w| l.fetch(w));
         let mut ids = Vec::new();
@@ -677,10 +684,18 @@ mod tests {
     fn clusters_straddling_page_cuts_are_not_lost() {
         // Page size 4: the clusters at 3 and at 4 each straddle a page cut.
         let ts = [1, 2, 3, 3, 3, 4, 4, 4, 5];
-        let mut ledger = FakeLedger::new(ts.iter().enumerate().map(|(i, t)| fill(i, *t, 1, 1)).collect());
+        let mut ledger = FakeLedger::new(
+            ts.iter()
+                .enumerate()
+                .map(|(i, t)| fill(i, *t, 1, 1))
+                .collect(),
+        );
         ledger.page_size = 4;
         ledger.timeout_wider_than = None;
-        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).narrow_accounts(vec![1]));
+        let (got, error) = run(
+            &ledger,
+            FillsQuery::new("get_fills", 0).narrow_accounts(vec![1]),
+        );
         assert!(error.is_none(), "{error:?}");
         assert_eq!(got, ids(0..9));
     }
@@ -695,20 +710,39 @@ mod tests {
         // returns 500 fills at 50, so the rest of the cluster cannot be reached.
         assert_eq!(got, ids(0..500));
         let error = error.expect("an error, not a silent stop");
-        assert!(matches!(error, PaginationError::TimestampCluster { timestamp: 50, page_size: 500, .. }));
+        assert!(matches!(
+            error,
+            PaginationError::TimestampCluster {
+                timestamp: 50,
+                page_size: 500,
+                ..
+            }
+        ));
         let text = error.to_string();
-        assert!(text.starts_with("get_fills: a full page of 500 fills all have timeStamp 50"), "{text}");
+        assert!(
+            text.starts_with("get_fills: a full page of 500 fills all have timeStamp 50"),
+            "{text}"
+        );
         assert!(text.contains("narrow_accounts"), "{text}");
     }
 
     #[test]
     fn a_cluster_is_split_by_account() {
-        let mut fills: Vec<Value> = (0..600).map(|i| fill(i, 50, 1 + (i % 3) as u64, 9)).collect();
+        let mut fills: Vec<Value> = (0..600)
+            .map(|i| fill(i, 50, 1 + (i % 3) as u64, 9))
+            .collect();
         fills.push(fill(600, 70, 2, 9));
         let ledger = FakeLedger::new(fills);
-        let (mut got, error) = run(&ledger, FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2, 3]));
+        let (mut got, error) = run(
+            &ledger,
+            FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2, 3]),
+        );
         assert!(error.is_none(), "{error:?}");
-        assert_eq!(got.pop().as_deref(), Some("f600"), "later fills follow the cluster");
+        assert_eq!(
+            got.pop().as_deref(),
+            Some("f600"),
+            "later fills follow the cluster"
+        );
         got.sort();
         let mut want = ids(0..600);
         want.sort();
@@ -717,10 +751,21 @@ mod tests {
 
     #[test]
     fn an_incomplete_account_list_is_detected() {
-        let fills: Vec<Value> = (0..600).map(|i| fill(i, 50, 1 + (i % 3) as u64, 9)).collect();
-        let (_, error) = run(&FakeLedger::new(fills), FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2]));
+        let fills: Vec<Value> = (0..600)
+            .map(|i| fill(i, 50, 1 + (i % 3) as u64, 9))
+            .collect();
+        let (_, error) = run(
+            &FakeLedger::new(fills),
+            FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2]),
+        );
         assert!(
-            matches!(error, Some(PaginationError::NarrowingIncomplete { dimension: "account", .. })),
+            matches!(
+                error,
+                Some(PaginationError::NarrowingIncomplete {
+                    dimension: "account",
+                    ..
+                })
+            ),
             "{error:?}"
         );
     }
@@ -753,14 +798,24 @@ mod tests {
         assert!(error.is_none(), "{error:?}");
         assert_eq!(got, ids(0..50));
         let requests = ledger.requests.lock().unwrap();
-        assert!(requests.iter().all(|w| w.max_ts.is_some_and(|m| m <= 60_000)), "maxTimestamp kept");
+        assert!(
+            requests
+                .iter()
+                .all(|w| w.max_ts.is_some_and(|m| m <= 60_000)),
+            "maxTimestamp kept"
+        );
     }
 
     #[test]
     fn endless_timeouts_end_with_an_error_after_max_splits() {
         let mut ledger = FakeLedger::new(vec![fill(0, 5, 1, 1)]);
         ledger.timeout_wider_than = Some(-1);
-        let (got, error) = run(&ledger, FillsQuery::new("get_fills", 0).max_ts(1 << 40).max_splits(32));
+        let (got, error) = run(
+            &ledger,
+            FillsQuery::new("get_fills", 0)
+                .max_ts(1 << 40)
+                .max_splits(32),
+        );
         assert!(got.is_empty());
         match error {
             Some(PaginationError::WindowTimeout { splits, source, .. }) => {
@@ -780,7 +835,13 @@ mod tests {
         assert_eq!(items.len(), 1);
         let error = items.into_iter().next().unwrap().unwrap_err();
         assert_eq!(error.operation(), "get_tcrfills");
-        assert!(matches!(error, PaginationError::Fetch { source: Status(500), .. }));
+        assert!(matches!(
+            error,
+            PaginationError::Fetch {
+                source: Status(500),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -788,7 +849,9 @@ mod tests {
         let fills: Vec<Value> = (0..20).map(|i| fill(i, i as i64, 1, 1)).collect();
         let ledger = FakeLedger::new(fills);
         let l = ledger.clone();
-        let mut stream = fills_stream(FillsQuery::new("get_fills", 0).max_ts(9), move |w| l.fetch(w));
+        let mut stream = fills_stream(FillsQuery::new("get_fills", 0).max_ts(9), move |w| {
+            l.fetch(w)
+        });
         let got = block_on((&mut stream).collect::<Vec<_>>());
         assert_eq!(got.len(), 10);
         assert_eq!(stream.cursor().position(), 10);
@@ -797,27 +860,43 @@ mod tests {
     #[test]
     fn a_fill_without_timestamp_is_an_error() {
         let ledger = FakeLedger::new(vec![serde_json::json!({"recordId": "x", "timeStamp": 1})]);
-        ledger.fills.lock().unwrap().push(serde_json::json!({"recordId": "y", "timeStamp": 2}));
+        ledger
+            .fills
+            .lock()
+            .unwrap()
+            .push(serde_json::json!({"recordId": "y", "timeStamp": 2}));
         let stream = fills_stream(FillsQuery::new("get_fills", 0), |_w| async {
             Ok::<_, Status>(vec![serde_json::json!({"recordId": "y"})])
         });
         let items = block_on(stream.collect::<Vec<_>>());
-        assert!(matches!(&items[0], Err(PaginationError::MissingTimestamp { key, .. }) if key == "r:y"));
+        assert!(
+            matches!(&items[0], Err(PaginationError::MissingTimestamp { key, .. }) if key == "r:y")
+        );
     }
 
     #[test]
     fn duplicates_within_a_page_are_yielded_once() {
-        let stream = fills_stream(FillsQuery::new("get_fills", 0), |w: FillsWindow| async move {
-            let page = if w.min_ts == 0 { vec![fill(1, 5, 1, 1), fill(1, 5, 1, 1)] } else { vec![] };
-            Ok::<_, Status>(page)
-        });
+        let stream = fills_stream(
+            FillsQuery::new("get_fills", 0),
+            |w: FillsWindow| async move {
+                let page = if w.min_ts == 0 {
+                    vec![fill(1, 5, 1, 1), fill(1, 5, 1, 1)]
+                } else {
+                    vec![]
+                };
+                Ok::<_, Status>(page)
+            },
+        );
         assert_eq!(block_on(stream.collect::<Vec<_>>()).len(), 1);
     }
 
     #[test]
     fn dedup_keys_prefer_record_then_exec_id() {
         let v = serde_json::json!({"recordId": "r1", "uniqueExecId": "u1", "timeStamp": "17"});
-        assert_eq!((v.dedup_key(), v.timestamp()), ("r:r1".to_string(), Some(17)));
+        assert_eq!(
+            (v.dedup_key(), v.timestamp()),
+            ("r:r1".to_string(), Some(17))
+        );
         let v = serde_json::json!({"uniqueExecId": "u1"});
         assert_eq!(v.dedup_key(), "u:u1");
         let v = serde_json::json!({"lastPx": 1.5});

@@ -134,7 +134,8 @@ mod tests {
             |chunk: Vec<u64>| {
                 calls.push(chunk.clone());
                 // Every account has one order; account 50's order also shows up with 51's.
-                let mut page: Vec<Value> = chunk.iter().map(|a| order(&format!("o{a}"), *a)).collect();
+                let mut page: Vec<Value> =
+                    chunk.iter().map(|a| order(&format!("o{a}"), *a)).collect();
                 if chunk.contains(&51) {
                     page.push(order("o50", 50));
                 }
@@ -144,7 +145,11 @@ mod tests {
         .unwrap();
         assert_eq!(calls.len(), 3);
         assert!(calls.iter().all(|c| c.len() <= MAX_ORDER_ACCOUNTS));
-        assert_eq!(calls.concat(), accounts, "every account asked once, in order");
+        assert_eq!(
+            calls.concat(),
+            accounts,
+            "every account asked once, in order"
+        );
         assert_eq!(orders.len(), 120, "o50 is kept once");
         assert_eq!(orders[0]["orderId"], "o1");
     }
@@ -157,16 +162,21 @@ mod tests {
             max_orders: Some(5),
         };
         let mut calls = 0;
-        let orders = block_on(orders_for_accounts("get_orders", &accounts, limits, |chunk: Vec<u64>| {
-            calls += 1;
-            // Two orders per account, truncated at the cap like the server would.
-            let page: Vec<Value> = chunk
-                .iter()
-                .flat_map(|a| [order(&format!("{a}a"), *a), order(&format!("{a}b"), *a)])
-                .take(5)
-                .collect();
-            async move { Ok::<_, String>(page) }
-        }))
+        let orders = block_on(orders_for_accounts(
+            "get_orders",
+            &accounts,
+            limits,
+            |chunk: Vec<u64>| {
+                calls += 1;
+                // Two orders per account, truncated at the cap like the server would.
+                let page: Vec<Value> = chunk
+                    .iter()
+                    .flat_map(|a| [order(&format!("{a}a"), *a), order(&format!("{a}b"), *a)])
+                    .take(5)
+                    .collect();
+                async move { Ok::<_, String>(page) }
+            },
+        ))
         .unwrap();
         assert_eq!(orders.len(), 8);
         assert_eq!(calls, 3, "4 accounts capped, then 2 + 2");
@@ -182,7 +192,14 @@ mod tests {
             Ok::<_, String>(vec![order("a", 7), order("b", 7)])
         }))
         .unwrap_err();
-        assert!(matches!(err, PaginationError::OrdersCapped { account: 7, count: 2, .. }));
+        assert!(matches!(
+            err,
+            PaginationError::OrdersCapped {
+                account: 7,
+                count: 2,
+                ..
+            }
+        ));
     }
 
     #[test]

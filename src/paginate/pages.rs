@@ -333,7 +333,13 @@ mod tests {
 
     /// Runs the pager over `pages` (served in order, keyed by the previous key);
     /// returns the records and the error, if any, plus the keys requested.
-    fn run(pages: Vec<Page>) -> (Vec<u32>, Option<PaginationError<String>>, Vec<Option<String>>) {
+    fn run(
+        pages: Vec<Page>,
+    ) -> (
+        Vec<u32>,
+        Option<PaginationError<String>>,
+        Vec<Option<String>>,
+    ) {
         let mut served = pages.into_iter();
         let mut requested = Vec::new();
         let stream = page_stream(
@@ -416,7 +422,10 @@ mod tests {
     #[test]
     fn empty_key_counts_as_missing() {
         let (_, error, _) = run(vec![page(&[1], json!("false"), Some(""))]);
-        assert!(matches!(error, Some(PaginationError::MissingNextPageKey { .. })));
+        assert!(matches!(
+            error,
+            Some(PaginationError::MissingNextPageKey { .. })
+        ));
     }
 
     #[test]
@@ -431,7 +440,9 @@ mod tests {
         assert_eq!(keys.len(), 3, "k1 is not requested twice");
         match error {
             Some(e @ PaginationError::RepeatedPageKey { .. }) => {
-                assert!(e.to_string().contains("get_things: page 3 returned nextPageKey \"k1\""));
+                assert!(e
+                    .to_string()
+                    .contains("get_things: page 3 returned nextPageKey \"k1\""));
             }
             other => panic!("expected RepeatedPageKey, got {other:?}"),
         }
@@ -452,7 +463,10 @@ mod tests {
         assert_eq!(records, [1]);
         match error {
             Some(PaginationError::Fetch { operation, source }) => {
-                assert_eq!((operation, source.as_str()), ("get_things", "no more pages"));
+                assert_eq!(
+                    (operation, source.as_str()),
+                    ("get_things", "no more pages")
+                );
             }
             other => panic!("expected Fetch, got {other:?}"),
         }
@@ -461,17 +475,30 @@ mod tests {
     #[test]
     fn defaulted_flag_lets_a_present_key_win() {
         let defaulted = PageState::with_defaulted_last_page(Ok(Some(true)), Some("k".into()));
-        assert!(matches!(decide::<()>("op", 1, defaulted, &mut HashSet::new()), Next::Key(k) if k == "k"));
+        assert!(
+            matches!(decide::<()>("op", 1, defaulted, &mut HashSet::new()), Next::Key(k) if k == "k")
+        );
         let plain = PageState::new(Ok(Some(true)), Some("k".into()));
-        assert!(matches!(decide::<()>("op", 1, plain, &mut HashSet::new()), Next::Done));
+        assert!(matches!(
+            decide::<()>("op", 1, plain, &mut HashSet::new()),
+            Next::Done
+        ));
     }
 
     #[test]
     fn lenient_flag_spellings() {
-        for (text, flag) in [("true", Some(true)), ("TRUE", Some(true)), ("False", Some(false)), (" ", None)] {
+        for (text, flag) in [
+            ("true", Some(true)),
+            ("TRUE", Some(true)),
+            ("False", Some(false)),
+            (" ", None),
+        ] {
             assert_eq!(text.last_page_flag(), Ok(flag), "{text:?}");
         }
-        assert_eq!(Some(crate::scalar::TtBool::from(false)).last_page_flag(), Ok(Some(false)));
+        assert_eq!(
+            Some(crate::scalar::TtBool::from(false)).last_page_flag(),
+            Ok(Some(false))
+        );
         assert_eq!(None::<String>.last_page_flag(), Ok(None));
     }
 

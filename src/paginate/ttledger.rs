@@ -15,9 +15,11 @@ impl FillRecord for types::Fill {
     }
 
     fn dedup_key(&self) -> String {
-        dedup_key(self.record_id.as_deref(), self.unique_exec_id.as_deref(), || {
-            serde_json::to_string(self).unwrap_or_default()
-        })
+        dedup_key(
+            self.record_id.as_deref(),
+            self.unique_exec_id.as_deref(),
+            || serde_json::to_string(self).unwrap_or_default(),
+        )
     }
 }
 
@@ -89,7 +91,9 @@ pub trait TimePagedExt: TimePaged {
     where
         Self: 'a,
     {
-        fills_stream(query, move |window| self.clone().for_window(&window).fetch_fills())
+        fills_stream(query, move |window| {
+            self.clone().for_window(&window).fetch_fills()
+        })
     }
 
     /// New fills as they appear, polling (see [`watch_fills`]).
@@ -114,14 +118,19 @@ pub async fn orders_of_accounts(
     client: &Client,
     accounts: &[u64],
 ) -> Result<Vec<types::Order>, PaginationError> {
-    orders_for_accounts("get_orders", accounts, OrdersLimits::default(), |chunk| async move {
-        let page = client
-            .get_orders()
-            .accounts(join_ids(&chunk))
-            .send()
-            .await
-            .map_err(FetchError::from)?;
-        Ok(page.into_inner().orders.unwrap_or_default())
-    })
+    orders_for_accounts(
+        "get_orders",
+        accounts,
+        OrdersLimits::default(),
+        |chunk| async move {
+            let page = client
+                .get_orders()
+                .accounts(join_ids(&chunk))
+                .send()
+                .await
+                .map_err(FetchError::from)?;
+            Ok(page.into_inner().orders.unwrap_or_default())
+        },
+    )
     .await
 }

@@ -66,16 +66,25 @@ mod tests {
         lag: Duration::ZERO,
     };
 
-    fn watch(ledger: &FakeLedger, query: FillsQuery<Status>, options: WatchOptions) -> FillsStream<'static, Value, Status> {
+    fn watch(
+        ledger: &FakeLedger,
+        query: FillsQuery<Status>,
+        options: WatchOptions,
+    ) -> FillsStream<'static, Value, Status> {
         let l = ledger.clone();
-        watch_fills(query.page_size(ledger.page_size), options, move |w| l.fetch(w))
+        watch_fills(query.page_size(ledger.page_size), options, move |w| {
+            l.fetch(w)
+        })
     }
 
     async fn take(stream: &mut FillsStream<'_, Value, Status>, n: usize) -> Vec<String> {
         let mut ids = Vec::new();
         while ids.len() < n {
             let next = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
-            let fill = next.expect("a fill within 5 s").expect("the watch never ends").unwrap();
+            let fill = next
+                .expect("a fill within 5 s")
+                .expect("the watch never ends")
+                .unwrap();
             ids.push(fill["recordId"].as_str().unwrap().to_string());
         }
         ids
@@ -89,16 +98,25 @@ mod tests {
     #[tokio::test]
     async fn resumes_from_a_saved_cursor_without_loss_or_duplicates() {
         // Triples of equal timestamps (100, 100, 100, 101...) across pages of 4.
-        let mut ledger = FakeLedger::new((0..10).map(|i| fill(i, 100 + i as i64 / 3, 1, 1)).collect());
+        let mut ledger =
+            FakeLedger::new((0..10).map(|i| fill(i, 100 + i as i64 / 3, 1, 1)).collect());
         ledger.page_size = 4;
         let mut stream = watch(&ledger, FillsQuery::new("get_fills", 0), FAST);
-        assert_eq!(take(&mut stream, 10).await, (0..10).map(|i| format!("f{i}")).collect::<Vec<_>>());
+        assert_eq!(
+            take(&mut stream, 10).await,
+            (0..10).map(|i| format!("f{i}")).collect::<Vec<_>>()
+        );
         nothing_more(&mut stream).await;
         let saved = serde_json::to_string(&stream.cursor()).unwrap();
         drop(stream);
 
         // While "down": more fills, two at the cursor's own timestamp (103).
-        ledger.add([fill(10, 103, 1, 1), fill(11, 103, 1, 1), fill(12, 200, 1, 1), fill(13, 200, 1, 1)]);
+        ledger.add([
+            fill(10, 103, 1, 1),
+            fill(11, 103, 1, 1),
+            fill(12, 200, 1, 1),
+            fill(13, 200, 1, 1),
+        ]);
         let cursor: FillsCursor = serde_json::from_str(&saved).unwrap();
         assert_eq!(cursor.position(), 103);
         let mut stream = watch(&ledger, FillsQuery::resume("get_fills", cursor), FAST);
@@ -124,7 +142,11 @@ mod tests {
         ledger.add([fill(2, 3_000, 1, 1)]);
         assert_eq!(take(&mut stream, 1).await, ["f2"]);
         nothing_more(&mut stream).await;
-        assert_eq!(stream.cursor().remembered(), 3, "keys of the lag window are kept");
+        assert_eq!(
+            stream.cursor().remembered(),
+            3,
+            "keys of the lag window are kept"
+        );
     }
 
     #[tokio::test]
@@ -143,6 +165,12 @@ mod tests {
             Err::<Vec<Value>, _>(Status(401))
         });
         let items: Vec<_> = failing.collect().await;
-        assert!(matches!(items[..], [Err(PaginationError::Fetch { source: Status(401), .. })]));
+        assert!(matches!(
+            items[..],
+            [Err(PaginationError::Fetch {
+                source: Status(401),
+                ..
+            })]
+        ));
     }
 }

@@ -74,7 +74,10 @@ impl fmt::Display for Secret {
 /// strings first differ, so equality checks do not leak the secret by timing.
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (self.expose_secret().as_bytes(), other.expose_secret().as_bytes());
+        let (a, b) = (
+            self.expose_secret().as_bytes(),
+            other.expose_secret().as_bytes(),
+        );
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }

@@ -30,7 +30,13 @@ impl Setup {
         let mut cmd = bare(&self.home);
         cmd.env("TT_APP_KEY", self.sandbox.app_key())
             .env("TT_APP_SECRET", self.sandbox.app_secret())
-            .args(["--base-url", self.sandbox.base_url(), "--plan", "unlimited", "--quiet"])
+            .args([
+                "--base-url",
+                self.sandbox.base_url(),
+                "--plan",
+                "unlimited",
+                "--quiet",
+            ])
             .args(args);
         cmd
     }
@@ -39,7 +45,9 @@ impl Setup {
     pub fn session(&self) -> Session {
         Session::builder()
             .root_url(self.sandbox.base_url())
-            .credentials(Credentials::new(self.sandbox.app_key(), self.sandbox.app_secret()).unwrap())
+            .credentials(
+                Credentials::new(self.sandbox.app_key(), self.sandbox.app_secret()).unwrap(),
+            )
             .plan(Plan::Unlimited)
             .build()
             .unwrap()
@@ -49,7 +57,13 @@ impl Setup {
 /// The binary with no credentials, config or cache from the real environment.
 pub fn bare(home: &TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ttrest"));
-    for var in ["TT_APP_KEY", "TT_APP_SECRET", "TTREST_CONFIG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"] {
+    for var in [
+        "TT_APP_KEY",
+        "TT_APP_SECRET",
+        "TTREST_CONFIG",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home.path()).stdin(Stdio::null());
@@ -92,7 +106,11 @@ pub async fn all_fills(setup: &Setup) -> Vec<Value> {
         .iter()
         .map(|f| serde_json::to_value(f).unwrap())
         .collect();
-    assert_eq!(fills.len(), setup.sandbox.fill_count(), "the oracle page holds every fill");
+    assert_eq!(
+        fills.len(),
+        setup.sandbox.fill_count(),
+        "the oracle page holds every fill"
+    );
     fills
 }
 

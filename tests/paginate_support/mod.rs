@@ -94,19 +94,38 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-async fn fills(State(ledger): State<Arc<Ledger>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn fills(
+    State(ledger): State<Arc<Ledger>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let n = ledger.requests.fetch_add(1, Ordering::SeqCst);
     let int = |name: &str| q.get(name).map(|v| v.parse::<i64>().unwrap());
-    let (min, max, account) = (int("minTimestamp").unwrap_or(0), int("maxTimestamp"), int("accountId"));
+    let (min, max, account) = (
+        int("minTimestamp").unwrap_or(0),
+        int("maxTimestamp"),
+        int("accountId"),
+    );
     let faults = *ledger.faults.lock().unwrap();
     let roll = mix(faults.seed ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
     if roll % 1000 < faults.throttle_permille {
-        return (StatusCode::TOO_MANY_REQUESTS, Json(json!({"message": "Too Many Requests"}))).into_response();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"message": "Too Many Requests"})),
+        )
+            .into_response();
     }
     let wide = max.is_none_or(|max| max.saturating_sub(min) > faults.timeout_wider_than);
     if wide && (roll >> 20) % 1000 < faults.timeout_permille {
-        let status = if roll % 2 == 0 { StatusCode::REQUEST_TIMEOUT } else { StatusCode::GATEWAY_TIMEOUT };
-        return (status, Json(json!({"message": "Endpoint request timed out"}))).into_response();
+        let status = if roll % 2 == 0 {
+            StatusCode::REQUEST_TIMEOUT
+        } else {
+            StatusCode::GATEWAY_TIMEOUT
+        };
+        return (
+            status,
+            Json(json!({"message": "Endpoint request timed out"})),
+        )
+            .into_response();
     }
     let page_size = ledger.page_size.load(Ordering::SeqCst) as usize;
     let page: Vec<Value> = ledger
@@ -141,7 +160,11 @@ impl FetchStatus for ClientError {
 }
 
 /// One `/fills` request; retries 429 (the session layer's job in the real client).
-pub async fn fetch(http: reqwest::Client, url: String, window: FillsWindow) -> Result<Vec<Value>, ClientError> {
+pub async fn fetch(
+    http: reqwest::Client,
+    url: String,
+    window: FillsWindow,
+) -> Result<Vec<Value>, ClientError> {
     let mut query = vec![("minTimestamp", window.min_ts.to_string())];
     if let Some(max) = window.max_ts {
         query.push(("maxTimestamp", max.to_string()));
@@ -150,7 +173,11 @@ pub async fn fetch(http: reqwest::Client, url: String, window: FillsWindow) -> R
         query.push(("accountId", account.to_string()));
     }
     for _ in 0..50 {
-        let response = http.get(format!("{url}/fills")).query(&query).send().await?;
+        let response = http
+            .get(format!("{url}/fills"))
+            .query(&query)
+            .send()
+            .await?;
         match response.status().as_u16() {
             200 => {
                 let body: Value = response.json().await?;
@@ -165,7 +192,12 @@ pub async fn fetch(http: reqwest::Client, url: String, window: FillsWindow) -> R
 
 /// TT's own recipe (TT_Samples fill_download.py): after a page, ask again from
 /// the last timeStamp + 1 ns; stop at a page shorter than 500.
-pub async fn naive_fills(http: &reqwest::Client, url: &str, min_ts: i64, max_ts: Option<i64>) -> Vec<Value> {
+pub async fn naive_fills(
+    http: &reqwest::Client,
+    url: &str,
+    min_ts: i64,
+    max_ts: Option<i64>,
+) -> Vec<Value> {
     let mut all = Vec::new();
     let mut min = min_ts;
     loop {

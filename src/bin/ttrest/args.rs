@@ -219,7 +219,9 @@ pub struct InstrumentsArgs {
 
 /// `ttrest call`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ttrest call --list ttpds\n  ttrest call ttpds get_products --param marketId=7 --all-pages\n  ttrest call ttmonitor post_adminfill --body @fill.json")]
+#[command(
+    after_help = "Examples:\n  ttrest call --list ttpds\n  ttrest call ttpds get_products --param marketId=7 --all-pages\n  ttrest call ttmonitor post_adminfill --body @fill.json"
+)]
 pub struct CallArgs {
     /// The service (ttid, ttpds, ttledger, ttmonitor, ttaccount, ttuser, ttgroup, ttsetup, ttbacktest).
     #[arg(required_unless_present = "list")]
@@ -295,12 +297,24 @@ mod tests {
     #[test]
     fn fills_flags_parse() {
         let cli = Cli::try_parse_from([
-            "ttrest", "--env", "live", "fills", "--since", "2026-11-20", "--account", "1",
-            "--account", "2", "-o", "f.csv",
+            "ttrest",
+            "--env",
+            "live",
+            "fills",
+            "--since",
+            "2026-11-20",
+            "--account",
+            "1",
+            "--account",
+            "2",
+            "-o",
+            "f.csv",
         ])
         .unwrap();
         assert_eq!(cli.global.env, Some(EnvArg::Live));
-        let Command::Fills(f) = cli.command else { panic!() };
+        let Command::Fills(f) = cli.command else {
+            panic!()
+        };
         assert_eq!(f.accounts, [1, 2]);
         assert!(Cli::try_parse_from(["ttrest", "fills", "--follow", "--until", "1"]).is_err());
     }

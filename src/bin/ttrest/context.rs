@@ -74,10 +74,13 @@ fn env_name(env: Option<Environment>) -> &'static str {
 }
 
 async fn start_sandbox(quiet: bool) -> Result<Sandbox, CliError> {
-    let sandbox = Sandbox::builder()
-        .start()
-        .await
-        .map_err(|e| CliError::io("start", std::path::Path::new("the sandbox"), &std::io::Error::other(e.to_string())))?;
+    let sandbox = Sandbox::builder().start().await.map_err(|e| {
+        CliError::io(
+            "start",
+            std::path::Path::new("the sandbox"),
+            &std::io::Error::other(e.to_string()),
+        )
+    })?;
     if !quiet {
         eprintln!(
             "ttrest: using a local TT sandbox at {} ({} fills)",

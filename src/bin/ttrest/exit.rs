@@ -101,13 +101,11 @@ impl CliError {
             .and_then(|m| m.text())
             .map(|t| format!(": {t}"))
             .unwrap_or_default();
-        let env_hint = format!(
-            "is this key for --env {env}? TT app keys work in one environment only"
-        );
+        let env_hint =
+            format!("is this key for --env {env}? TT app keys work in one environment only");
         match &err {
-            Error::Config { .. } => Self::auth(err.to_string()).hint(
-                "export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox",
-            ),
+            Error::Config { .. } => Self::auth(err.to_string())
+                .hint("export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox"),
             Error::InvalidArgument { .. } => Self::usage(err.to_string()),
             Error::Auth { kind, status, .. } => {
                 let status = status.map_or(String::new(), |s| format!("{} ", s.as_u16()));
@@ -122,18 +120,18 @@ impl CliError {
                         "401 from {who}: the token was rejected ({what}){tt_text}"
                     ))
                     .hint(env_hint),
-                    _ => Self::auth(format!(
-                        "403 from {who}: access denied ({what}){tt_text}"
-                    ))
-                    .hint(format!(
-                        "the key may lack permission for {who} or this data; {env_hint}"
-                    )),
+                    _ => Self::auth(format!("403 from {who}: access denied ({what}){tt_text}"))
+                        .hint(format!(
+                            "the key may lack permission for {who} or this data; {env_hint}"
+                        )),
                 }
             }
             Error::RateLimited { .. } => Self::tt(format!(
                 "429 from {who}: TT's rate limit was reached ({what}){tt_text}"
             ))
-            .hint("pass your key's usage plan with --plan free|low|medium|high, or try again later"),
+            .hint(
+                "pass your key's usage plan with --plan free|low|medium|high, or try again later",
+            ),
             Error::Tt { status, .. } => {
                 let e = Self::tt(format!(
                     "{} from {who}: TT refused the call ({what}){tt_text}",
@@ -141,8 +139,12 @@ impl CliError {
                 ));
                 match status.as_u16() {
                     500..=599 => e.hint("a TT-side failure; try again later"),
-                    404 => e.hint(format!("check the ids you passed and that --env {env} is right")),
-                    _ => e.hint("check the parameters: `ttrest call --list` shows each operation's"),
+                    404 => e.hint(format!(
+                        "check the ids you passed and that --env {env} is right"
+                    )),
+                    _ => {
+                        e.hint("check the parameters: `ttrest call --list` shows each operation's")
+                    }
                 }
             }
             Error::Transport { source, .. } => Self::tt(format!(
@@ -257,7 +259,10 @@ mod tests {
         let e = CliError::from_tt(err, "live");
         assert_eq!(e.code, AUTH);
         let text = e.to_string();
-        assert!(text.contains("401 from ttledger: the token was rejected"), "{text}");
+        assert!(
+            text.contains("401 from ttledger: the token was rejected"),
+            "{text}"
+        );
         assert!(text.contains("requestId ttrest-cli--1"), "{text}");
         assert!(text.contains("--env live"), "{text}");
     }

@@ -13,7 +13,10 @@ mod progress;
 mod request;
 mod spec;
 
+use std::sync::OnceLock;
+
 use clap::Parser;
+use tokio::sync::watch;
 
 use crate::args::{Cli, Command};
 use crate::exit::CliError;
@@ -37,6 +40,7 @@ fn main() {
 
 /// Runs the command, stopping on Ctrl-C/SIGTERM; returns the exit code.
 async fn run(cli: Cli) -> i32 {
+    listen_for_signals();
     // These end on a signal by themselves, keeping what they did.
     let handles_signals = match &cli.command {
         Command::Fills(f) => f.follow,
@@ -62,25 +66,52 @@ async fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-pub(crate) async fn interrupted() {
+/// Set once Ctrl-C (SIGINT) or SIGTERM arrives; never reset.
+static STOP: OnceLock<watch::Receiver<bool>> = OnceLock::new();
+
+/// Starts listening for Ctrl-C and SIGTERM. The handlers are registered before
+/// this returns and the result is latched, so no signal can slip between two
+/// waits (a signal with no handler registered would be lost).
+fn listen_for_signals() {
+    let (tx, rx) = watch::channel(false);
+    if STOP.set(rx).is_err() {
+        return;
+    }
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+            let _ = tx.send(true);
+        });
     }
     #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(true);
+        }
+    });
+}
+
+/// Resolves once Ctrl-C or SIGTERM has arrived (at any time since startup).
+pub(crate) async fn interrupted() {
+    match STOP.get() {
+        Some(rx) => {
+            let mut rx = rx.clone();
+            // An error means the listener is gone: then no signal will come.
+            if rx.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }

@@ -134,7 +134,10 @@ impl Sink {
             .prefix(&format!(".{name}."))
             .suffix(".partial")
             .tempfile_in(&dir)
-            .map_err(|e| CliError::io("write to", &dir, &e).hint("check that the directory exists and is writable"))?;
+            .map_err(|e| {
+                CliError::io("write to", &dir, &e)
+                    .hint("check that the directory exists and is writable")
+            })?;
         Ok(Sink::File {
             tmp: BufWriter::new(tmp),
             path: path.to_path_buf(),
@@ -200,7 +203,8 @@ impl Write for Sink {
 }
 
 enum Encoder {
-    Csv(csv::Writer<Sink>, Vec<Column>),
+    // Boxed: the CSV writer carries its own buffer.
+    Csv(Box<csv::Writer<Sink>>, Vec<Column>),
     Jsonl(Sink),
     Json(Sink, bool),
 }
@@ -208,6 +212,8 @@ enum Encoder {
 /// Writes records in one format to stdout or (atomically) to a file.
 pub struct Writer {
     encoder: Encoder,
+    /// The target, for error messages.
+    path: Option<PathBuf>,
     count: u64,
     /// Flush after every record (JSON lines on stdout, `--follow`).
     stream: bool,
@@ -227,14 +233,16 @@ impl Writer {
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(sink);
                 let headers: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
-                csv.write_record(&headers).map_err(csv_error)?;
-                Encoder::Csv(csv, columns)
+                csv.write_record(&headers)
+                    .map_err(|e| write_error(path, csv_io(e)))?;
+                Encoder::Csv(Box::new(csv), columns)
             }
             Format::Jsonl => Encoder::Jsonl(sink),
             Format::Json => Encoder::Json(sink, true),
         };
         Ok(Writer {
             encoder,
+            path: path.map(Path::to_path_buf),
             count: 0,
             stream,
         })
@@ -245,9 +253,11 @@ impl Writer {
         match &mut self.encoder {
             Encoder::Csv(csv, columns) => {
                 let row: Vec<String> = columns.iter().map(|c| c.cell(record)).collect();
-                csv.write_record(&row).map_err(csv_error)?;
+                let path = self.path.as_deref();
+                csv.write_record(&row)
+                    .map_err(|e| write_error(path, csv_io(e)))?;
                 if self.stream {
-                    csv.flush().map_err(stdout_error)?;
+                    csv.flush().map_err(|e| write_error(path, e))?;
                 }
             }
             Encoder::Jsonl(sink) => {
@@ -276,9 +286,17 @@ impl Writer {
     /// Ends the document and moves the file into place; returns the record count.
     pub fn finish(self) -> Result<u64, CliError> {
         let sink = match self.encoder {
-            Encoder::Csv(csv, _) => csv
-                .into_inner()
-                .map_err(|e| stdout_error(io::Error::other(e.error().to_string())))?,
+            Encoder::Csv(csv, _) => {
+                let stdout = csv.get_ref().is_stdout();
+                match csv.into_inner() {
+                    Ok(sink) => sink,
+                    Err(e) => {
+                        let err = io::Error::new(e.error().kind(), e.error().to_string());
+                        let path = if stdout { None } else { self.path.as_deref() };
+                        return Err(write_error(path, err));
+                    }
+                }
+            }
             Encoder::Jsonl(sink) => sink,
             Encoder::Json(mut sink, first) => {
                 let end = if first { "[]\n" } else { "\n]\n" };
@@ -291,14 +309,19 @@ impl Writer {
     }
 }
 
-fn csv_error(err: csv::Error) -> CliError {
+/// A CSV failure as the I/O error it is (the CSV writer only fails on I/O here).
+fn csv_io(err: csv::Error) -> io::Error {
     match err.into_kind() {
-        csv::ErrorKind::Io(e) => stdout_error(e),
-        other => CliError::io(
-            "write",
-            Path::new("CSV output"),
-            &io::Error::other(format!("{other:?}")),
-        ),
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// A write failure on `path`, or on stdout when `None`.
+fn write_error(path: Option<&Path>, err: io::Error) -> CliError {
+    match path {
+        Some(path) => CliError::io("write", path, &err),
+        None => stdout_error(err),
     }
 }
 
@@ -319,10 +342,16 @@ mod tests {
     fn formats_follow_the_extension_unless_given() {
         let p = |s: &str| Some(PathBuf::from(s));
         assert_eq!(Format::resolve(None, p("a.json").as_deref()), Format::Json);
-        assert_eq!(Format::resolve(None, p("a.NDJSON").as_deref()), Format::Jsonl);
+        assert_eq!(
+            Format::resolve(None, p("a.NDJSON").as_deref()),
+            Format::Jsonl
+        );
         assert_eq!(Format::resolve(None, p("a.csv").as_deref()), Format::Csv);
         assert_eq!(Format::resolve(None, None), Format::Csv);
-        assert_eq!(Format::resolve(Some(Format::Jsonl), p("a.csv").as_deref()), Format::Jsonl);
+        assert_eq!(
+            Format::resolve(Some(Format::Jsonl), p("a.csv").as_deref()),
+            Format::Jsonl
+        );
     }
 
     #[test]
@@ -350,12 +379,20 @@ mod tests {
     fn a_file_appears_only_when_finished() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.csv");
-        let mut w = Writer::create(Format::Csv, Column::list(&["a", "b"]), Some(&target), false).unwrap();
+        let mut w =
+            Writer::create(Format::Csv, Column::list(&["a", "b"]), Some(&target), false).unwrap();
         w.write(&json!({"a": 1, "b": "x,y"})).unwrap();
         assert!(!target.exists());
         assert_eq!(w.finish().unwrap(), 1);
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a,b\n1,\"x,y\"\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "a,b\n1,\"x,y\"\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
@@ -378,7 +415,8 @@ mod tests {
                 w.write(&json!({"i": i})).unwrap();
             }
             w.finish().unwrap();
-            let back: Vec<Value> = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+            let back: Vec<Value> =
+                serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
             assert_eq!(back.len(), n);
         }
     }

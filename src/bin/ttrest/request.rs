@@ -115,8 +115,11 @@ impl Api {
         };
         let response = inner.execute(request, &info).await;
         self.progress.page_done();
-        let response = response
-            .map_err(|e| ApiError::Tt(Error::from(progenitor_client::Error::<()>::CommunicationError(e))))?;
+        let response = response.map_err(|e| {
+            ApiError::Tt(Error::from(
+                progenitor_client::Error::<()>::CommunicationError(e),
+            ))
+        })?;
         if !response.status().is_success() {
             let err = progenitor_client::Error::<()>::UnexpectedResponse(response);
             return Err(ApiError::Tt(Error::from(err)));
@@ -220,7 +223,10 @@ impl Api {
         }
         if let (Some(body), Some(kind)) = (&args.body, op.body) {
             let (mime, bytes) = match kind {
-                BodyKind::Json => ("application/json", serde_json::to_vec(body).unwrap_or_default()),
+                BodyKind::Json => (
+                    "application/json",
+                    serde_json::to_vec(body).unwrap_or_default(),
+                ),
                 BodyKind::Form => ("application/x-www-form-urlencoded", form(body).into_bytes()),
             };
             h.insert(CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -360,8 +366,16 @@ mod tests {
     fn arguments_are_checked_against_the_operation() {
         let op = crate::spec::find("ttpds", "get_products").unwrap();
         let missing = Args::default().check(op).unwrap_err();
-        assert!(missing.message.contains("--param marketId=VALUE"), "{}", missing.message);
-        let unknown = Args::default().with("marketId", 7).with("bogus", 1).check(op).unwrap_err();
+        assert!(
+            missing.message.contains("--param marketId=VALUE"),
+            "{}",
+            missing.message
+        );
+        let unknown = Args::default()
+            .with("marketId", 7)
+            .with("bogus", 1)
+            .check(op)
+            .unwrap_err();
         assert!(unknown.message.contains("no parameter `bogus`"));
         assert!(Args::default().with("marketId", 7).check(op).is_ok());
     }

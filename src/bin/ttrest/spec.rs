@@ -11,14 +11,38 @@ use serde_json::Value;
 /// Every service's normalized spec, as built into this binary.
 const SPECS: &[(&str, &str)] = &[
     ("ttid", include_str!("../../../specs/normalized/ttid.json")),
-    ("ttpds", include_str!("../../../specs/normalized/ttpds.json")),
-    ("ttledger", include_str!("../../../specs/normalized/ttledger.json")),
-    ("ttmonitor", include_str!("../../../specs/normalized/ttmonitor.json")),
-    ("ttaccount", include_str!("../../../specs/normalized/ttaccount.json")),
-    ("ttuser", include_str!("../../../specs/normalized/ttuser.json")),
-    ("ttgroup", include_str!("../../../specs/normalized/ttgroup.json")),
-    ("ttsetup", include_str!("../../../specs/normalized/ttsetup.json")),
-    ("ttbacktest", include_str!("../../../specs/normalized/ttbacktest.json")),
+    (
+        "ttpds",
+        include_str!("../../../specs/normalized/ttpds.json"),
+    ),
+    (
+        "ttledger",
+        include_str!("../../../specs/normalized/ttledger.json"),
+    ),
+    (
+        "ttmonitor",
+        include_str!("../../../specs/normalized/ttmonitor.json"),
+    ),
+    (
+        "ttaccount",
+        include_str!("../../../specs/normalized/ttaccount.json"),
+    ),
+    (
+        "ttuser",
+        include_str!("../../../specs/normalized/ttuser.json"),
+    ),
+    (
+        "ttgroup",
+        include_str!("../../../specs/normalized/ttgroup.json"),
+    ),
+    (
+        "ttsetup",
+        include_str!("../../../specs/normalized/ttsetup.json"),
+    ),
+    (
+        "ttbacktest",
+        include_str!("../../../specs/normalized/ttbacktest.json"),
+    ),
 ];
 
 /// Where a parameter goes.

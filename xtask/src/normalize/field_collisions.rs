@@ -118,9 +118,9 @@ pub fn rust_field_name(name: &str) -> String {
 const RESERVED: &[&str] = &[
     "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
     "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
-    "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
-    "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait", "true", "try",
-    "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+    "ref", "return", "Self", "self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 #[cfg(test)]
@@ -130,7 +130,13 @@ mod tests {
     use super::*;
 
     fn run(mut spec: Value) -> Value {
-        field_collisions(&mut spec, &Ctx { service: "ttledger" }).unwrap();
+        field_collisions(
+            &mut spec,
+            &Ctx {
+                service: "ttledger",
+            },
+        )
+        .unwrap();
         spec
     }
 

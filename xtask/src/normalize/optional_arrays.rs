@@ -62,7 +62,13 @@ mod tests {
     use super::*;
 
     fn run(mut spec: Value) -> Value {
-        optional_arrays(&mut spec, &Ctx { service: "ttledger" }).unwrap();
+        optional_arrays(
+            &mut spec,
+            &Ctx {
+                service: "ttledger",
+            },
+        )
+        .unwrap();
         spec
     }
 

@@ -62,15 +62,28 @@ mod tests {
                 "grant_type": {"type": "string", "default": "user_app"},
             }}}},
         });
-        response_defaults(&mut spec, &Ctx { service: "ttledger" }).unwrap();
-        let schema = &spec["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        response_defaults(
+            &mut spec,
+            &Ctx {
+                service: "ttledger",
+            },
+        )
+        .unwrap();
+        let schema = &spec["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
         let moved = json!({"type": "string", "x-tt-default": "true"});
         assert_eq!(schema["properties"]["lastPage"], moved);
         assert_eq!(schema["properties"]["inner"]["properties"]["flag"], moved);
         let req = &spec["components"]["schemas"]["Req"]["properties"]["grant_type"];
         assert_eq!(req["default"], "user_app");
         let again = spec.clone();
-        response_defaults(&mut spec, &Ctx { service: "ttledger" }).unwrap();
+        response_defaults(
+            &mut spec,
+            &Ctx {
+                service: "ttledger",
+            },
+        )
+        .unwrap();
         assert_eq!(spec, again, "idempotent");
     }
 }

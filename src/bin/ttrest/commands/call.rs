@@ -76,9 +76,7 @@ fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
             Some((name, value)) if !name.trim().is_empty() => {
                 Ok((name.trim().to_string(), value.to_string()))
             }
-            _ => Err(CliError::usage(format!(
-                "--param `{p}` is not NAME=VALUE"
-            ))),
+            _ => Err(CliError::usage(format!("--param `{p}` is not NAME=VALUE"))),
         })
         .collect()
 }

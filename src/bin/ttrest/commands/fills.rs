@@ -175,30 +175,27 @@ where
 {
     let heads: Vec<Option<Value>> = streams.iter().map(|_| None).collect();
     let live = vec![true; streams.len()];
-    stream::unfold(
-        Some((streams, heads, live)),
-        |state| async move {
-            let (mut streams, mut heads, mut live) = state?;
-            for i in 0..streams.len() {
-                if heads[i].is_none() && live[i] {
-                    match streams[i].next().await {
-                        Some(Ok(fill)) => heads[i] = Some(fill),
-                        // An error ends the merged stream.
-                        Some(Err(e)) => return Some((Err(e), None)),
-                        None => live[i] = false,
-                    }
+    stream::unfold(Some((streams, heads, live)), |state| async move {
+        let (mut streams, mut heads, mut live) = state?;
+        for i in 0..streams.len() {
+            if heads[i].is_none() && live[i] {
+                match streams[i].next().await {
+                    Some(Ok(fill)) => heads[i] = Some(fill),
+                    // An error ends the merged stream.
+                    Some(Err(e)) => return Some((Err(e), None)),
+                    None => live[i] = false,
                 }
             }
-            let next = heads
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| Some((h.as_ref()?.timestamp().unwrap_or(i64::MIN), i)))
-                .min()?
-                .1;
-            let fill = heads[next].take()?;
-            Some((Ok(fill), Some((streams, heads, live))))
-        },
-    )
+        }
+        let next = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| Some((h.as_ref()?.timestamp().unwrap_or(i64::MIN), i)))
+            .min()?
+            .1;
+        let fill = heads[next].take()?;
+        Some((Ok(fill), Some((streams, heads, live))))
+    })
 }
 
 #[cfg(test)]
@@ -213,18 +210,23 @@ mod tests {
 
     #[tokio::test]
     async fn merging_keeps_time_order_and_every_fill() {
-        let merged: Vec<i64> = merge_by_time(vec![fills(&[1, 4, 4, 9]), fills(&[2, 4, 10]), fills(&[])])
-            .map(|f| f.unwrap()["timeStamp"].as_i64().unwrap())
-            .collect()
-            .await;
+        let merged: Vec<i64> =
+            merge_by_time(vec![fills(&[1, 4, 4, 9]), fills(&[2, 4, 10]), fills(&[])])
+                .map(|f| f.unwrap()["timeStamp"].as_i64().unwrap())
+                .collect()
+                .await;
         assert_eq!(merged, [1, 2, 4, 4, 4, 9, 10]);
     }
 
     #[tokio::test]
     async fn an_error_ends_the_merge() {
-        let failing = stream::iter(vec![Ok(json!({"timeStamp": 5})), Err("boom".to_string())]).boxed();
+        let failing =
+            stream::iter(vec![Ok(json!({"timeStamp": 5})), Err("boom".to_string())]).boxed();
         let out: Vec<_> = merge_by_time(vec![fills(&[1, 7]), failing]).collect().await;
-        let times: Vec<i64> = out.iter().filter_map(|f| f.as_ref().ok()?["timeStamp"].as_i64()).collect();
+        let times: Vec<i64> = out
+            .iter()
+            .filter_map(|f| f.as_ref().ok()?["timeStamp"].as_i64())
+            .collect();
         assert_eq!(times, [1, 5], "what came before the error, in order");
         assert_eq!(out.last().unwrap().as_ref().unwrap_err(), "boom");
         assert_eq!(out.len(), 3);

@@ -37,16 +37,25 @@ pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> 
     let op = op("ttledger", "get_orders")?;
     let writer = writer(&args.out, columns::ORDERS, false)?;
     let accounts = match args.accounts.is_empty() {
-        true => account_ids(&ctx.api).await.map_err(|e| e.into_cli(ctx.env))?,
+        true => account_ids(&ctx.api)
+            .await
+            .map_err(|e| e.into_cli(ctx.env))?,
         false => args.accounts.clone(),
     };
     let api = &ctx.api;
-    let orders = orders_for_accounts(op.id, &accounts, OrdersLimits::default(), |chunk| async move {
-        let page = api.send(op, &Args::default().with("accounts", join_ids(&chunk))).await?;
-        let orders = list_of(page, "orders");
-        api.progress().records_done(orders.len() as u64);
-        Ok(orders)
-    })
+    let orders = orders_for_accounts(
+        op.id,
+        &accounts,
+        OrdersLimits::default(),
+        |chunk| async move {
+            let page = api
+                .send(op, &Args::default().with("accounts", join_ids(&chunk)))
+                .await?;
+            let orders = list_of(page, "orders");
+            api.progress().records_done(orders.len() as u64);
+            Ok(orders)
+        },
+    )
     .await
     .map_err(|e| CliError::from_pages(e, ctx.env))?;
     let records = stream::iter(orders.into_iter().map(Ok));
@@ -146,7 +155,10 @@ mod tests {
         });
         let rows = enum_rows(&data);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], json!({"enum": "side", "code": "1", "label": "BUY"}));
+        assert_eq!(
+            rows[0],
+            json!({"enum": "side", "code": "1", "label": "BUY"})
+        );
         assert_eq!(rows[2], json!({"enum": "tif", "code": 0, "label": "DAY"}));
         assert!(enum_rows(&Value::Null).is_empty());
     }

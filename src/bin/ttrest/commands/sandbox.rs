@@ -26,8 +26,12 @@ pub async fn run(args: &SandboxArgs) -> Result<(), CliError> {
         builder = builder.sqlite(path);
     }
     let sandbox = builder.start().await.map_err(|e| {
-        CliError::io("start", std::path::Path::new("the sandbox"), &std::io::Error::other(e.to_string()))
-            .hint("pick another --port, or 0 for a free one")
+        CliError::io(
+            "start",
+            std::path::Path::new("the sandbox"),
+            &std::io::Error::other(e.to_string()),
+        )
+        .hint("pick another --port, or 0 for a free one")
     })?;
     println!("{}", banner(&sandbox));
     crate::interrupted().await;

@@ -22,8 +22,7 @@ struct Expiry {
 
 /// Runs `ttrest token`.
 pub async fn run(global: &Global) -> Result<(), CliError> {
-    let dir = tempfile::tempdir()
-        .map_err(|e| CliError::io("create", &std::env::temp_dir(), &e))?;
+    let dir = tempfile::tempdir().map_err(|e| CliError::io("create", &std::env::temp_dir(), &e))?;
     let file = dir.path().join("tokens.json");
     let ctx = Context::connect(global, Some(file.clone())).await?;
     let session = ctx.api.session();
@@ -55,7 +54,8 @@ fn read_expiry(file: &Path, key: &str) -> Option<SystemTime> {
 
 /// `2026-11-20T14:30:00Z (in 11h 59m)`.
 fn describe(at: SystemTime, now: SystemTime) -> String {
-    let stamp = chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = chrono::DateTime::<chrono::Utc>::from(at)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let left = at.duration_since(now).unwrap_or_default().as_secs();
     format!("{stamp} (in {}h {:02}m)", left / 3600, left % 3600 / 60)
 }

@@ -90,7 +90,6 @@ proptest! {
         let expected: Vec<&ServerFill> = fills.iter().filter(|f| max_ts.is_none_or(|m| f.ts <= m)).collect();
         let faults = Faults { seed, timeout_permille, timeout_wider_than, throttle_permille };
         h.server.set(fills.clone(), faults);
-        eprintln!("DEBUG case: {} fills, {faults:?}, max {max_ts:?}", fills.len());
 
         let (http, url) = (h.http.clone(), h.server.url.clone());
         let mut query = FillsQuery::new("get_fills", BASE_TS);
@@ -110,7 +109,6 @@ proptest! {
         prop_assert!(ids.iter().all(|id| want.contains(id)));
         prop_assert!(got.windows(2).all(|w| ts_of(&w[0]) <= ts_of(&w[1])), "timeStamp order");
 
-        eprintln!("DEBUG stream ok");
         // TT's recipe on the same data, without faults.
         h.server.set(fills.clone(), Faults::default());
         let naive = h.runtime.block_on(naive_fills(&h.http, &h.server.url, BASE_TS, max_ts));

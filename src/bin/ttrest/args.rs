@@ -46,8 +46,9 @@ pub struct Global {
     /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Start a local TT sandbox in this process and run against it.
-    #[arg(long, global = true)]
+    /// Start a local TT sandbox in this process and run against it (its own
+    /// credentials; no token cache; no pacing unless --plan).
+    #[arg(long, global = true, conflicts_with_all = ["base_url", "profile"])]
     pub sandbox: bool,
     /// No progress line and no summary on stderr.
     #[arg(long, short, global = true)]

@@ -106,7 +106,7 @@ fn data() -> Vec<Fill> {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 8 != 0 || i % 30 == 0 {
+            if !x.is_multiple_of(8) || i % 30 == 0 {
                 ts += 1 + (x % 1_000_000) as i64;
             }
             Fill {

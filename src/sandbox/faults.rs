@@ -283,7 +283,7 @@ pub(crate) struct Schedule {
 }
 
 fn hits(every: Option<u64>, n: u64) -> bool {
-    every.is_some_and(|e| n % e == 0)
+    every.is_some_and(|e| n.is_multiple_of(e))
 }
 
 impl Schedule {

@@ -25,7 +25,7 @@ pub struct ServerFill {
 impl ServerFill {
     fn to_json(&self) -> Value {
         // Half the fills send timeStamp as a string, as TT sometimes does.
-        let ts = if self.id % 2 == 0 {
+        let ts = if self.id.is_multiple_of(2) {
             json!(self.ts)
         } else {
             json!(self.ts.to_string())
@@ -116,7 +116,7 @@ async fn fills(
     }
     let wide = max.is_none_or(|max| max.saturating_sub(min) > faults.timeout_wider_than);
     if wide && (roll >> 20) % 1000 < faults.timeout_permille {
-        let status = if roll % 2 == 0 {
+        let status = if roll.is_multiple_of(2) {
             StatusCode::REQUEST_TIMEOUT
         } else {
             StatusCode::GATEWAY_TIMEOUT

@@ -2286,7 +2286,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccountByAccountIdLimits<'a>
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2315,7 +2315,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAccounts<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {

@@ -2743,7 +2743,7 @@ impl<'a> crate::paginate::Paginated for builder::GetCreditutilization<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2772,7 +2772,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPosition<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2801,7 +2801,7 @@ impl<'a> crate::paginate::Paginated for builder::GetPositionByAccountId<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2830,7 +2830,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSodByAccountId<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {

@@ -6831,7 +6831,7 @@ impl<'a> crate::paginate::Paginated for builder::GetAlgos<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -6860,7 +6860,7 @@ impl<'a> crate::paginate::Paginated for builder::GetInstruments<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -6889,7 +6889,7 @@ impl<'a> crate::paginate::Paginated for builder::GetProducts<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -6918,7 +6918,7 @@ impl<'a> crate::paginate::Paginated for builder::GetSyntheticinstruments<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {

@@ -2780,7 +2780,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdAccounts<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2809,7 +2809,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUserByUserIdLimits<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {
@@ -2838,7 +2838,7 @@ impl<'a> crate::paginate::Paginated for builder::GetUsers<'a> {
             self.send()
                 .await
                 .map(|response| response.into_inner())
-                .map_err(crate::paginate::FetchError::from)
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
         }
     }
     fn page_state(page: &Self::Page) -> crate::paginate::PageState {

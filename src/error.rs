@@ -132,6 +132,14 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A paginated stream could not go on (e.g. TT repeated a `nextPageKey`, or
+    /// more fills than a page share one timestamp and cannot be split).
+    Paging {
+        /// The operation being paged.
+        operation: &'static str,
+        /// What went wrong and what to do (starts with the operation).
+        message: String,
+    },
     /// Credentials or configuration could not be loaded.
     Config {
         /// What is missing or wrong and how to fix it.
@@ -163,7 +171,7 @@ impl Error {
             | Error::Tt { call, .. }
             | Error::Decode { call, .. } => Some(call.as_ref()),
             Error::InvalidArgument { call, .. } => call.as_deref(),
-            Error::Config { .. } => None,
+            Error::Paging { .. } | Error::Config { .. } => None,
         }
     }
 
@@ -301,7 +309,9 @@ impl fmt::Display for Error {
                 "{call}: TT's answer does not match the expected shape at `{path}`: {message}; body starts with {excerpt:?}; please report this with the requestId"
             ),
             Error::InvalidArgument { call: Some(call), message } => write!(f, "{call}: {message}"),
-            Error::InvalidArgument { call: None, message } | Error::Config { message } => {
+            Error::InvalidArgument { call: None, message }
+            | Error::Paging { message, .. }
+            | Error::Config { message } => {
                 f.write_str(message)
             }
         }

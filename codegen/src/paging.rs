@@ -341,7 +341,8 @@ fn emit(p: &PagedOperation) -> TokenStream {
                     self.send()
                         .await
                         .map(|response| response.into_inner())
-                        .map_err(crate::paginate::FetchError::from)
+                        // Typed first, so `?` on the stream's error gives the call's `ttrest::Error`.
+                        .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
                 }
             }
 

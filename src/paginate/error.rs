@@ -288,3 +288,72 @@ mod tests {
         assert!(e.to_string().starts_with("get_accounts: page 3"));
     }
 }
+
+/// A call made through the session already carries its typed [`crate::Error`];
+/// its HTTP status drives the fills paginator (408/504 halve the window).
+impl FetchStatus for crate::Error {
+    fn status_code(&self) -> Option<u16> {
+        self.status().map(|s| s.as_u16())
+    }
+}
+
+/// Lets `?` turn a paging failure into the crate's one error type: a failed
+/// fetch gives back the typed error of that call, anything else becomes
+/// [`crate::Error::Paging`].
+impl From<PaginationError> for crate::Error {
+    fn from(error: PaginationError) -> Self {
+        let operation = error.operation();
+        match error {
+            PaginationError::Fetch { source, .. } => {
+                match source.into_inner().downcast::<crate::Error>() {
+                    Ok(typed) => *typed,
+                    Err(other) => crate::Error::Paging {
+                        operation,
+                        message: format!("{operation}: fetching a page failed: {other}"),
+                    },
+                }
+            }
+            other => crate::Error::Paging {
+                operation,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod into_crate_error {
+    use super::*;
+
+    #[test]
+    fn paging_failures_become_crate_errors_naming_the_operation() {
+        let e: crate::Error = PaginationError::<FetchError>::RepeatedPageKey {
+            operation: "get_users",
+            page: 3,
+            key: "k".into(),
+        }
+        .into();
+        assert!(matches!(
+            e,
+            crate::Error::Paging {
+                operation: "get_users",
+                ..
+            }
+        ));
+        assert!(e.to_string().starts_with("get_users: page 3"), "{e}");
+    }
+
+    #[test]
+    fn a_failed_fetch_gives_back_the_typed_error_of_the_call() {
+        let typed = crate::Error::InvalidArgument {
+            call: None,
+            message: "bad accountId".into(),
+        };
+        let e: crate::Error = PaginationError::Fetch {
+            operation: "get_accounts",
+            source: FetchError::new(typed),
+        }
+        .into();
+        assert!(matches!(e, crate::Error::InvalidArgument { .. }), "{e:?}");
+    }
+}

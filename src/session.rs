@@ -115,9 +115,11 @@ impl Session {
     }
 
     /// Fetches a token now (if none is cached), so bad credentials fail here
-    /// rather than on the first call.
-    pub async fn authenticate(&self) -> Result<(), Error> {
-        self.shared.tokens.get(&self.shared).await.map(|_| ())
+    /// rather than on the first call. Returns when the token expires (the
+    /// token itself never leaves the session).
+    pub async fn authenticate(&self) -> Result<std::time::SystemTime, Error> {
+        let token = self.shared.tokens.get(&self.shared).await?;
+        Ok(token.expires_at)
     }
 
     /// The hook state for a generated client of `service`.

@@ -39,6 +39,8 @@ pub(crate) struct Token {
     secret: SecretString,
     /// When it stops working (minus a safety margin).
     usable_until: Instant,
+    /// When TT said it expires (wall clock, for reporting).
+    pub(crate) expires_at: SystemTime,
     /// When to fetch a new one.
     refresh_at: Instant,
     /// Which fetch produced it (for precise 401 invalidation).
@@ -82,6 +84,7 @@ fn schedule(secret: SecretString, left: Duration, lifetime: Duration, generation
     Token {
         secret,
         usable_until: now + left.saturating_sub(margin),
+        expires_at: SystemTime::now() + left,
         refresh_at: now + refresh_after.saturating_sub(elapsed),
         generation,
     }

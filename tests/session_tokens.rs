@@ -28,6 +28,28 @@ async fn a_hundred_concurrent_calls_on_a_cold_session_make_one_token_request() {
 }
 
 #[tokio::test]
+async fn authenticate_reports_when_the_token_expires() {
+    let server = Server::start().await;
+    server
+        .state
+        .token_lifetime_secs
+        .store(600, Ordering::SeqCst);
+    let before = std::time::SystemTime::now();
+    let expires = server
+        .session()
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    let left = expires.duration_since(before).unwrap();
+    assert!(
+        left > Duration::from_secs(590) && left <= Duration::from_secs(601),
+        "{left:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_token_is_refreshed_before_it_expires() {
     let server = Server::start().await;
     server.state.token_lifetime_secs.store(2, Ordering::SeqCst);

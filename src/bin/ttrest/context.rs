@@ -25,12 +25,8 @@ pub struct Context {
 }
 
 impl Context {
-    /// Builds the session from the global options; `token_cache` overrides
-    /// the default cache file (`ttrest token` uses a private one).
-    pub async fn connect(
-        global: &Global,
-        token_cache: Option<PathBuf>,
-    ) -> Result<Context, CliError> {
+    /// Builds the session from the global options.
+    pub async fn connect(global: &Global) -> Result<Context, CliError> {
         let progress = Arc::new(Progress::new(!global.quiet));
         let sandbox = match global.sandbox {
             true => Some(start_sandbox(global.quiet).await?),
@@ -42,8 +38,8 @@ impl Context {
             builder = builder.environment(env);
         }
         builder = match &sandbox {
-            Some(s) => sandbox_settings(builder, s, global, token_cache)?,
-            None => tt_settings(builder, global, token_cache)?,
+            Some(s) => sandbox_settings(builder, s, global)?,
+            None => tt_settings(builder, global),
         };
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
@@ -92,18 +88,14 @@ async fn start_sandbox(quiet: bool) -> Result<Sandbox, CliError> {
 }
 
 /// `--sandbox`: its root and credentials, no client-side pacing unless
-/// `--plan`, and no token cache but the one `token_cache` asks for.
+/// `--plan`, and no token cache (its tokens die with it).
 fn sandbox_settings(
-    mut builder: SessionBuilder,
+    builder: SessionBuilder,
     sandbox: &Sandbox,
     global: &Global,
-    token_cache: Option<PathBuf>,
 ) -> Result<SessionBuilder, CliError> {
     let credentials = Credentials::new(sandbox.app_key(), sandbox.app_secret())
         .map_err(|e| CliError::from_tt(e, "uat"))?;
-    if let Some(path) = token_cache {
-        builder = builder.token_cache_file(path);
-    }
     Ok(builder
         .root_url(sandbox.base_url())
         .credentials(credentials)
@@ -112,11 +104,7 @@ fn sandbox_settings(
 }
 
 /// Real TT (or `--base-url`): profile, plan, company and the token cache.
-fn tt_settings(
-    mut builder: SessionBuilder,
-    global: &Global,
-    token_cache: Option<PathBuf>,
-) -> Result<SessionBuilder, CliError> {
+fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
     let mut profile_company = None;
     if let Some(name) = &global.profile {
         builder = builder.profile(name);
@@ -135,11 +123,10 @@ fn tt_settings(
     }
     let company = global.company.clone().or(profile_company);
     builder = builder.company(company.as_deref().unwrap_or(DEFAULT_COMPANY));
-    let cache = token_cache.or_else(|| (!global.no_token_cache).then(token_cache_path).flatten());
-    if let Some(path) = cache {
+    if let Some(path) = (!global.no_token_cache).then(token_cache_path).flatten() {
         builder = builder.token_cache_file(path);
     }
-    Ok(builder)
+    builder
 }
 
 /// `$XDG_CACHE_HOME/ttrest/tokens.json`, else `~/.cache/ttrest/tokens.json`.

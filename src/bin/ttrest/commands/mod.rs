@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Call(args) => Some(call::prepare(args)?),
         _ => None,
     };
-    let ctx = Context::connect(global, None).await?;
+    let ctx = Context::connect(global).await?;
     match cli.command {
         Command::Fills(args) => fills::run(&ctx, &args).await,
         Command::Orders(args) => lists::orders(&ctx, &args).await,

@@ -1,55 +1,28 @@
-//! `ttrest token`: fetch a token to check the credentials; print its expiry.
-//!
-//! The session never hands its token out, and that is right. The expiry is
-//! read back from a private token-cache file in a temporary directory: only
-//! the `expires_at` field is parsed, so the token itself is never held here.
+//! `ttrest token`: fetch a token to check the credentials; print its expiry
+//! (never the token: the session does not hand it out).
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use serde::Deserialize;
+use std::time::SystemTime;
 
 use crate::args::Global;
 use crate::context::Context;
 use crate::exit::CliError;
 
-/// The part of a token-cache entry read here.
-#[derive(Deserialize)]
-struct Expiry {
-    expires_at: u64,
-}
-
 /// Runs `ttrest token`.
 pub async fn run(global: &Global) -> Result<(), CliError> {
-    let dir = tempfile::tempdir().map_err(|e| CliError::io("create", &std::env::temp_dir(), &e))?;
-    let file = dir.path().join("tokens.json");
-    let ctx = Context::connect(global, Some(file.clone())).await?;
+    let ctx = Context::connect(global).await?;
     let session = ctx.api.session();
-    session
+    let expires = session
         .authenticate()
         .await
         .map_err(|e| CliError::from_tt(e, ctx.env))?;
     ctx.progress().clear();
-    let key = format!("{} {}/token", session.app_key(), session.base_url("ttid"));
-    let expires = read_expiry(&file, &key);
-    let when = match expires {
-        Some(at) => format!("expires {}", describe(at, SystemTime::now())),
-        None => "expiry unknown".to_string(),
-    };
     println!(
-        "ok: TT accepted app key {} in {}; token {when}",
+        "ok: TT accepted app key {} in {}; token expires {}",
         session.app_key(),
-        session.environment()
+        session.environment(),
+        describe(expires, SystemTime::now())
     );
     Ok(())
-}
-
-fn read_expiry(file: &Path, key: &str) -> Option<SystemTime> {
-    let text = std::fs::read(file).ok()?;
-    let entries: BTreeMap<String, Expiry> = serde_json::from_slice(&text).ok()?;
-    let secs = entries.get(key)?.expires_at;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// `2026-11-20T14:30:00Z (in 11h 59m)`.
@@ -63,19 +36,12 @@ fn describe(at: SystemTime, now: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
-    fn expiry_is_read_without_the_token() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("tokens.json");
-        std::fs::write(
-            &file,
-            r#"{"k http://x/ttid/ext_uat_cert/token": {"access_token": "SECRET", "issued_at": 1, "expires_at": 1795185000}}"#,
-        )
-        .unwrap();
-        let at = read_expiry(&file, "k http://x/ttid/ext_uat_cert/token").unwrap();
+    fn expiry_is_shown_in_utc_with_the_time_left() {
+        let at = UNIX_EPOCH + Duration::from_secs(1795185000);
         let now = UNIX_EPOCH + Duration::from_secs(1795185000 - 3600 * 12);
         assert_eq!(describe(at, now), "2026-11-20T14:30:00Z (in 12h 00m)");
-        assert!(read_expiry(&file, "other").is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Every record kind TT sends, decoded into the generated types and encoded again.
 //!
 //! Each fixture under `tests/fixtures/records/` is a whole response body written
-//! from `shared/tt-rest-facts.md` §3 in the odd forms TT really uses: ids above
+//! from `docs/tt-rest-facts.md` §3 in the odd forms TT really uses: ids above
 //! `i64::MAX` as strings, 19-digit nanosecond timestamps as numbers or strings,
 //! `lastPage` as `"True"`/`"false"`/`true`, one-element arrays for single-object
 //! GETs, both spellings of renamed fields, and fields no spec knows. A round trip

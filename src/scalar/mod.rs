@@ -1,6 +1,6 @@
 //! Lenient scalar types for the values TT sends in more than one JSON form.
 //!
-//! TT REST 2.0 is inconsistent about a few scalars (see `shared/tt-rest-facts.md`
+//! TT REST 2.0 is inconsistent about a few scalars (see `docs/tt-rest-facts.md`
 //! §4.6 and §5 item 20):
 //!
 //! - ids above `i64::MAX` arrive as JSON strings, smaller ones sometimes as numbers: [`TtId`];

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 pub enum Provenance {
     /// Scraped from TT's documentation page.
     Scraped,
-    /// Written by hand from public facts (`../shared/tt-rest-facts.md`).
+    /// Written by hand from public facts (`docs/tt-rest-facts.md`).
     Reconstructed,
 }
 

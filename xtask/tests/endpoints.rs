@@ -1,5 +1,5 @@
 //! Guards against lost endpoints: the normalized specs (`specs/normalized/`) must
-//! hold at least every endpoint listed per service in `../shared/tt-rest-facts.md`
+//! hold at least every endpoint listed per service in `docs/tt-rest-facts.md`
 //! (§2.1–§2.9), and every service ttrest generates must have a normalized spec and
 //! a `specs/sources.toml` entry whose provenance matches its input spec.
 

@@ -5,7 +5,7 @@
 //! errors as `{status, status_message, statusCode}` and forward `requestId` as
 //! `request_id`), Lambda ARNs, CORS header values and gateway default
 //! responses (`{"message": ...}`). Those facts are recorded in
-//! `shared/tt-rest-facts.md` §4 and modelled by the handwritten layer; nothing
+//! `docs/tt-rest-facts.md` §4 and modelled by the handwritten layer; nothing
 //! is extracted from them here.
 
 use serde_json::{Map, Value};

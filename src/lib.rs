@@ -63,7 +63,10 @@ service!(
 service!(
     "ttledger",
     ttledger,
-    "ttledger: orders, fills and order enumerations."
+    "ttledger: orders, fills and order enumerations.\n\n\
+     Fills come 500 per call, paged by time: use [`crate::paginate::TimePagedExt`] \
+     (`client.get_fills().fills(since)`) for a stream that yields every fill exactly once, \
+     and [`crate::paginate::orders_of_accounts`] for `/orders` over more than 50 accounts."
 );
 service!(
     "ttmonitor",
@@ -80,8 +83,21 @@ service!(
     ttuser,
     "ttuser: users, their accounts and risk limits."
 );
-service!("ttgroup", ttgroup, "ttgroup: risk groups and user groups.");
-service!("ttsetup", ttsetup, "ttsetup: company-level setup.");
+service!(
+    "ttgroup",
+    ttgroup,
+    "ttgroup: risk limits for risk groups, risk accounts and user groups.\n\n\
+     No path of ttgroup is known from any public source, so this client has no \
+     operations yet (see `specs/sources.toml`); none is invented. A live scrape of \
+     TT's ttgroup page fills it in."
+);
+service!(
+    "ttsetup",
+    ttsetup,
+    "ttsetup: company-level setup (margins, order-tag defaults, connections, organizations).\n\n\
+     Only TT's path names are public: each is modelled as a GET answering free-form JSON \
+     until a scrape of TT's page replaces the reconstructed spec."
+);
 service!(
     "ttbacktest",
     ttbacktest,

@@ -62,6 +62,10 @@ impl Inner {
             operation: info.operation_id,
             authenticate: true,
             idempotent: retry::is_idempotent(request.method()),
+            time_window: request
+                .url()
+                .query_pairs()
+                .any(|(k, _)| k == "minTimestamp"),
         };
         let outcome = send(&self.shared, request, &spec).await;
         finish(&spec, outcome).await
@@ -76,6 +80,10 @@ pub(crate) struct CallSpec<'a> {
     pub(crate) authenticate: bool,
     /// Safe to repeat after TT may have seen it.
     pub(crate) idempotent: bool,
+    /// A fills-style `minTimestamp` window: a 408/504 means "window too wide",
+    /// which repeats on retry; the fills paginator halves the window instead
+    /// (as TT's own samples do), so the session does not retry it.
+    pub(crate) time_window: bool,
 }
 
 /// How a call ended.
@@ -175,7 +183,10 @@ pub(crate) async fn send(shared: &Shared, template: Request, spec: &CallSpec<'_>
             .as_ref()
             .ok()
             .and_then(|r| retry::retry_after(r.headers()));
-        let verdict = if can_repeat {
+        let window_too_wide = spec.time_window
+            && matches!(failure, Failure::Status(s)
+                if s == reqwest::StatusCode::REQUEST_TIMEOUT || s == reqwest::StatusCode::GATEWAY_TIMEOUT);
+        let verdict = if can_repeat && !window_too_wide {
             retry::decide(
                 &shared.retry,
                 &shared.budget,

@@ -182,6 +182,7 @@ impl TokenCache {
             operation: TOKEN_OPERATION,
             authenticate: false,
             idempotent: true,
+            time_window: false,
         };
         let (response, request_id) = match crate::hooks::send_boxed(shared, request, &spec).await {
             Outcome::Response {

@@ -88,6 +88,38 @@ async fn a_503_is_retried_on_get_with_fresh_request_ids() {
 }
 
 #[tokio::test]
+async fn a_timed_out_fills_window_is_left_to_the_paginator_but_a_503_is_retried() {
+    const FILLS: &str = "/ttledger/ext_uat_cert/fills";
+    let server = Server::start().await;
+    let session = server.session().build().unwrap();
+    // 504 on a minTimestamp window means "too wide": retrying it would time out
+    // again, so the session hands it straight back for the paginator to halve.
+    server.script(FILLS, [Reply::new(504, "{}")]);
+    let err = session
+        .ledger()
+        .get_fills()
+        .min_timestamp(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        ttrest::Error::from(err).status().map(|s| s.as_u16()),
+        Some(504)
+    );
+    assert_eq!(server.seen(FILLS).len(), 1);
+
+    server.script(FILLS, [Reply::new(503, "{}")]);
+    session
+        .ledger()
+        .get_fills()
+        .min_timestamp(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.seen(FILLS).len(), 3);
+}
+
+#[tokio::test]
 async fn a_503_on_post_is_not_retried_but_a_429_is() {
     let server = Server::start().await;
     let session = server.session().build().unwrap();

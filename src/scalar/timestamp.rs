@@ -136,6 +136,13 @@ impl From<Timestamp> for DateTime<Utc> {
     }
 }
 
+/// Epoch nanoseconds, TT's own unit (`builder.min_timestamp(1_795_185_000_000_000_000)`).
+impl From<i64> for Timestamp {
+    fn from(nanos: i64) -> Self {
+        Timestamp::from_nanos(nanos)
+    }
+}
+
 impl TryFrom<DateTime<Utc>> for Timestamp {
     type Error = OutOfRange;
 
@@ -315,6 +322,13 @@ mod tests {
 
     fn round_trip(text: &str) -> String {
         serde_json::to_string(&decode(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn epoch_nanos_convert_into_a_timestamp() {
+        let t: Timestamp = NANOS.into();
+        assert_eq!(t.as_nanos(), NANOS);
+        assert_eq!(serde_json::to_string(&t).unwrap(), NANOS.to_string());
     }
 
     #[test]

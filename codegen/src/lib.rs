@@ -5,6 +5,8 @@
 //! (which writes the same text into `generated/` for review), so the two can never
 //! disagree.
 
+#![warn(missing_docs)]
+
 mod paging;
 
 use std::path::Path;

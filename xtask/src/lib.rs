@@ -3,6 +3,8 @@
 //!
 //! Everything works on a specs directory laid out as described in [`layout`].
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod diff;
 pub mod generate;

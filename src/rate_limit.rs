@@ -79,6 +79,16 @@ impl Plan {
     }
 }
 
+/// Parses a plan name (`free`, `low`, `medium`, `high`, `unlimited`) or a
+/// positive number of requests per second, as config files and the CLI give it.
+impl std::str::FromStr for Plan {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Plan, crate::Error> {
+        Plan::parse(s)
+    }
+}
+
 /// Hands out send slots at least `spacing` apart.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {

@@ -80,22 +80,7 @@ impl From<EnvArg> for Environment {
 }
 
 fn parse_plan(s: &str) -> Result<Plan, String> {
-    let plan = match s.trim().to_ascii_lowercase().as_str() {
-        "free" => Plan::Free,
-        "low" => Plan::Low,
-        "medium" => Plan::Medium,
-        "high" => Plan::High,
-        "unlimited" => Plan::Unlimited,
-        other => match other.parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 => Plan::PerSecond(r),
-            _ => {
-                return Err(
-                    "expected free, low, medium, high, unlimited or requests per second".into(),
-                )
-            }
-        },
-    };
-    Ok(plan)
+    s.parse::<Plan>().map_err(|e| e.to_string())
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {

@@ -233,11 +233,7 @@ fn token_request(shared: &Shared) -> Result<Request, Error> {
     let url = Url::parse(&token_url(shared))
         .map_err(|e| Error::invalid_argument(format!("bad token URL: {e}")))?;
     let mut request = Request::new(Method::POST, url);
-    let app_key = shared.credentials.token_app_key();
-    let body = format!(
-        "grant_type=user_app&app_key={}",
-        form_encode(app_key.expose_secret())
-    );
+    let body = token_body(shared.credentials.token_app_key().expose_secret());
     request.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -246,19 +242,12 @@ fn token_request(shared: &Shared) -> Result<Request, Error> {
     Ok(request)
 }
 
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// TT's form body: `grant_type=user_app&app_key=<key>:<secret>`, form-encoded.
+fn token_body(app_key: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "user_app")
+        .append_pair("app_key", app_key)
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -419,6 +408,9 @@ mod tests {
 
     #[test]
     fn form_encoding_escapes_the_colon_and_reserved_bytes() {
-        assert_eq!(form_encode("k1:s/2+ x"), "k1%3As%2F2%2B+x");
+        assert_eq!(
+            token_body("k1:s/2+ x"),
+            "grant_type=user_app&app_key=k1%3As%2F2%2B+x"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The sandbox's gateway rules: credentials, tokens, headers, requestId, paths.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The app secret and tokens never appear in Debug, Display, errors or logs.
 
-mod session_util;
+use crate::session_util;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

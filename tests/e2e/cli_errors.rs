@@ -2,7 +2,7 @@
 
 #![cfg(feature = "cli")]
 
-mod cli_support;
+use crate::cli_support;
 
 use assert_cmd::Command;
 use cli_support::{run, Setup};

@@ -5,8 +5,6 @@
 //!   checks the bearer token (401 if unknown or expired) and answers 200.
 //! - Every request is logged with its requestId and credential headers.
 
-#![allow(dead_code)]
-
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 
 #![cfg(feature = "cli")]
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{bare, ok, run, text, Setup};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! generated response types.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! admin fills reflected in later reads, and a SQLite store across restarts.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use reqwest::StatusCode;
 use sandbox_support::*;

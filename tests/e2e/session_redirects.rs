@@ -1,6 +1,6 @@
 //! Redirects: same-origin hops keep credentials, cross-origin hops drop them.
 
-mod session_util;
+use crate::session_util;
 
 use session_util::{Reply, Server, HEALTH, HEALTH_JSON, KEY};
 

@@ -1,7 +1,7 @@
 //! Paging as TT does it: fills by timestamp (500 per call), lists by nextPageKey.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::collections::HashSet;
 

@@ -1,6 +1,6 @@
 //! Retries, Retry-After, the retry budget, and requestIds across attempts.
 
-mod session_util;
+use crate::session_util;
 
 use std::collections::HashSet;
 use std::time::Duration;

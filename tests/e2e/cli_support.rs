@@ -1,8 +1,6 @@
 //! Shared helpers of the `ttrest` command-line tests: a sandbox in the test
 //! process, and the binary run against it with a private HOME.
 
-#![allow(dead_code)]
-
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;

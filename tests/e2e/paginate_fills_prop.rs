@@ -2,7 +2,7 @@
 //! and random 408/504/429 faults, `fills_stream` yields exactly the server's fills,
 //! once each, in time order; TT's "+1 ns" recipe loses fills on the same data.
 
-mod paginate_support;
+use crate::paginate_support;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};

@@ -1,6 +1,6 @@
 //! Token handling: single flight, refresh ahead of expiry, 401 → one refresh.
 
-mod session_util;
+use crate::session_util;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

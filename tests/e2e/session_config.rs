@@ -1,6 +1,6 @@
 //! Building sessions: validation, profiles, environment variables, URLs, pacing.
 
-mod session_util;
+use crate::session_util;
 
 use std::time::Duration;
 
@@ -95,24 +95,6 @@ fn profiles_supply_credentials_environment_and_plan_and_code_wins() {
         missing.to_string().contains("no profile `live`"),
         "{missing}"
     );
-}
-
-#[test]
-fn credentials_from_env_explain_what_is_missing() {
-    // The only test in this binary that touches these variables.
-    std::env::remove_var("TT_APP_SECRET");
-    std::env::remove_var("TT_APP_KEY");
-    let err = Session::builder().build().unwrap_err();
-    assert!(matches!(err, Error::Config { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("TT_APP_SECRET is not set; export it"),
-        "{err}"
-    );
-    std::env::set_var("TT_APP_SECRET", format!("{KEY}:{SECRET}"));
-    let session = Session::builder().credentials_from_env().build().unwrap();
-    assert_eq!(session.app_key(), KEY);
-    std::env::remove_var("TT_APP_SECRET");
 }
 
 #[tokio::test]

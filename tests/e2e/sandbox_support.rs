@@ -1,8 +1,6 @@
 //! Helpers shared by the `sandbox_*` tests: a plain reqwest client speaking TT's
 //! protocol by hand (deliberately not ttrest's session layer).
 
-#![allow(dead_code)]
-
 use reqwest::StatusCode;
 use serde_json::Value;
 use ttrest::sandbox::Sandbox;

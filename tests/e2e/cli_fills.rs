@@ -3,7 +3,7 @@
 
 #![cfg(all(feature = "cli", unix))]
 
-mod cli_support;
+use crate::cli_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -1,7 +1,7 @@
 //! Each injectable fault, seen by a plain HTTP client.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,6 @@
 //! A TT-like `/fills` endpoint on 127.0.0.1 with seeded faults, and a client fetch
 //! function for `ttrest::paginate::fills_stream`.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

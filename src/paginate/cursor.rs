@@ -76,7 +76,14 @@ impl FillsCursor {
     /// Forgets keys older than the lag window: a rescan never goes below it.
     fn prune(&mut self, lag: i64) {
         let floor = self.position.saturating_sub(lag);
-        self.seen = self.seen.split_off(&floor);
+        // In place: called for every new timestamp, usually to drop one entry.
+        while self
+            .seen
+            .first_key_value()
+            .is_some_and(|(&ts, _)| ts < floor)
+        {
+            self.seen.pop_first();
+        }
     }
 }
 

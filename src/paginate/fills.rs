@@ -299,10 +299,13 @@ where
 }
 
 /// One fill of a page, with what the paginator needs from it computed once.
+///
+/// The fill is boxed once, here: a typed TT fill is over 2 KB, and sorting,
+/// queueing and yielding would otherwise copy it several times.
 struct Keyed<F> {
     ts: i64,
     key: String,
-    fill: F,
+    fill: Box<F>,
 }
 
 /// What the stream yields next, in order.
@@ -381,7 +384,7 @@ where
             match self.queue.pop_front() {
                 Some(Step::Fill(k)) => {
                     lock(&self.cursor).record(k.ts, k.key, self.lag);
-                    return Some(Ok(k.fill));
+                    return Some(Ok(*k.fill));
                 }
                 Some(Step::CompleteThrough(ts)) => {
                     lock(&self.cursor).complete_through(ts, self.lag)
@@ -505,7 +508,11 @@ where
             };
             // A correct server never sends these; below the scan they were seen.
             if ts >= self.scan_lo && self.query.max_ts.is_none_or(|max| ts <= max) {
-                out.push(Keyed { ts, key, fill });
+                out.push(Keyed {
+                    ts,
+                    key,
+                    fill: Box::new(fill),
+                });
             }
         }
         out.sort_by_key(|k| k.ts);
@@ -515,9 +522,15 @@ where
     /// Queues the fills not yielded before (nor twice within `fills`).
     fn enqueue(&mut self, fills: Vec<Keyed<F>>) {
         let cursor = lock(&self.cursor);
-        let mut fresh = HashSet::new();
-        for k in fills {
-            if !cursor.contains(k.ts, &k.key) && fresh.insert((k.ts, k.key.clone())) {
+        // Borrowed keys: no copy per fill, one set per page.
+        let mut fresh = HashSet::with_capacity(fills.len());
+        let keep: Vec<bool> = fills
+            .iter()
+            .map(|k| !cursor.contains(k.ts, &k.key) && fresh.insert((k.ts, k.key.as_str())))
+            .collect();
+        drop(fresh);
+        for (k, keep) in fills.into_iter().zip(keep) {
+            if keep {
                 self.queue.push_back(Step::Fill(k));
             }
         }

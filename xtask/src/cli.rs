@@ -52,6 +52,9 @@ pub enum Command {
     /// Show what changed in TT's API (specs, generated Rust API, provenance),
     /// classified breaking or not. Default: specs at HEAD against the working tree.
     Diff(diff::command::DiffArgs),
+    /// Measure ttrest's cost (decode, streaming, memory, rate-limit use,
+    /// compile time) and print one table, each row with its command.
+    Bench(crate::bench::Args),
 }
 
 /// Runs one task. Relative paths are taken from the repository root.
@@ -101,6 +104,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Diff(args) => diff::command::run(&args, &root),
+        Command::Bench(args) => {
+            crate::bench::run(&args, &root)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,0 +1,116 @@
+//! Compile rows: cold builds (every dependency compiled) in a scratch target
+//! directory, and the lines of generated code per service.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+
+use super::{target_dir, Row};
+
+/// What is built cold: (label, cargo arguments).
+const BUILDS: &[(&str, &str)] = &[
+    ("library, default features", "build -p ttrest --lib"),
+    (
+        "library, ttledger only",
+        "build -p ttrest --lib --no-default-features --features ttledger",
+    ),
+    (
+        "CLI (`cli` feature)",
+        "build -p ttrest --bin ttrest --features cli",
+    ),
+];
+
+/// Builds each configuration cold, then counts generated lines.
+pub fn rows(root: &Path) -> anyhow::Result<Vec<Row>> {
+    let scratch = target_dir(root).join("bench-compile");
+    let mut rows = Vec::new();
+    for (label, args) in BUILDS {
+        let seconds = cold_build(root, &scratch, args)?;
+        rows.push(Row::new(
+            format!("cold `cargo build`, {label}"),
+            format!("{seconds:.0} s"),
+            format!("CARGO_TARGET_DIR=$(mktemp -d) cargo {args}"),
+        ));
+    }
+    rows.push(generated_lines(&root.join("generated"))?);
+    Ok(rows)
+}
+
+fn cold_build(root: &Path, scratch: &Path, args: &str) -> anyhow::Result<f64> {
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch)
+            .with_context(|| format!("could not empty {}", scratch.display()))?;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("bench: cargo {args} (cold, in {})", scratch.display());
+    let started = Instant::now();
+    let status = Command::new(cargo)
+        .args(args.split(' '))
+        .arg("--quiet")
+        .env("CARGO_TARGET_DIR", scratch)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not run `cargo {args}`"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    // A cold build is gigabytes: never leave it behind.
+    let _ = std::fs::remove_dir_all(scratch);
+    if !status.success() {
+        bail!("`cargo {args}` failed ({status})");
+    }
+    Ok(seconds)
+}
+
+/// One row: lines of `generated/<service>.rs`, per service and in all.
+pub fn generated_lines(dir: &Path) -> anyhow::Result<Row> {
+    let mut counts = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path)?;
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            counts.push((name, text.lines().count()));
+        }
+    }
+    if counts.is_empty() {
+        bail!(
+            "no generated/*.rs in {}; run `cargo xtask generate`",
+            dir.display()
+        );
+    }
+    counts.sort();
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let each: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    Ok(Row::new(
+        "lines of generated code",
+        format!("{total} in all: {}", each.join(", ")),
+        "wc -l generated/*.rs",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_lines_are_counted_per_service() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ttid.rs"), "a\nb\n").unwrap();
+        std::fs::write(dir.path().join("ttpds.rs"), "a\nb\nc\n").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "x\n").unwrap();
+        let row = generated_lines(dir.path()).unwrap();
+        assert_eq!(row.result, "5 in all: ttid 2, ttpds 3");
+    }
+
+    #[test]
+    fn an_empty_generated_dir_says_what_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = generated_lines(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("cargo xtask generate"), "{err}");
+    }
+}

@@ -1,0 +1,93 @@
+//! `cargo xtask bench`: ttrest's cost in one table, each row with the command
+//! that measures it.
+//!
+//! Rows come from benchmarks, never from timed tests:
+//! - `decode`: criterion's `benches/decode.rs` (typed vs `serde_json::Value`);
+//! - `stream`, `rate`: `benches/sandbox_e2e.rs` against the sandbox on loopback;
+//! - `memory`: peak RSS of the release `ttrest fills` against `ttrest sandbox`;
+//! - `compile`: cold builds in a scratch target directory, and generated lines.
+
+mod compile;
+mod decode;
+mod e2e;
+#[cfg(unix)]
+mod memory;
+mod table;
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+pub use table::Row;
+
+/// The groups of rows, in the order they are printed.
+pub const GROUPS: &[&str] = &["decode", "stream", "memory", "rate", "compile"];
+
+/// `cargo xtask bench` options.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only these groups (comma-separated): decode, stream, memory, rate, compile.
+    /// Default: all of them (compile alone takes several minutes: it builds cold).
+    #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
+    pub only: Vec<String>,
+    /// Fill counts for the memory rows (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+    pub memory_fills: Vec<usize>,
+}
+
+/// Runs the selected groups and prints the table.
+pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
+    for group in &args.only {
+        if !GROUPS.contains(&group.as_str()) {
+            bail!(
+                "unknown group `{group}` in --only; known: {}",
+                GROUPS.join(", ")
+            );
+        }
+    }
+    let wanted = |g: &str| args.only.is_empty() || args.only.iter().any(|o| o == g);
+    let mut rows = Vec::new();
+    if wanted("decode") {
+        rows.extend(decode::rows(root)?);
+    }
+    if wanted("stream") || wanted("rate") {
+        rows.extend(e2e::rows(root, wanted("stream"), wanted("rate"))?);
+    }
+    if wanted("memory") {
+        #[cfg(unix)]
+        rows.extend(memory::rows(root, &args.memory_fills)?);
+        #[cfg(not(unix))]
+        bail!("the memory rows read peak RSS with wait4, which needs a unix system");
+    }
+    if wanted("compile") {
+        rows.extend(compile::rows(root)?);
+    }
+    println!("\n{}", table::markdown(&rows));
+    Ok(())
+}
+
+/// Runs `cargo <args>` in `root`, inheriting stderr (build progress), and
+/// returns its stdout; fails naming the command.
+fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("bench: cargo {}", args.join(" "));
+    let output = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not run `cargo {}`", args.join(" ")))?;
+    if !output.status.success() {
+        bail!("`cargo {}` failed ({})", args.join(" "), output.status);
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The cargo target directory of the workspace at `root`.
+fn target_dir(root: &Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use futures::stream::{self, Stream, TryStreamExt};
 use progenitor_client::{ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use serde::Deserialize;
 use serde_json::Value;
 use ttrest::hooks::Inner;
 use ttrest::paginate::{page_stream, LastPageFlag, PageKeyValue, PageState, PaginationError};
@@ -142,7 +143,8 @@ impl Api {
             })
         })?;
         // TT sometimes reports failure in a 200 envelope (`"status": "Fail"`).
-        let tt: TtMessage = serde_json::from_value(value.clone()).unwrap_or_default();
+        // Read from a borrow: cloning a page of fills cost a fifth of the CPU.
+        let tt = TtMessage::deserialize(&value).unwrap_or_default();
         if tt.is_failure() {
             return Err(ApiError::Tt(Error::Tt {
                 call: Box::new(call()),

@@ -79,11 +79,13 @@ struct Banner {
 
 fn banner(sandbox: &mut Child) -> anyhow::Result<Banner> {
     let stdout = sandbox.stdout.take().context("sandbox stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
     let mut b = Banner::default();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        parse_banner_line(&line, &mut b);
+    while let Some(line) = lines.next() {
+        parse_banner_line(&line?, &mut b);
         if !b.url.is_empty() && !b.key.is_empty() && !b.secret.is_empty() {
+            // Keep reading: a closed pipe would end the sandbox at its next line.
+            std::thread::spawn(move || lines.for_each(drop));
             return Ok(b);
         }
     }

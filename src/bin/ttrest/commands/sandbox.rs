@@ -1,5 +1,6 @@
 //! `ttrest sandbox`: a local TT REST 2.0 server until Ctrl-C.
 
+use std::io::Write;
 use std::net::SocketAddr;
 
 use ttrest::sandbox::{Faults, Sandbox};
@@ -33,7 +34,8 @@ pub async fn run(args: &SandboxArgs) -> Result<(), CliError> {
         )
         .hint("pick another --port, or 0 for a free one")
     })?;
-    println!("{}", banner(&sandbox));
+    // Not println!: a reader that goes away must not stop the server.
+    let _ = writeln!(std::io::stdout(), "{}", banner(&sandbox));
     crate::interrupted().await;
     sandbox.shutdown().await;
     Ok(())

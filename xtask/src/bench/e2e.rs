@@ -19,11 +19,14 @@ pub fn rows(root: &Path, stream: bool, rate: bool) -> anyhow::Result<Vec<Row>> {
     args.extend(&scenarios);
     args.push("--json");
     let stdout = cargo(root, &args)?;
-    parse(&stdout, &format!("{COMMAND} {}", scenarios.join(" ")))
+    parse(&stdout, COMMAND)
 }
 
-/// Rows from the bench's JSON lines (other lines are ignored).
+/// Rows from the bench's JSON lines (other lines are ignored); each row's
+/// command is `command` followed by its scenario.
 pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
+    let stream_command = format!("{command} stream");
+    let rate_command = format!("{command} rate");
     let mut rows = Vec::new();
     for line in stdout.lines().filter(|l| l.starts_with('{')) {
         let v: Value =
@@ -44,7 +47,7 @@ pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
                             num("fills_per_s")?,
                             cpu
                         ),
-                        command,
+                        &stream_command,
                     )
                     .goal("client CPU under 0.1 s per 100k", cpu < 0.1),
                 );
@@ -55,15 +58,15 @@ pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
                 rows.push(
                     Row::new(
                         format!(
-                            "{} requests with plan High (25/s) against a 25/s sandbox",
-                            num("requests")?
+                            "{} pages of fills (+1 token request), plan High (25/s), sandbox enforcing 25/s",
+                            num("pages")?
                         ),
                         format!(
                             "{:.2} s vs {:.2} s ideal ({over:+.1}%), {throttled} 429s",
                             num("wall_s")?,
                             num("ideal_s")?
                         ),
-                        command,
+                        &rate_command,
                     )
                     .goal("within 5% with zero 429s", over <= 5.0 && throttled == 0.0),
                 );
@@ -93,7 +96,9 @@ mod tests {
             "500000 fills/s, client CPU 0.080 s per 100k"
         );
         assert!(rows[0].goal.ends_with("met"), "{}", rows[0].goal);
+        assert_eq!(rows[0].command, "cmd stream");
         assert_eq!(rows[1].result, "10.10 s vs 10.00 s ideal (+1.0%), 0 429s");
+        assert_eq!(rows[1].command, "cmd rate");
         assert!(rows[1].goal.ends_with("met"));
     }
 

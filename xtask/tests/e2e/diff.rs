@@ -555,7 +555,7 @@ fn service_filter_limits_the_report_and_rejects_unknown_names() {
         serde_json::from_str::<Value>(&out).unwrap()["summary"]["services"],
         1
     );
-    let err = case.cmd(&["--service", "ttnope"]).code(1);
+    let err = case.cmd(&["--service", "ttnope"]).code(2);
     let stderr = String::from_utf8(err.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains("--service ttnope: no such service on either side (known: ttid)"),
@@ -568,7 +568,7 @@ fn invalid_spec_is_one_line_naming_the_file() {
     let case = Case::new("ttid", |_| {});
     let bad = case.new.join("normalized/ttid.json");
     std::fs::write(&bad, "{\"openapi\": ").unwrap();
-    let a = case.cmd(&[]).code(1);
+    let a = case.cmd(&[]).code(2);
     let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
@@ -577,7 +577,7 @@ fn invalid_spec_is_one_line_naming_the_file() {
     );
 
     std::fs::write(&bad, r#"{"openapi": "3.0.1", "paths": []}"#).unwrap();
-    let a = case.cmd(&[]).code(1);
+    let a = case.cmd(&[]).code(2);
     let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains("not a valid OpenAPI 3.0 document"),
@@ -596,7 +596,7 @@ fn missing_directory_is_named() {
         .arg("--old")
         .arg(&missing)
         .assert()
-        .code(1);
+        .code(2);
     let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains(&format!("{}: not a directory", missing.display())),
@@ -684,7 +684,7 @@ fn base_rev_against_working_tree_in_a_git_repo() {
         .arg(repo)
         .args(["--base", "no-such-rev"])
         .assert()
-        .code(1);
+        .code(2);
     let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains("no-such-rev: not a commit in the git repository at"),

@@ -6,12 +6,13 @@
 //!   (count and drop) vs collect-all. Reports fills/s and the client's CPU
 //!   seconds: the client runs on this thread's current-thread runtime and its
 //!   CPU is `getrusage(RUSAGE_THREAD)` of this thread; the sandbox serves from
-//!   its own runtime on other threads, so its CPU is not counted.
+//!   its own runtime on other threads, so its CPU is not counted. The median
+//!   of `--runs` (5) runs, each with a fresh session (token included).
 //! - `rate`: `--pages` (250) pages of fills with plan High (25/s) from a
 //!   sandbox enforcing 25/s per key; wall time vs `pages / 25` s and the 429s
 //!   the sandbox sent.
 //!
-//! Run: `cargo bench -p ttrest --bench sandbox_e2e -- stream rate`
+//! Run: `cargo bench -p ttrest --features sandbox --bench sandbox_e2e -- stream rate`
 //! (`--json` prints one JSON object per result, which `cargo xtask bench` reads.)
 
 use std::time::{Duration, Instant};
@@ -37,7 +38,7 @@ fn options() -> Options {
         scenarios: Vec::new(),
         fills: 100_000,
         pages: 250,
-        runs: 3,
+        runs: 5,
         json: false,
     };
     let mut args = std::env::args().skip(1);

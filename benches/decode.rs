@@ -4,7 +4,7 @@
 //! The page is a real answer of the sandbox (its generated fills, every field
 //! TT sends), fetched once over loopback before timing starts.
 //!
-//! Run: `cargo bench -p ttrest --bench decode`
+//! Run: `cargo bench -p ttrest --features sandbox --bench decode`
 //! (`cargo xtask bench --only decode` prints MB/s and µs/page from it.)
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -5,8 +5,9 @@
 //! minutes of linking and gigabytes of disk in CI. Each module below was a test
 //! file of its own and keeps its name, e.g. `cargo test --test e2e sandbox_paging::`.
 //!
-//! Tests that change the process environment live outside this binary
-//! (`tests/session_env.rs`).
+//! Tests that change process-wide state live outside this binary: the
+//! environment (`tests/session_env.rs`) and tracing's subscriber
+//! (`tests/session_secrets.rs`).
 
 #[cfg(feature = "cli")]
 mod cli_support;
@@ -30,5 +31,4 @@ mod sandbox_spec;
 mod session_config;
 mod session_redirects;
 mod session_retries;
-mod session_secrets;
 mod session_tokens;

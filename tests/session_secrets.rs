@@ -1,6 +1,13 @@
 //! The app secret and tokens never appear in Debug, Display, errors or logs.
+//!
+//! Its own test binary: it installs a tracing subscriber, and tracing caches
+//! which callsites are enabled process-wide, so other tests hitting the same
+//! spans on other threads at the same moment can hide them from it.
 
-use crate::session_util;
+// The e2e binary's scripted server; this test uses part of it.
+#[allow(dead_code)]
+#[path = "e2e/session_util.rs"]
+mod session_util;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

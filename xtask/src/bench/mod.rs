@@ -22,12 +22,12 @@ use anyhow::{bail, Context};
 pub use table::Row;
 
 /// The groups of rows, in the order they are printed.
-pub const GROUPS: &[&str] = &["decode", "stream", "memory", "rate", "compile"];
+pub const GROUPS: &[&str] = &["decode", "stream", "rate", "memory", "compile"];
 
 /// `cargo xtask bench` options.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only these groups (comma-separated): decode, stream, memory, rate, compile.
+    /// Only these groups (comma-separated): decode, stream, rate, memory, compile.
     /// Default: all of them (compile alone takes several minutes: it builds cold).
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
@@ -90,4 +90,25 @@ fn target_dir(root: &Path) -> std::path::PathBuf {
         .map(std::path::PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root.join(p) })
         .unwrap_or_else(|| root.join("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_group_is_refused_before_anything_runs() {
+        let args = Args {
+            only: vec!["decode".into(), "speed".into()],
+            memory_fills: vec![],
+        };
+        let err = run(&args, Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown group `speed`"), "{err}");
+        assert!(
+            err.contains("decode, stream, rate, memory, compile"),
+            "{err}"
+        );
+    }
 }

@@ -134,9 +134,11 @@ fn narrow_hook(api: Api) -> NarrowHook<ApiError> {
         async move {
             match by {
                 NarrowBy::Account => account_ids(&api).await,
+                // Fills carry no productId, so the CLI cannot list the products
+                // to split by; the user can, with --product.
                 NarrowBy::Product => Err(ApiError::Other(format!(
-                    "more than a page of fills share timeStamp {} ns{}; TT offers no finer filter \
-                     ttrest can split them by",
+                    "more than a page of fills share timeStamp {} ns{}; rerun with \
+                     --product ID for each product traded then, to fetch them product by product",
                     window.min_ts, window.filter
                 ))),
             }

@@ -276,3 +276,34 @@ async fn an_interrupted_export_leaves_no_file_at_the_target() {
         "the temporary file is gone too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_page_at_one_instant_in_one_account_says_to_split_by_product() {
+    // 501 fills of one account at one nanosecond: more than TT's page of 500,
+    // so splitting by account is not enough, and fills carry no productId.
+    let setup = Setup::start(Sandbox::builder().seed(3).fills(10)).await;
+    let first = all_fills(&setup).await;
+    let ts = first[0]["timeStamp"].as_u64().unwrap() - 1;
+    let fill = serde_json::json!({
+        "accountId": first[0]["accountId"], "instrumentId": first[0]["instrumentId"],
+        "side": 1, "qty": 1, "price": 100.0, "timeStamp": ts,
+    });
+    let monitor = setup.session().monitor();
+    for n in [20; 25].into_iter().chain([1]) {
+        let fills = vec![fill.clone(); n];
+        monitor
+            .post_adminfill()
+            .body(serde_json::json!({ "fills": fills }))
+            .send()
+            .await
+            .expect("admin fills added");
+    }
+    let out = run(setup.ttrest(&["fills", "--format", "jsonl"])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&format!("share timeStamp {ts} ns")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rerun with --product ID"), "{stderr}");
+}

@@ -8,6 +8,20 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let specs = Path::new("specs/normalized");
     println!("cargo::rerun-if-changed=build.rs");
+    // One list of services for the whole crate: the codegen's.
+    let list: Vec<String> = ttrest_codegen::SERVICES
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect();
+    write(
+        &out_dir.join("services.rs"),
+        &format!(
+            "/// Every TT REST 2.0 service ttrest knows (enabled or not), lowercase as\n\
+             /// in URLs, in the order TT's docs list them.\n\
+             pub const SERVICES: &[&str] = &[{}];\n",
+            list.join(", ")
+        ),
+    );
     for service in ttrest_codegen::SERVICES {
         let feature = format!("CARGO_FEATURE_{}", service.to_uppercase());
         if std::env::var_os(feature).is_none() {

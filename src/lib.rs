@@ -38,6 +38,9 @@ pub use rate_limit::Plan;
 pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder};
+
+// `SERVICES`, written by build.rs from `ttrest_codegen::SERVICES` (one list).
+include!(concat!(env!("OUT_DIR"), "/services.rs"));
 pub mod paginate;
 pub mod scalar;
 

@@ -16,6 +16,7 @@ use crate::sandbox::envelope;
 use crate::sandbox::faults::{Injected, Redirect};
 use crate::sandbox::request_id::{check_format, Rejection};
 use crate::sandbox::ENVIRONMENTS;
+use crate::SERVICES;
 
 /// Which listener a request arrived on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,18 +30,6 @@ pub(crate) enum Origin {
 /// Query parameter marking the second leg of an injected redirect, so it is not
 /// redirected again nor counted as a reused `requestId`.
 pub(crate) const REDIRECT_MARK: &str = "sandboxRedirect";
-
-const SERVICES: &[&str] = &[
-    "ttid",
-    "ttpds",
-    "ttledger",
-    "ttmonitor",
-    "ttaccount",
-    "ttuser",
-    "ttgroup",
-    "ttsetup",
-    "ttbacktest",
-];
 
 /// Outermost layer: counts every request and adds TT's security headers.
 pub(crate) async fn outer(

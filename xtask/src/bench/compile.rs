@@ -2,12 +2,11 @@
 //! directory, and the lines of generated code per service.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 
-use super::{target_dir, Row};
+use super::{cargo_command, target_dir, Row};
 
 /// What is built cold: (label, cargo arguments).
 const BUILDS: &[(&str, &str)] = &[
@@ -43,14 +42,12 @@ fn cold_build(root: &Path, scratch: &Path, args: &str) -> anyhow::Result<f64> {
         std::fs::remove_dir_all(scratch)
             .with_context(|| format!("could not empty {}", scratch.display()))?;
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("bench: cargo {args} (cold, in {})", scratch.display());
     let started = Instant::now();
-    let status = Command::new(cargo)
+    let status = cargo_command(root)
         .args(args.split(' '))
         .arg("--quiet")
         .env("CARGO_TARGET_DIR", scratch)
-        .current_dir(root)
         .status()
         .with_context(|| format!("could not run `cargo {args}`"))?;
     let seconds = started.elapsed().as_secs_f64();

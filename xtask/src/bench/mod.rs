@@ -70,11 +70,9 @@ pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
 /// Runs `cargo <args>` in `root`, inheriting stderr (build progress), and
 /// returns its stdout; fails naming the command.
 fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("bench: cargo {}", args.join(" "));
-    let output = Command::new(&cargo)
+    let output = cargo_command(root)
         .args(args)
-        .current_dir(root)
         .stderr(std::process::Stdio::inherit())
         .output()
         .with_context(|| format!("could not run `cargo {}`", args.join(" ")))?;
@@ -82,6 +80,13 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<String> {
         bail!("`cargo {}` failed ({})", args.join(" "), output.status);
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `cargo` (the one running xtask, if known) in `root`.
+fn cargo_command(root: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root);
+    cmd
 }
 
 /// The cargo target directory of the workspace at `root`.

@@ -1,6 +1,7 @@
-//! Generates one typed client module per enabled service from
-//! `specs/normalized/<service>.json` (see `codegen/`). The same text is checked in
-//! under `generated/` by `cargo xtask generate`, so reviewers can read it.
+//! Generates the service table and one typed client module per enabled
+//! service from `specs/normalized/<service>.json` (see `crates/ttrest-codegen`).
+//! The same text is checked in under `generated/` by `cargo xtask generate`,
+//! so reviewers can read it and `cargo xtask check` can tell when it drifts.
 
 use std::path::{Path, PathBuf};
 
@@ -8,21 +9,12 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let specs = Path::new("specs/normalized");
     println!("cargo::rerun-if-changed=build.rs");
-    // One list of services for the whole crate: the codegen's.
-    let list: Vec<String> = ttrest_codegen::SERVICES
-        .iter()
-        .map(|s| format!("{s:?}"))
-        .collect();
-    write(
-        &out_dir.join("services.rs"),
-        &format!(
-            "/// Every TT REST 2.0 service ttrest knows (enabled or not), lowercase as\n\
-             /// in URLs, in the order TT's docs list them.\n\
-             pub const SERVICES: &[&str] = &[{}];\n",
-            list.join(", ")
-        ),
-    );
-    for service in ttrest_codegen::SERVICES {
+    println!("cargo::rerun-if-changed={}", specs.display());
+    // The one list of services: the specs present.
+    let services = ttrest_codegen::service_names(specs).unwrap_or_else(|e| fail(e));
+    let table = ttrest_codegen::generate_services_file(specs).unwrap_or_else(|e| fail(e));
+    write(&out_dir.join("services.rs"), &table);
+    for service in &services {
         let feature = format!("CARGO_FEATURE_{}", service.to_uppercase());
         if std::env::var_os(feature).is_none() {
             continue;

@@ -59,24 +59,6 @@
 //! JSON, so it never matches form-encoded bodies such as `ttid`'s token
 //! request; match those with `into_inner()` and httpmock's own `form_urlencoded_tuple`.
 
-/// Declares one service's generated mock module, included from `OUT_DIR`.
-macro_rules! mock_service {
-    ($feature:literal, $name:ident) => {
-        #[cfg(feature = $feature)]
-        #[doc = concat!("Typed httpmock helpers for [`", $feature, "`](crate::", $feature, ").")]
-        #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
-        pub mod $name {
-            include!(concat!(env!("OUT_DIR"), "/", stringify!($name), "_mock.rs"));
-        }
-    };
-}
-
-mock_service!("ttid", ttid);
-mock_service!("ttpds", ttpds);
-mock_service!("ttledger", ttledger);
-mock_service!("ttmonitor", ttmonitor);
-mock_service!("ttaccount", ttaccount);
-mock_service!("ttuser", ttuser);
-mock_service!("ttgroup", ttgroup);
-mock_service!("ttsetup", ttsetup);
-mock_service!("ttbacktest", ttbacktest);
+// One module per enabled service (`ttrest::mock::ttledger`...), generated into
+// the service table by build.rs.
+pub use crate::mock_services::*;

@@ -72,20 +72,6 @@ impl fmt::Debug for Session {
     }
 }
 
-macro_rules! accessor {
-    ($feature:literal, $fn:ident, $module:ident) => {
-        #[cfg(feature = $feature)]
-        #[doc = concat!("A `", $feature, "` client sharing this session's token, rate limiter and connections.")]
-        pub fn $fn(&self) -> crate::$module::Client {
-            crate::$module::Client::new_with_client(
-                &self.base_url($feature),
-                self.shared.http.clone(),
-                self.inner($feature),
-            )
-        }
-    };
-}
-
 impl Session {
     /// Starts configuring a session.
     pub fn builder() -> SessionBuilder {
@@ -127,15 +113,20 @@ impl Session {
         Inner::new(self.shared.clone(), service)
     }
 
-    accessor!("ttid", ttid, ttid);
-    accessor!("ttpds", pds, ttpds);
-    accessor!("ttledger", ledger, ttledger);
-    accessor!("ttmonitor", monitor, ttmonitor);
-    accessor!("ttaccount", account, ttaccount);
-    accessor!("ttuser", user, ttuser);
-    accessor!("ttgroup", group, ttgroup);
-    accessor!("ttsetup", setup, ttsetup);
-    accessor!("ttbacktest", backtest, ttbacktest);
+
+    /// The connection pool every client of this session shares.
+    pub(crate) fn http_client(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    /// The hook state for a generated client of `service` (used by the
+    /// generated accessors, `Session::ledger()`...).
+    pub(crate) fn hook_state(&self, service: &'static str) -> Inner {
+        self.inner(service)
+    }
+
+    // One accessor per enabled service (`ttid()`, `ledger()`...) is generated
+    // into the service table (see `crate::service`).
 }
 
 /// Where the credentials come from.

@@ -97,7 +97,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let expected = generate::expected(&specs, &root.join(generated_dir))?;
             let generated = generate::stale_files(&expected);
             report_stale(&generated, "cargo xtask generate");
-            Ok(if normalized.is_empty() && generated.is_empty() {
+            let services = ttrest_codegen::service_names(&specs.normalized_dir())?;
+            let features = crate::features::check(&root.join("Cargo.toml"), &services)?;
+            for mismatch in &features {
+                eprintln!("{}", mismatch.0);
+            }
+            Ok(if normalized.is_empty() && generated.is_empty() && features.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

@@ -18,15 +18,17 @@ pub struct Stale {
     pub diff: String,
 }
 
-/// The expected `generated/<service>.rs` text of every service with a normalized spec.
+/// The expected text of `generated/services.rs` (the service table) and of
+/// `generated/<service>.rs` for every service with a normalized spec.
 pub fn expected(specs: &SpecsDir, generated_dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    for service in ttrest_codegen::SERVICES {
-        let spec = specs.normalized(service);
-        if !spec.is_file() {
-            continue;
-        }
-        let code = ttrest_codegen::generate_file(&spec)?;
+    let normalized = specs.normalized_dir();
+    if !normalized.is_dir() {
+        return Ok(Vec::new());
+    }
+    let table = ttrest_codegen::generate_services_file(&normalized)?;
+    let mut out = vec![(generated_dir.join("services.rs"), table)];
+    for service in ttrest_codegen::service_names(&normalized)? {
+        let code = ttrest_codegen::generate_file(&specs.normalized(&service))?;
         out.push((generated_dir.join(format!("{service}.rs")), code));
     }
     Ok(out)

@@ -73,6 +73,23 @@ impl SpecsDir {
         self.root.join("sources.toml")
     }
 
+    /// Every service with an input spec (scraped or reconstructed), sorted.
+    /// This is the list of services: nothing else names them.
+    pub fn services(&self) -> Vec<String> {
+        let mut names: Vec<String> = [self.scraped_dir(), self.reconstructed_dir()]
+            .iter()
+            .filter_map(|dir| std::fs::read_dir(dir).ok())
+            .flatten()
+            .filter_map(|entry| {
+                let path = entry.ok()?.path();
+                (path.extension()? == "json").then(|| path.file_stem()?.to_str().map(String::from))?
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The input spec of a service: the scraped one wins over the reconstructed one.
     pub fn input(&self, service: &str) -> Option<PathBuf> {
         [self.scraped(service), self.reconstructed(service)]

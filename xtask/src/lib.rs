@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod cli;
 pub mod diff;
+pub mod features;
 pub mod generate;
 pub mod layout;
 pub mod normalize;

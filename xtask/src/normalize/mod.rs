@@ -112,7 +112,7 @@ pub fn normalize_spec(service: &str, raw: &Value, overlay: Option<&Path>) -> any
 /// (scraped wins over reconstructed, via `SpecsDir::input`), keyed by its `normalized/<service>.json` path. Writes nothing.
 pub fn plan(specs: &SpecsDir) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
-    for service in ttrest_codegen::SERVICES {
+    for service in &specs.services() {
         let Some(input) = specs.input(service) else {
             continue;
         };

@@ -209,7 +209,7 @@ fn service_name(spec: &Value) -> Result<String, String> {
     let candidates: Vec<&str> = candidates.into_iter().flatten().map(str::trim).collect();
     candidates
         .iter()
-        .find(|c| ttrest_codegen::SERVICES.contains(c))
+        .find(|c| c.starts_with("tt") && is_safe_name(c))
         .or_else(|| candidates.iter().find(|c| is_safe_name(c)))
         .map(|c| c.to_string())
         .ok_or_else(|| match candidates.as_slice() {

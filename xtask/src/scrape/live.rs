@@ -182,16 +182,17 @@ pub struct Target {
     pub url: String,
 }
 
-/// The reference pages under `root`, restricted to `services` (all known when empty).
+/// The reference pages under `root`, restricted to `services` (all of `known` when empty).
 pub fn discover(
     fetcher: &Fetcher,
     root: &str,
     categories: &[String],
     services: &[String],
+    known: &[String],
 ) -> (Vec<Target>, Discovery) {
     let root = root.trim_end_matches('/');
     let wanted: Vec<&str> = if services.is_empty() {
-        ttrest_codegen::SERVICES.to_vec()
+        known.iter().map(String::as_str).collect()
     } else {
         services.iter().map(String::as_str).collect()
     };

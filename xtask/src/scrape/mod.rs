@@ -195,8 +195,8 @@ pub enum ScrapeError {
     #[error(transparent)]
     Fetcher(#[from] FetchError),
     /// `--service` names something ttrest does not know.
-    #[error("`{0}` is not a TT REST service; use one of {services}", services = ttrest_codegen::SERVICES.join(", "))]
-    UnknownService(String),
+    #[error("`{0}` is not a TT REST service; use one of {1}")]
+    UnknownService(String, String),
 }
 
 fn pages_message(specs: &std::path::Path, errors: &[PageError]) -> String {
@@ -270,12 +270,9 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
         let pages = args.from.iter().map(|o| Page::load(o, fetcher)).collect();
         return scrape(specs, pages);
     }
-    if let Some(unknown) = args
-        .services
-        .iter()
-        .find(|s| !ttrest_codegen::SERVICES.contains(&s.as_str()))
-    {
-        return Err(ScrapeError::UnknownService(unknown.clone()));
+    let known = specs.services();
+    if let Some(unknown) = args.services.iter().find(|s| !known.contains(s)) {
+        return Err(ScrapeError::UnknownService(unknown.clone(), known.join(", ")));
     }
     let categories = if args.categories.is_empty() {
         live::DEFAULT_CATEGORIES
@@ -285,7 +282,7 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
     } else {
         args.categories.clone()
     };
-    let (targets, discovery) = live::discover(fetcher, &args.root, &categories, &args.services);
+    let (targets, discovery) = live::discover(fetcher, &args.root, &categories, &args.services, &known);
     let pages = targets
         .iter()
         .map(|t| Page::fetch(&t.url, fetcher))

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `ttrest` command line against a sandbox in the test
+//! process, linked into one test binary (e.g. `cargo test -p ttrest-cli --test
+//! e2e cli_fills::`).
+
+mod cli_support;
+
+mod cli_call;
+mod cli_errors;
+mod cli_fills;

@@ -20,7 +20,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttaccount",
         accessor: "account",
-        doc: "ttaccount: ttaccount\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \\[sec\\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.",
+        doc: "ttaccount: accounts and their risk limits.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \\[sec\\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.",
         operations: crate::ttaccount::OPERATIONS,
         spec_json: crate::ttaccount::SPEC_JSON,
     },
@@ -28,7 +28,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttbacktest",
         accessor: "backtest",
-        doc: "ttbacktest: ttbacktest\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttbacktest runs ADL algo backtests and exists ONLY in the `ext_prod_sim` environment (base `https://ttrestapi.trade.tt/ttbacktest/ext_prod_sim`); the docs' \"try it\" cannot reach it (P-BT). Known: all six calls and the submit body from TT's own sample (TTS-BT + fix ad8dbe0), statuses from P-BT. Unknown: the list response of GET /algobacktest and the responses of DELETE and stop (free-form). TT's historical data starts around late 2018 (P-BT GUI).",
+        doc: "ttbacktest: ADL algo backtests (only in `ext_prod_sim`).\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttbacktest runs ADL algo backtests and exists ONLY in the `ext_prod_sim` environment (base `https://ttrestapi.trade.tt/ttbacktest/ext_prod_sim`); the docs' \"try it\" cannot reach it (P-BT). Known: all six calls and the submit body from TT's own sample (TTS-BT + fix ad8dbe0), statuses from P-BT. Unknown: the list response of GET /algobacktest and the responses of DELETE and stop (free-form). TT's historical data starts around late 2018 (P-BT GUI).",
         operations: crate::ttbacktest::OPERATIONS,
         spec_json: crate::ttbacktest::SPEC_JSON,
     },
@@ -36,7 +36,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttgroup",
         accessor: "group",
-        doc: "ttgroup: ttgroup\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.",
+        doc: "ttgroup: risk limits for risk groups, risk accounts and user groups. No path of ttgroup is known from any public source, so this client has no operations yet (see `specs/sources.toml`); none is invented. A live scrape of TT's ttgroup page fills it in.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.",
         operations: crate::ttgroup::OPERATIONS,
         spec_json: crate::ttgroup::SPEC_JSON,
     },
@@ -44,7 +44,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttid",
         accessor: "ttid",
-        doc: "ttid: ttid",
+        doc: "ttid: tokens, key usage and API health.",
         operations: crate::ttid::OPERATIONS,
         spec_json: crate::ttid::SPEC_JSON,
     },
@@ -52,7 +52,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttledger",
         accessor: "ledger",
-        doc: "ttledger: ttledger\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttledger serves fills, working orders and order enumerations. Known: paths, paging and field types from TT's fill-download samples (TTS-PY, TTS-CS), ISAAC, YAM-ORD (a real /orders response), SKY. Unknown: the parameters of /tradingaccountfills, /tcrfills, /orders/{orderId} and /positionmodifications, and the responses of /orders/{orderId} and /positionmodifications (free-form here).",
+        doc: "ttledger: orders, fills and order enumerations. Fills come 500 per call, paged by time: use [`crate::paginate::TimePagedExt`] (`client.get_fills().fills(since)`) for a stream that yields every fill exactly once, and [`crate::paginate::orders_of_accounts`] for `/orders` over more than 50 accounts.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttledger serves fills, working orders and order enumerations. Known: paths, paging and field types from TT's fill-download samples (TTS-PY, TTS-CS), ISAAC, YAM-ORD (a real /orders response), SKY. Unknown: the parameters of /tradingaccountfills, /tcrfills, /orders/{orderId} and /positionmodifications, and the responses of /orders/{orderId} and /positionmodifications (free-form here).",
         operations: crate::ttledger::OPERATIONS,
         spec_json: crate::ttledger::SPEC_JSON,
     },
@@ -60,7 +60,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttmonitor",
         accessor: "monitor",
-        doc: "ttmonitor: ttmonitor\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttmonitor serves positions, start-of-day (SOD) records, credit utilization and admin fills. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: the GET paths and their parameters (ISAAC, QC, UIK, SKY), position fields (UIK, QC). Unknown: SOD-record and credit-utilization fields (free-form objects), the /productposition* and /productfamilyposition* responses, and the bodies and responses of POST /adminfill, POST /sod/upload and GET /sod/upload/{batchId} (free-form). Not a real-time feed (P-INTRO, P-MON).",
+        doc: "ttmonitor: positions, start-of-day records, credit utilization, admin fills.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttmonitor serves positions, start-of-day (SOD) records, credit utilization and admin fills. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: the GET paths and their parameters (ISAAC, QC, UIK, SKY), position fields (UIK, QC). Unknown: SOD-record and credit-utilization fields (free-form objects), the /productposition* and /productfamilyposition* responses, and the bodies and responses of POST /adminfill, POST /sod/upload and GET /sod/upload/{batchId} (free-form). Not a real-time feed (P-INTRO, P-MON).",
         operations: crate::ttmonitor::OPERATIONS,
         spec_json: crate::ttmonitor::SPEC_JSON,
     },
@@ -68,7 +68,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttpds",
         accessor: "pds",
-        doc: "ttpds: ttpds\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttpds serves product data: markets, MICs, products, product families, instruments, synthetic instruments, currency rates and algos. Known: all 18 paths (ISAAC, QC, TTS-PY, TTS-CS, TTR, UIK, POSH), instrument and product fields from real saved responses (UIK, TTR). Unknown: product-family, MIC-code, security-exchange, synthetic-instrument and currency-rate fields (free-form or partly typed, unknown fields kept), and the contents of `algoData`. GET /exchanges (named only by secondary notes, YAM-CS, and probably not real) is left out.",
+        doc: "ttpds: product data (markets, products, instruments, algos).\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttpds serves product data: markets, MICs, products, product families, instruments, synthetic instruments, currency rates and algos. Known: all 18 paths (ISAAC, QC, TTS-PY, TTS-CS, TTR, UIK, POSH), instrument and product fields from real saved responses (UIK, TTR). Unknown: product-family, MIC-code, security-exchange, synthetic-instrument and currency-rate fields (free-form or partly typed, unknown fields kept), and the contents of `algoData`. GET /exchanges (named only by secondary notes, YAM-CS, and probably not real) is left out.",
         operations: crate::ttpds::OPERATIONS,
         spec_json: crate::ttpds::SPEC_JSON,
     },
@@ -76,7 +76,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttsetup",
         accessor: "setup",
-        doc: "ttsetup: ttsetup\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.",
+        doc: "ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Only TT's path names are public: each is modelled as a GET answering free-form JSON until a scrape of TT's page replaces the reconstructed spec.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.",
         operations: crate::ttsetup::OPERATIONS,
         spec_json: crate::ttsetup::SPEC_JSON,
     },
@@ -84,13 +84,13 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttuser",
         accessor: "user",
-        doc: "ttuser: ttuser\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttuser serves users, their accounts and their risk limits. Known: GET /users, /user/{userId}, /user/{userId}/accounts, /user/{userId}/limits and their fields (ISAAC and its integration tests, TTS-*, SKY, TTR). Unknown: the body and response of POST /user (low confidence, TTR), and whether the REST 1.0 lookups /user/countryIds and /user/stateIds (POSH, under /risk) live in ttuser in 2.0 (modelled here, unconfirmed). Paths for market-data access, contracts and product settings (P-INTRO scope) are not known.",
+        doc: "ttuser: users, their accounts and risk limits.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttuser serves users, their accounts and their risk limits. Known: GET /users, /user/{userId}, /user/{userId}/accounts, /user/{userId}/limits and their fields (ISAAC and its integration tests, TTS-*, SKY, TTR). Unknown: the body and response of POST /user (low confidence, TTR), and whether the REST 1.0 lookups /user/countryIds and /user/stateIds (POSH, under /risk) live in ttuser in 2.0 (modelled here, unconfirmed). Paths for market-data access, contracts and product settings (P-INTRO scope) are not known.",
         operations: crate::ttuser::OPERATIONS,
         spec_json: crate::ttuser::SPEC_JSON,
     },
 ];
 #[cfg(feature = "ttaccount")]
-/**ttaccount: ttaccount
+/**ttaccount: accounts and their risk limits.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \[sec\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -232,7 +232,7 @@ pub mod ttaccount {
     ];
 }
 #[cfg(feature = "ttbacktest")]
-/**ttbacktest: ttbacktest
+/**ttbacktest: ADL algo backtests (only in `ext_prod_sim`).
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttbacktest runs ADL algo backtests and exists ONLY in the `ext_prod_sim` environment (base `https://ttrestapi.trade.tt/ttbacktest/ext_prod_sim`); the docs' "try it" cannot reach it (P-BT). Known: all six calls and the submit body from TT's own sample (TTS-BT + fix ad8dbe0), statuses from P-BT. Unknown: the list response of GET /algobacktest and the responses of DELETE and stop (free-form). TT's historical data starts around late 2018 (P-BT GUI).*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -330,7 +330,7 @@ pub mod ttbacktest {
     ];
 }
 #[cfg(feature = "ttgroup")]
-/**ttgroup: ttgroup
+/**ttgroup: risk limits for risk groups, risk accounts and user groups. No path of ttgroup is known from any public source, so this client has no operations yet (see `specs/sources.toml`); none is invented. A live scrape of TT's ttgroup page fills it in.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -345,7 +345,7 @@ pub mod ttgroup {
     pub static OPERATIONS: &[crate::service::Operation] = &[];
 }
 #[cfg(feature = "ttid")]
-///ttid: ttid
+///ttid: tokens, key usage and API health.
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 pub mod ttid {
     include!(concat!(env!("OUT_DIR"), "/ttid.rs"));
@@ -411,7 +411,7 @@ pub mod ttid {
     ];
 }
 #[cfg(feature = "ttledger")]
-/**ttledger: ttledger
+/**ttledger: orders, fills and order enumerations. Fills come 500 per call, paged by time: use [`crate::paginate::TimePagedExt`] (`client.get_fills().fills(since)`) for a stream that yields every fill exactly once, and [`crate::paginate::orders_of_accounts`] for `/orders` over more than 50 accounts.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttledger serves fills, working orders and order enumerations. Known: paths, paging and field types from TT's fill-download samples (TTS-PY, TTS-CS), ISAAC, YAM-ORD (a real /orders response), SKY. Unknown: the parameters of /tradingaccountfills, /tcrfills, /orders/{orderId} and /positionmodifications, and the responses of /orders/{orderId} and /positionmodifications (free-form here).*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -646,7 +646,7 @@ pub mod ttledger {
     ];
 }
 #[cfg(feature = "ttmonitor")]
-/**ttmonitor: ttmonitor
+/**ttmonitor: positions, start-of-day records, credit utilization, admin fills.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttmonitor serves positions, start-of-day (SOD) records, credit utilization and admin fills. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: the GET paths and their parameters (ISAAC, QC, UIK, SKY), position fields (UIK, QC). Unknown: SOD-record and credit-utilization fields (free-form objects), the /productposition* and /productfamilyposition* responses, and the bodies and responses of POST /adminfill, POST /sod/upload and GET /sod/upload/{batchId} (free-form). Not a real-time feed (P-INTRO, P-MON).*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -896,7 +896,7 @@ pub mod ttmonitor {
     ];
 }
 #[cfg(feature = "ttpds")]
-/**ttpds: ttpds
+/**ttpds: product data (markets, products, instruments, algos).
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttpds serves product data: markets, MICs, products, product families, instruments, synthetic instruments, currency rates and algos. Known: all 18 paths (ISAAC, QC, TTS-PY, TTS-CS, TTR, UIK, POSH), instrument and product fields from real saved responses (UIK, TTR). Unknown: product-family, MIC-code, security-exchange, synthetic-instrument and currency-rate fields (free-form or partly typed, unknown fields kept), and the contents of `algoData`. GET /exchanges (named only by secondary notes, YAM-CS, and probably not real) is left out.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -1199,7 +1199,7 @@ pub mod ttpds {
     ];
 }
 #[cfg(feature = "ttsetup")]
-/**ttsetup: ttsetup
+/**ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Only TT's path names are public: each is modelled as a GET answering free-form JSON until a scrape of TT's page replaces the reconstructed spec.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
@@ -1278,7 +1278,7 @@ pub mod ttsetup {
     ];
 }
 #[cfg(feature = "ttuser")]
-/**ttuser: ttuser
+/**ttuser: users, their accounts and risk limits.
 
 Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttuser serves users, their accounts and their risk limits. Known: GET /users, /user/{userId}, /user/{userId}/accounts, /user/{userId}/limits and their fields (ISAAC and its integration tests, TTS-*, SKY, TTR). Unknown: the body and response of POST /user (low confidence, TTR), and whether the REST 1.0 lookups /user/countryIds and /user/stateIds (POSH, under /risk) live in ttuser in 2.0 (modelled here, unconfirmed). Paths for market-data access, contracts and product settings (P-INTRO scope) are not known.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]

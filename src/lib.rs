@@ -27,6 +27,7 @@ mod redirect;
 pub mod request_id;
 pub mod retry;
 pub mod session;
+mod tls;
 mod token;
 
 pub use credentials::{Credentials, Profile};
@@ -46,4 +47,3 @@ pub mod service;
 // service (`ttrest::ttledger`...), the `Session` accessors and the mock modules.
 // `generated/services.rs` holds the same text for review.
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
-

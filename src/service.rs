@@ -96,7 +96,10 @@ pub fn find(name: &str) -> Option<&'static Service> {
 
 /// The operation `operation` of the compiled-in service `service`.
 pub fn find_operation(service: &str, operation: &str) -> Option<&'static Operation> {
-    find(service)?.operations.iter().find(|op| op.id == operation)
+    find(service)?
+        .operations
+        .iter()
+        .find(|op| op.id == operation)
 }
 
 #[cfg(test)]
@@ -108,7 +111,12 @@ mod tests {
         for service in enabled() {
             let spec: serde_json::Value = serde_json::from_str(service.spec_json).unwrap();
             let paths = spec["paths"].as_object().map_or(0, |p| p.len());
-            assert_eq!(paths == 0, service.operations.is_empty(), "{}", service.name);
+            assert_eq!(
+                paths == 0,
+                service.operations.is_empty(),
+                "{}",
+                service.name
+            );
             assert!(service.operations.windows(2).all(|w| w[0].id < w[1].id));
         }
     }
@@ -121,7 +129,9 @@ mod tests {
         assert_eq!(fills.path, "/fills");
         assert!(fills.param("minTimestamp").is_some());
         assert!(!fills.is_paged());
-        assert!(find_operation("ttaccount", "get_accounts").unwrap().is_paged());
+        assert!(find_operation("ttaccount", "get_accounts")
+            .unwrap()
+            .is_paged());
         let by_id = find_operation("ttaccount", "get_account_by_account_id").unwrap();
         let id = by_id.param("accountId").unwrap();
         assert!(id.required && id.location == Location::Path);

@@ -102,11 +102,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for mismatch in &features {
                 eprintln!("{}", mismatch.0);
             }
-            Ok(if normalized.is_empty() && generated.is_empty() && features.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(
+                if normalized.is_empty() && generated.is_empty() && features.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            )
         }
         Command::Diff(args) => diff::command::run(&args, &root),
         Command::Bench(args) => {

@@ -18,7 +18,10 @@ pub fn check(manifest: &Path, services: &[String]) -> anyhow::Result<Vec<Mismatc
     let doc: toml::Table =
         toml::from_str(&text).with_context(|| format!("{}: not valid TOML", manifest.display()))?;
     let empty = toml::Table::new();
-    let features = doc.get("features").and_then(|f| f.as_table()).unwrap_or(&empty);
+    let features = doc
+        .get("features")
+        .and_then(|f| f.as_table())
+        .unwrap_or(&empty);
     let all: Vec<&str> = features
         .get("all-services")
         .and_then(|v| v.as_array())
@@ -58,7 +61,11 @@ mod tests {
         let path = dir.path().join("Cargo.toml");
         std::fs::write(&path, manifest).unwrap();
         let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
-        check(&path, &services).unwrap().into_iter().map(|m| m.0).collect()
+        check(&path, &services)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.0)
+            .collect()
     }
 
     #[test]
@@ -81,7 +88,9 @@ mod tests {
         let manifest = "[features]\nall-services = [\"ttid\", \"ttgone\"]\nttid = []\nttpds = []\n";
         let found = run(manifest, &["ttid", "ttpds"]);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found.iter().any(|m| m.contains("`ttpds` is not in `all-services`")));
+        assert!(found
+            .iter()
+            .any(|m| m.contains("`ttpds` is not in `all-services`")));
         assert!(found.iter().any(|m| m.contains("lists `ttgone`")));
     }
 }

@@ -73,8 +73,9 @@ impl SpecsDir {
         self.root.join("sources.toml")
     }
 
-    /// Every service with an input spec (scraped or reconstructed), sorted.
-    /// This is the list of services: nothing else names them.
+    /// Every service with an input spec (scraped or reconstructed) or an entry
+    /// in `sources.toml`, sorted. This is the list of services: nothing else
+    /// names them.
     pub fn services(&self) -> Vec<String> {
         let mut names: Vec<String> = [self.scraped_dir(), self.reconstructed_dir()]
             .iter()
@@ -82,9 +83,13 @@ impl SpecsDir {
             .flatten()
             .filter_map(|entry| {
                 let path = entry.ok()?.path();
-                (path.extension()? == "json").then(|| path.file_stem()?.to_str().map(String::from))?
+                (path.extension()? == "json")
+                    .then(|| path.file_stem()?.to_str().map(String::from))?
             })
             .collect();
+        if let Ok(sources) = crate::sources::Sources::load(&self.sources()) {
+            names.extend(sources.services.into_keys());
+        }
         names.sort();
         names.dedup();
         names

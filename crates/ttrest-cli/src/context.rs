@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ttrest_sandbox::Sandbox;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
+use ttrest_sandbox::Sandbox;
 
 use crate::args::Global;
 use crate::exit::CliError;

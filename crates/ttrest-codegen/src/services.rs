@@ -227,7 +227,14 @@ fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
             let summary = first_line(op.summary.as_deref())
                 .or_else(|| first_line(op.description.as_deref()))
                 .unwrap_or_default();
-            ops.push((id.to_string(), method, path.clone(), summary, params, body_of(spec, op.request_body.as_ref())));
+            ops.push((
+                id.to_string(),
+                method,
+                path.clone(),
+                summary,
+                params,
+                body_of(spec, op.request_body.as_ref()),
+            ));
         }
     }
     ops.sort_by(|a, b| a.0.cmp(&b.0));
@@ -340,12 +347,19 @@ fn body_of(spec: &OpenAPI, body: Option<&ReferenceOr<RequestBody>>) -> Option<&'
         ReferenceOr::Item(b) => b,
         ReferenceOr::Reference { reference } => {
             let name = reference.strip_prefix("#/components/requestBodies/")?;
-            spec.components.as_ref()?.request_bodies.get(name)?.as_item()?
+            spec.components
+                .as_ref()?
+                .request_bodies
+                .get(name)?
+                .as_item()?
         }
     };
     if body.content.contains_key("application/json") {
         Some("Json")
-    } else if body.content.contains_key("application/x-www-form-urlencoded") {
+    } else if body
+        .content
+        .contains_key("application/x-www-form-urlencoded")
+    {
         Some("Form")
     } else {
         body.content.keys().next().map(|_| "Json")
@@ -397,15 +411,24 @@ mod tests {
         assert_eq!(service_names(&dir).unwrap(), ["ttid", "ttnew"]);
         let code = generate_services_file(&dir).unwrap();
         let compact: String = code.split_whitespace().collect();
-        assert!(compact.contains(r#"pubconstSERVICES:&[&str]=&["ttid","ttnew"];"#), "{code}");
-        assert!(compact.contains("pubfnnew(&self)->crate::ttnew::Client"), "{code}");
+        assert!(
+            compact.contains(r#"pubconstSERVICES:&[&str]=&["ttid","ttnew"];"#),
+            "{code}"
+        );
+        assert!(
+            compact.contains("pubfnnew(&self)->crate::ttnew::Client"),
+            "{code}"
+        );
         assert!(compact.contains(r#"#[cfg(feature="ttnew")]"#), "{code}");
         assert!(compact.contains(r#"id:"get_thing""#), "{code}");
         assert!(compact.contains("method:::http::Method::GET"), "{code}");
         assert!(compact.contains(r#"summary:"Onething.""#), "{code}");
         assert!(compact.contains(r#"name:"thingId",location:crate::service::Location::Path,required:true,kind:"integer""#), "{code}");
         assert!(code.contains("ttnew: a new service."), "{code}");
-        assert!(compact.contains(r#"include!(concat!(env!("OUT_DIR"),"/ttnew_mock.rs"));"#), "{code}");
+        assert!(
+            compact.contains(r#"include!(concat!(env!("OUT_DIR"),"/ttnew_mock.rs"));"#),
+            "{code}"
+        );
     }
 
     fn tempdir() -> std::path::PathBuf {

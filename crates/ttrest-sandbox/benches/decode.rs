@@ -4,13 +4,13 @@
 //! The page is a real answer of the sandbox (its generated fills, every field
 //! TT sends), fetched once over loopback before timing starts.
 //!
-//! Run: `cargo bench -p ttrest --features sandbox --bench decode`
+//! Run: `cargo bench -p ttrest-sandbox --bench decode`
 //! (`cargo xtask bench --only decode` prints MB/s and µs/page from it.)
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use ttrest_sandbox::Sandbox;
 use ttrest::ttledger::types::GetFillsResponse;
+use ttrest_sandbox::Sandbox;
 
 /// Fills per page, TT's page size for `/fills`.
 const PAGE: usize = 500;

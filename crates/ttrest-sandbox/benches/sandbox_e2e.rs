@@ -12,15 +12,15 @@
 //!   sandbox enforcing 25/s per key; wall time vs `pages / 25` s and the 429s
 //!   the sandbox sent.
 //!
-//! Run: `cargo bench -p ttrest --features sandbox --bench sandbox_e2e -- stream rate`
+//! Run: `cargo bench -p ttrest-sandbox --bench sandbox_e2e -- stream rate`
 //! (`--json` prints one JSON object per result, which `cargo xtask bench` reads.)
 
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use ttrest::paginate::TimePagedExt;
-use ttrest_sandbox::{Faults, RatePlan, Sandbox};
 use ttrest::{Credentials, Plan, Session};
+use ttrest_sandbox::{Faults, RatePlan, Sandbox};
 
 /// Fills per `/fills` page.
 const PAGE: usize = 500;

@@ -15,10 +15,7 @@ const BUILDS: &[(&str, &str)] = &[
         "library, ttledger only",
         "build -p ttrest --lib --no-default-features --features ttledger",
     ),
-    (
-        "CLI (`cli` feature)",
-        "build -p ttrest --bin ttrest --features cli",
-    ),
+    ("CLI (`ttrest-cli`)", "build -p ttrest-cli --bin ttrest"),
 ];
 
 /// Builds each configuration cold, then counts generated lines.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{cargo, target_dir, Row};
 
-const COMMAND: &str = "cargo bench -p ttrest --features sandbox --bench decode";
+const COMMAND: &str = "cargo bench -p ttrest-sandbox --bench decode";
 
 /// One criterion result: median time per iteration and bytes per iteration.
 #[derive(Clone, Copy, Debug, PartialEq)]

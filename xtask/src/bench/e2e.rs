@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{cargo, Row};
 
-const COMMAND: &str = "cargo bench -p ttrest --features sandbox --bench sandbox_e2e --";
+const COMMAND: &str = "cargo bench -p ttrest-sandbox --bench sandbox_e2e --";
 
 /// Runs the selected scenarios and turns their results into rows.
 pub fn rows(root: &Path, stream: bool, rate: bool) -> anyhow::Result<Vec<Row>> {

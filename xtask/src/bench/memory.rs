@@ -18,7 +18,7 @@ const GOAL_MB: f64 = 64.0;
 pub fn rows(root: &Path, counts: &[usize]) -> anyhow::Result<Vec<Row>> {
     cargo(
         root,
-        &["build", "--release", "--features", "cli", "--bin", "ttrest"],
+        &["build", "--release", "-p", "ttrest-cli", "--bin", "ttrest"],
     )?;
     let bin = target_dir(root).join("release/ttrest");
     let mut rows = Vec::new();

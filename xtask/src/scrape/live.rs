@@ -47,6 +47,9 @@ pub enum FetchError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(reqwest::Error),
+    /// TLS could not be set up (no usable trust store).
+    #[error("cannot set up TLS: {0}")]
+    Tls(rustls::Error),
 }
 
 /// A fetched body and the WordPress paging header, if any.
@@ -66,10 +69,23 @@ pub struct Fetcher {
     base_delay: Duration,
 }
 
+/// rustls with the ring provider and the platform's trust store, handed to
+/// reqwest directly (no process-wide provider).
+fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map(|b| b.with_no_client_auth())
+        .map_err(FetchError::Tls)
+}
+
 impl Fetcher {
     /// 3 attempts, 30 s per request, backoff from 500 ms.
     pub fn new() -> Result<Self, FetchError> {
         let client = reqwest::blocking::Client::builder()
+            .use_preconfigured_tls(tls_config()?)
             .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
@@ -100,7 +116,7 @@ impl Fetcher {
                     status.is_server_error() || *status == reqwest::StatusCode::TOO_MANY_REQUESTS
                 }
                 Err(FetchError::Transport { source, .. }) => !source.is_builder(),
-                Err(FetchError::Client(_)) => false,
+                Err(FetchError::Client(_) | FetchError::Tls(_)) => false,
             };
             if !retryable || attempt >= self.attempts {
                 return outcome.map_err(|e| e.with_attempts(attempt));

@@ -195,7 +195,7 @@ pub enum ScrapeError {
     #[error(transparent)]
     Fetcher(#[from] FetchError),
     /// `--service` names something ttrest does not know.
-    #[error("`{0}` is not a TT REST service; use one of {1}")]
+    #[error("`{0}` is not a TT REST service name (lowercase letters, digits, `_`); known: {1}")]
     UnknownService(String, String),
 }
 
@@ -270,9 +270,11 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
         let pages = args.from.iter().map(|o| Page::load(o, fetcher)).collect();
         return scrape(specs, pages);
     }
+    // A service TT adds is welcome (`--service ttnew`); only names that cannot
+    // be a service (and a file name) are refused.
     let known = specs.services();
-    if let Some(unknown) = args.services.iter().find(|s| !known.contains(s)) {
-        return Err(ScrapeError::UnknownService(unknown.clone(), known.join(", ")));
+    if let Some(bad) = args.services.iter().find(|s| !extract::is_safe_name(s)) {
+        return Err(ScrapeError::UnknownService(bad.clone(), known.join(", ")));
     }
     let categories = if args.categories.is_empty() {
         live::DEFAULT_CATEGORIES
@@ -282,7 +284,8 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
     } else {
         args.categories.clone()
     };
-    let (targets, discovery) = live::discover(fetcher, &args.root, &categories, &args.services, &known);
+    let (targets, discovery) =
+        live::discover(fetcher, &args.root, &categories, &args.services, &known);
     let pages = targets
         .iter()
         .map(|t| Page::fetch(&t.url, fetcher))

@@ -1,6 +1,5 @@
 //! `ttrest call`, the list commands, `token` and `--sandbox`, end to end.
 
-
 use crate::cli_support;
 
 use cli_support::{bare, ok, run, text, Setup};

@@ -1,6 +1,5 @@
 //! `ttrest` failures: one clear line, a hint, and the documented exit code.
 
-
 use crate::cli_support;
 
 use assert_cmd::Command;

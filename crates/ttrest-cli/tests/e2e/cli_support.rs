@@ -5,8 +5,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
-use ttrest_sandbox::{Sandbox, SandboxBuilder};
 use ttrest::{Credentials, Plan, Session};
+use ttrest_sandbox::{Sandbox, SandboxBuilder};
 
 /// A running sandbox and an empty HOME for the CLI (no config, no token cache).
 pub struct Setup {

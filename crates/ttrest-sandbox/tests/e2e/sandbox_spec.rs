@@ -6,24 +6,21 @@
 use crate::sandbox_support;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use reqwest::StatusCode;
 use sandbox_support::*;
 use serde_json::{json, Value};
 use ttrest_sandbox::Sandbox;
 
+/// Every compiled-in service's normalized spec (ttrest's service table, built
+/// from `specs/normalized/`).
 fn specs() -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/normalized");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            let service = p.file_stem().unwrap().to_string_lossy().into_owned();
+    let mut out: Vec<(String, Value)> = ttrest::service::enabled()
+        .iter()
+        .map(|s| {
             (
-                service,
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+                s.name.to_string(),
+                serde_json::from_str(s.spec_json).unwrap(),
             )
         })
         .collect();

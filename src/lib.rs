@@ -37,6 +37,7 @@ pub use rate_limit::Plan;
 pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder};
+pub use tls::http_client_builder;
 
 pub mod paginate;
 pub mod scalar;

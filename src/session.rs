@@ -348,10 +348,7 @@ impl SessionBuilder {
 /// The session's own reqwest client: no automatic redirects (see
 /// [`crate::redirect`]), gzip on (TT answers 413 to large uncompressed bodies).
 fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
-    let tls = crate::tls::client_config()
-        .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?;
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
+    crate::tls::http_client_builder()?
         .redirect(reqwest::redirect::Policy::none())
         .gzip(true)
         .connect_timeout(connect_timeout)

@@ -35,7 +35,7 @@ fn harness() -> &'static Harness {
             busy: Mutex::new(()),
             runtime,
             server,
-            http: reqwest::Client::new(),
+            http: ttrest::http_client_builder().unwrap().build().unwrap(),
         }
     })
 }

@@ -24,7 +24,7 @@ fn sandbox_page() -> Vec<u8> {
             .start()
             .await
             .expect("sandbox");
-        let http = reqwest::Client::new();
+        let http = ttrest::http_client_builder().unwrap().build().unwrap();
         let rid = || format!("bench-ttrest--{}", uuid::Uuid::new_v4());
         let token: serde_json::Value = http
             .post(format!(

@@ -142,7 +142,8 @@ async fn same_origin_redirects_are_followable() {
         (c.redirects, c.request_id_reused, c.cross_origin_requests),
         (1, 0, 0)
     );
-    let no_follow = reqwest::Client::builder()
+    let no_follow = ttrest::http_client_builder()
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -13,7 +13,7 @@ pub fn rid() -> String {
 }
 
 pub fn http() -> reqwest::Client {
-    reqwest::Client::new()
+    ttrest::http_client_builder().unwrap().build().unwrap()
 }
 
 /// `POST /ttid/<env>/token` with TT's form body; returns the whole answer.

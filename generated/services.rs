@@ -1398,7 +1398,7 @@ pub mod ttuser {
 }
 impl crate::Session {
     #[cfg(feature = "ttaccount")]
-    ///A [`ttaccount`](crate::ttaccount) client sharing this session's token, rate limiter and connections.
+    ///A [`ttaccount`] client sharing this session's token, rate limiter and connections.
     pub fn account(&self) -> crate::ttaccount::Client {
         crate::ttaccount::Client::new_with_client(
             &self.base_url("ttaccount"),
@@ -1407,7 +1407,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttbacktest")]
-    ///A [`ttbacktest`](crate::ttbacktest) client sharing this session's token, rate limiter and connections.
+    ///A [`ttbacktest`] client sharing this session's token, rate limiter and connections.
     pub fn backtest(&self) -> crate::ttbacktest::Client {
         crate::ttbacktest::Client::new_with_client(
             &self.base_url("ttbacktest"),
@@ -1416,7 +1416,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttgroup")]
-    ///A [`ttgroup`](crate::ttgroup) client sharing this session's token, rate limiter and connections.
+    ///A [`ttgroup`] client sharing this session's token, rate limiter and connections.
     pub fn group(&self) -> crate::ttgroup::Client {
         crate::ttgroup::Client::new_with_client(
             &self.base_url("ttgroup"),
@@ -1425,7 +1425,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttid")]
-    ///A [`ttid`](crate::ttid) client sharing this session's token, rate limiter and connections.
+    ///A [`ttid`] client sharing this session's token, rate limiter and connections.
     pub fn ttid(&self) -> crate::ttid::Client {
         crate::ttid::Client::new_with_client(
             &self.base_url("ttid"),
@@ -1434,7 +1434,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttledger")]
-    ///A [`ttledger`](crate::ttledger) client sharing this session's token, rate limiter and connections.
+    ///A [`ttledger`] client sharing this session's token, rate limiter and connections.
     pub fn ledger(&self) -> crate::ttledger::Client {
         crate::ttledger::Client::new_with_client(
             &self.base_url("ttledger"),
@@ -1443,7 +1443,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttmonitor")]
-    ///A [`ttmonitor`](crate::ttmonitor) client sharing this session's token, rate limiter and connections.
+    ///A [`ttmonitor`] client sharing this session's token, rate limiter and connections.
     pub fn monitor(&self) -> crate::ttmonitor::Client {
         crate::ttmonitor::Client::new_with_client(
             &self.base_url("ttmonitor"),
@@ -1452,7 +1452,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttpds")]
-    ///A [`ttpds`](crate::ttpds) client sharing this session's token, rate limiter and connections.
+    ///A [`ttpds`] client sharing this session's token, rate limiter and connections.
     pub fn pds(&self) -> crate::ttpds::Client {
         crate::ttpds::Client::new_with_client(
             &self.base_url("ttpds"),
@@ -1461,7 +1461,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttsetup")]
-    ///A [`ttsetup`](crate::ttsetup) client sharing this session's token, rate limiter and connections.
+    ///A [`ttsetup`] client sharing this session's token, rate limiter and connections.
     pub fn setup(&self) -> crate::ttsetup::Client {
         crate::ttsetup::Client::new_with_client(
             &self.base_url("ttsetup"),
@@ -1470,7 +1470,7 @@ impl crate::Session {
         )
     }
     #[cfg(feature = "ttuser")]
-    ///A [`ttuser`](crate::ttuser) client sharing this session's token, rate limiter and connections.
+    ///A [`ttuser`] client sharing this session's token, rate limiter and connections.
     pub fn user(&self) -> crate::ttuser::Client {
         crate::ttuser::Client::new_with_client(
             &self.base_url("ttuser"),

@@ -193,7 +193,7 @@ fn accessor_tokens(entry: &Entry) -> TokenStream {
     let module = format_ident!("{}", entry.name);
     let accessor = format_ident!("{}", accessor_name(&entry.name));
     let doc = format!(
-        "A [`{name}`](crate::{name}) client sharing this session's token, rate limiter and connections."
+        "A [`{name}`] client sharing this session's token, rate limiter and connections."
     );
     quote! {
         #[cfg(feature = #name)]

@@ -18,14 +18,15 @@ pub struct Stale {
     pub diff: String,
 }
 
-/// The expected `generated/<service>.rs` text of every service with a normalized spec.
+/// The expected `generated/<service>.rs` text of every service with a normalized
+/// spec (whatever `specs/normalized/` holds, see [`SpecsDir::normalized_services`]).
 pub fn expected(specs: &SpecsDir, generated_dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
-    for service in ttrest_codegen::SERVICES {
+    let services = specs
+        .normalized_services()
+        .with_context(|| format!("cannot list {}", specs.normalized_dir().display()))?;
+    for service in &services {
         let spec = specs.normalized(service);
-        if !spec.is_file() {
-            continue;
-        }
         let code = ttrest_codegen::generate_file(&spec)?;
         out.push((generated_dir.join(format!("{service}.rs")), code));
     }

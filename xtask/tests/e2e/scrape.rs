@@ -13,6 +13,9 @@ use std::time::Duration;
 use clap::Parser;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use xtask::check;
+use xtask::diff::render::{render, Format};
+use xtask::diff::{compare, ChangeKind, Severity, Snapshot};
 use xtask::layout::{repo_root, SpecsDir};
 use xtask::normalize::{normalize_spec, to_pretty_json};
 use xtask::scrape::extract::{extract, is_safe_name};
@@ -433,6 +436,95 @@ fn a_scraped_spec_replaces_the_reconstructed_one() {
             assert_eq!(&after.services[service], entry, "{service} entry kept");
         }
     }
+}
+
+// ---------------------------------------------------------------- a service TT adds
+
+/// A copy of the workspace parts a scrape and `check` touch: `specs/`,
+/// `generated/` and `Cargo.toml`.
+fn workspace_copy() -> (tempfile::TempDir, SpecsDir) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo_root().join("specs"), &dir.path().join("specs"));
+    copy_tree(
+        &repo_root().join("generated"),
+        &dir.path().join("generated"),
+    );
+    std::fs::copy(
+        repo_root().join("Cargo.toml"),
+        dir.path().join("Cargo.toml"),
+    )
+    .unwrap();
+    let specs = SpecsDir::new(dir.path().join("specs"));
+    (dir, specs)
+}
+
+#[test]
+fn a_new_service_is_normalized_reported_added_and_checked() {
+    let (dir, specs) = workspace_copy();
+    let generated = dir.path().join("generated");
+    let before = Snapshot::from_dir(specs.root()).unwrap();
+
+    // A WordPress list holding the real ttid doc and an invented `ttnotify`.
+    let report = scrape_files(&specs, &[fixture("new-service.wp-list.json")]).unwrap();
+    let scraped: Vec<&str> = report.scraped.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(scraped, ["ttid", "ttnotify"]);
+    let normalized = read_json(&specs.normalized("ttnotify"));
+    assert_eq!(
+        operation_ids(&normalized),
+        BTreeSet::from([
+            "get_notification_by_notification_id".to_string(),
+            "get_notifications".to_string()
+        ])
+    );
+    let sources = Sources::load(&specs.sources()).unwrap();
+    assert_eq!(sources.services["ttnotify"].provenance, Provenance::Scraped);
+
+    // The diff names it as one non-breaking change with its operation count.
+    let diff = compare(&before, &Snapshot::from_dir(specs.root()).unwrap());
+    let service = diff
+        .services
+        .iter()
+        .find(|s| s.service == "ttnotify")
+        .unwrap();
+    assert_eq!(service.changes[0].kind, ChangeKind::ServiceAdded);
+    assert_eq!(service.changes[0].severity, Severity::NonBreaking);
+    assert!(!diff.has_breaking());
+    let text = render(&diff, Format::Text);
+    assert!(
+        text.contains("service added: ttnotify (2 operations)"),
+        "{text}"
+    );
+
+    // `check` says what to do: generate, then one feature line.
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    let stale: Vec<PathBuf> = findings
+        .stale_generated
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(stale, [generated.join("ttnotify.rs")]);
+    assert_eq!(findings.missing_features, ["ttnotify"]);
+    let shown = findings.to_string();
+    assert!(
+        shown.contains("ttnotify.rs is stale; run `cargo xtask generate`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("add the line `ttnotify = []` under [features] in Cargo.toml"),
+        "{shown}"
+    );
+
+    xtask::generate::generate(&specs, &generated).unwrap();
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    assert!(findings.stale_generated.is_empty() && findings.stale_normalized.is_empty());
+    assert_eq!(findings.missing_features, ["ttnotify"]);
+
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replacen("ttid = []\n", "ttid = []\nttnotify = []\n", 1);
+    std::fs::write(&manifest, text).unwrap();
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    assert!(findings.is_empty(), "{findings}");
 }
 
 // ---------------------------------------------------------------- live mode

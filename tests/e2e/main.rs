@@ -30,6 +30,7 @@ mod sandbox_plain_client;
 mod sandbox_setup_sdk;
 mod sandbox_spec;
 mod session_config;
+mod session_error_bodies;
 mod session_redirects;
 mod session_retries;
 mod session_tokens;

@@ -98,8 +98,9 @@ service!(
     "ttsetup",
     ttsetup,
     "ttsetup: company-level setup (margins, order-tag defaults, connections, organizations).\n\n\
-     Only TT's path names are public: each is modelled as a GET answering free-form JSON \
-     until a scrape of TT's page replaces the reconstructed spec."
+     Reconstructed from TT's migration table, TT's Setup SDK and REST 1.0 shapes: \
+     order-tag defaults and fields are typed, the other answers free-form JSON until \
+     a scrape of TT's page replaces the reconstructed spec."
 );
 service!(
     "ttbacktest",

@@ -677,6 +677,38 @@ fn live_discovers_reference_pages_through_wordpress() {
 }
 
 #[test]
+fn live_scrapes_a_service_ttrest_does_not_know_from_the_category_listing() {
+    let list: Value = read_json(&fixture("new-service.wp-list.json"));
+    let invented = list[1].clone();
+    let fields = "_fields=id,slug,title,link,modified";
+    let listing = format!("/wp-json/wp/v2/doc?docs-category=737&per_page=100&{fields}");
+    let mut routes = wordpress_routes(ok(std::fs::read(real_page_path()).unwrap()));
+    let page1 = json!([
+        {"id": 7955, "slug": "ttid-documentation-2", "title": {"rendered": "ttid Documentation"}, "modified": "2026-01-05T13:18:42"},
+        {"id": 9901, "slug": "ttnotify-documentation", "title": {"rendered": "ttnotify Documentation"}, "modified": "2027-01-01T00:00:00"},
+    ]);
+    routes.insert(listing, ok(page1.to_string().into_bytes()));
+    routes.insert(
+        "/wp-json/wp/v2/doc/9901".into(),
+        ok(serde_json::to_vec(&invented).unwrap()),
+    );
+    let server = Server::start(routes);
+    let (_dir, specs) = temp_specs();
+    let report = scrape::run_with(
+        &live_args(&server.root, &specs, &[]),
+        &specs,
+        &fast_fetcher(),
+    )
+    .unwrap();
+    let scraped: Vec<&str> = report.scraped.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(scraped, ["ttid", "ttnotify"]);
+    assert_eq!(
+        operation_ids(&read_json(&specs.normalized("ttnotify"))).len(),
+        2
+    );
+}
+
+#[test]
 fn live_searches_per_service_when_no_category_is_known() {
     let fields = "_fields=id,slug,title,link,modified";
     let hit = json!([{"id": 7955, "slug": "ttid-documentation-2", "title": {"rendered": "ttid Documentation"}}]);

@@ -5,7 +5,7 @@
 //! - Lambda-backed endpoints: `{"status","status_message","statusCode"}`
 //! - API Gateway defaults, the 429 of the rate limit included: `{"message": "..."}`
 //! - no JSON at all (a load balancer's HTML 502 page): a short text excerpt of
-//!   the body is kept in [`TtMessage::excerpt`]
+//!   the body becomes the `message`, as `answer is not JSON: "<excerpt>"`
 
 use std::fmt;
 
@@ -24,17 +24,16 @@ pub struct TtMessage {
     /// `status_desc`: TT's longer description.
     #[serde(default)]
     pub status_desc: Option<String>,
-    /// `message`: the API gateway's error text.
+    /// `message`: the API gateway's error text. For a body that is not JSON (an
+    /// HTML error page): `answer is not JSON: "<excerpt>"`, the excerpt being the
+    /// page's text (tags dropped, whitespace collapsed, at most 160
+    /// characters).
     #[serde(default)]
     pub message: Option<String>,
-    /// The start of a body that is not JSON (an HTML error page), as text:
-    /// tags dropped, whitespace collapsed, at most [`MAX_EXCERPT`] characters.
-    #[serde(skip)]
-    pub excerpt: Option<String>,
 }
 
 /// Longest excerpt kept of a body that is not JSON.
-pub const MAX_EXCERPT: usize = 160;
+pub(crate) const MAX_EXCERPT: usize = 160;
 
 /// Longest TT message kept, so a huge error page cannot flood logs.
 const MAX_TEXT: usize = 500;
@@ -46,7 +45,7 @@ impl TtMessage {
         let mut m: TtMessage = match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(value) => serde_json::from_value(value).unwrap_or_default(),
             Err(_) => TtMessage {
-                excerpt: excerpt(body),
+                message: excerpt(body).map(|text| format!("answer is not JSON: {text:?}")),
                 ..TtMessage::default()
             },
         };
@@ -84,12 +83,8 @@ impl TtMessage {
             .or(self.status_desc.as_deref())
     }
 
-    /// Writes `: <message> (<desc>)` when TT said anything, or
-    /// `: answer is not JSON: "<excerpt>"` for a page that is not JSON.
+    /// Writes `: <message> (<desc>)` when TT said anything.
     pub(crate) fn fmt_suffix(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let (None, Some(excerpt)) = (self.text(), &self.excerpt) {
-            return write!(f, ": answer is not JSON: {excerpt:?}");
-        }
         if let Some(text) = self.text() {
             write!(f, ": {text}")?;
             if let Some(desc) = &self.status_desc {
@@ -155,35 +150,24 @@ mod tests {
     fn the_rate_limit_429_body_gives_its_message() {
         let m = TtMessage::parse(br#"{"message": "Too Many Requests"}"#);
         assert_eq!(m.text(), Some("Too Many Requests"));
-        assert_eq!(m.excerpt, None);
     }
 
     #[test]
     fn an_html_error_page_keeps_a_short_text_excerpt() {
         let page = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
         let m = TtMessage::parse(page);
-        assert_eq!(m.text(), None);
         assert_eq!(
-            m.excerpt.as_deref(),
-            Some("502 Bad Gateway 502 Bad Gateway")
+            m.text(),
+            Some(r#"answer is not JSON: "502 Bad Gateway 502 Bad Gateway""#)
         );
-        struct Shown(TtMessage);
-        impl fmt::Display for Shown {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt_suffix(f)
-            }
-        }
-        assert_eq!(
-            Shown(m).to_string(),
-            r#": answer is not JSON: "502 Bad Gateway 502 Bad Gateway""#
-        );
+        assert_eq!(m.status, None);
         let long = format!("<p>{}</p>", "word ".repeat(500));
-        let cut = TtMessage::parse(long.as_bytes()).excerpt.unwrap();
+        let cut = excerpt(long.as_bytes()).unwrap();
         assert_eq!(cut.chars().count(), MAX_EXCERPT + 1, "{cut}");
         assert!(cut.ends_with('…'));
-        assert_eq!(TtMessage::parse(b"  <br/> ").excerpt, None);
+        assert_eq!(TtMessage::parse(b"  <br/> "), TtMessage::default());
         assert_eq!(
-            TtMessage::parse(b"\xff\xfe<b>\x00oops").excerpt.as_deref(),
+            excerpt(b"\xff\xfe<b>\x00oops").as_deref(),
             Some("\u{fffd}\u{fffd} oops")
         );
     }

@@ -74,8 +74,8 @@ async fn an_html_502_is_a_tt_error_with_a_short_excerpt() {
             Error::Tt { status, tt, .. } => {
                 assert_eq!(status.as_u16(), 502);
                 assert_eq!(
-                    tt.excerpt.as_deref(),
-                    Some("502 Bad Gateway 502 Bad Gateway")
+                    tt.message.as_deref(),
+                    Some(r#"answer is not JSON: "502 Bad Gateway 502 Bad Gateway""#)
                 );
             }
             other => panic!("{other:?}"),

@@ -45,8 +45,11 @@ async fn company() -> Response {
     )
 }
 
+/// One order-tag field: id, name and allowed `(code, label)` values (none: free text).
+type Field = (i64, &'static str, &'static [(i64, &'static str)]);
+
 /// The order-tag fields: an operator id (free text) and an order capacity (an enum).
-const FIELDS: &[(i64, &str, &[(i64, &str)])] = &[
+const FIELDS: &[Field] = &[
     (1, "Operator ID", &[]),
     (2, "Order Capacity", &[(1, "Agency"), (2, "Principal")]),
 ];

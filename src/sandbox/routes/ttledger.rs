@@ -275,7 +275,7 @@ pub(crate) fn fill_json(world: &World, f: &Fill) -> Value {
         .exec_id(exec_id)
         .unique_exec_id(unique_exec_id)
         .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
-        .trade_match_id(TtId::from(splitmix_id(world.seed, f.seq)))
+        .trade_match_id(TtId::from(trade_match_id(world.seed, f.seq)))
         .side(Code::from(i64::from(f.side)))
         .last_qty(f64::from(f.qty))
         .last_px(f.price)
@@ -332,7 +332,7 @@ fn exec_id(f: &Fill) -> String {
 }
 
 /// A stable u64 above 2^53 for fill number `seq` (`tradeMatchId`).
-fn splitmix_id(seed: u64, seq: u32) -> u64 {
+fn trade_match_id(seed: u64, seq: u32) -> u64 {
     derived_uuid(seed, RECORD_ID, u64::from(seq))
         .as_u64_pair()
         .0

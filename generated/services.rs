@@ -20,7 +20,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttaccount",
         accessor: "account",
-        doc: "ttaccount: accounts and their risk limits.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \\[sec\\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.",
+        doc: "ttaccount: accounts and their risk limits.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \\[sec\\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response. Second round (DF \\[docs\\], TT's .NET Setup SDK whose GETs mimic the REST paths): GET /account/{accountId}/restrictions, /risksettings and /settings (free-form responses), `nextPageKey` paging on /account/{accountId}/children, `userId`/`accountId` on /accountuser.",
         operations: crate::ttaccount::OPERATIONS,
         spec_json: crate::ttaccount::SPEC_JSON,
     },
@@ -36,7 +36,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttgroup",
         accessor: "group",
-        doc: "ttgroup: risk limits for risk groups, risk accounts and user groups. No path of ttgroup is known from any public source, so this client has no operations yet (see `specs/sources.toml`); none is invented. A live scrape of TT's ttgroup page fills it in.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.",
+        doc: "ttgroup: risk limits for risk groups, risk accounts and user groups. No path of ttgroup is known from any public source, so this client has no operations yet (see `specs/sources.toml`); none is invented. A live scrape of TT's ttgroup page fills it in.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented. TT's Setup SDK names two resources (DF \\[docs\\]): RiskGroup (Settings, RiskSettings, RiskLimits, Accounts) and UserGroup (Settings, Connectivity, Users), but no path, parameter or response.",
         operations: crate::ttgroup::OPERATIONS,
         spec_json: crate::ttgroup::SPEC_JSON,
     },
@@ -76,7 +76,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
     crate::service::Service {
         name: "ttsetup",
         accessor: "setup",
-        doc: "ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Only TT's path names are public: each is modelled as a GET answering free-form JSON until a scrape of TT's page replaces the reconstructed spec.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.",
+        doc: "ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Reconstructed from TT's migration table, TT's Setup SDK and REST 1.0 shapes: order-tag defaults and fields are typed, the other answers free-form JSON until a scrape of TT's page replaces the reconstructed spec.\n\nReconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON. Second round (DF \\[docs\\], TT's .NET Setup SDK whose GETs mimic the REST paths; ZTT \\[code, REST 1.0\\]): GET /company/productmargin/{companyId} and the /ordertagdefaults family (/{orderTagDefaultId}, /algos, /commondata, /companyexchangeproductgroups, /exchangeproductgroups, /fields, /profiles) with the parameters DF shows; list keys and item shapes are typed where REST 1.0 shows them (`orderTagDefaults`, `fields`) and inferred \\[inf\\] elsewhere, responses without any known shape are free-form.",
         operations: crate::ttsetup::OPERATIONS,
         spec_json: crate::ttsetup::SPEC_JSON,
     },
@@ -92,7 +92,7 @@ pub static ENABLED_SERVICES: &[crate::service::Service] = &[
 #[cfg(feature = "ttaccount")]
 /**ttaccount: accounts and their risk limits.
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \[sec\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.*/
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \[sec\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response. Second round (DF \[docs\], TT's .NET Setup SDK whose GETs mimic the REST paths): GET /account/{accountId}/restrictions, /risksettings and /settings (free-form responses), `nextPageKey` paging on /account/{accountId}/children, `userId`/`accountId` on /accountuser.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 pub mod ttaccount {
     include!(concat!(env!("OUT_DIR"), "/ttaccount.rs"));
@@ -148,6 +148,12 @@ pub mod ttaccount {
                     required: true,
                     kind: "integer",
                 },
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
             ],
             body: None,
         },
@@ -169,6 +175,54 @@ pub mod ttaccount {
                     location: crate::service::Location::Query,
                     required: false,
                     kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttaccount",
+            id: "get_account_by_account_id_restrictions",
+            method: ::http::Method::GET,
+            path: "/account/{accountId}/restrictions",
+            summary: "Restrictions of the account.",
+            params: &[
+                crate::service::Param {
+                    name: "accountId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "integer",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttaccount",
+            id: "get_account_by_account_id_risksettings",
+            method: ::http::Method::GET,
+            path: "/account/{accountId}/risksettings",
+            summary: "Risk settings of the account.",
+            params: &[
+                crate::service::Param {
+                    name: "accountId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "integer",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttaccount",
+            id: "get_account_by_account_id_settings",
+            method: ::http::Method::GET,
+            path: "/account/{accountId}/settings",
+            summary: "Settings of the account.",
+            params: &[
+                crate::service::Param {
+                    name: "accountId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "integer",
                 },
             ],
             body: None,
@@ -217,7 +271,20 @@ pub mod ttaccount {
             method: ::http::Method::GET,
             path: "/accountuser",
             summary: "Links between accounts and users (method assumed).",
-            params: &[],
+            params: &[
+                crate::service::Param {
+                    name: "userId",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "integer",
+                },
+                crate::service::Param {
+                    name: "accountId",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "integer",
+                },
+            ],
             body: None,
         },
         crate::service::Operation {
@@ -332,7 +399,7 @@ pub mod ttbacktest {
 #[cfg(feature = "ttgroup")]
 /**ttgroup: risk limits for risk groups, risk accounts and user groups. No path of ttgroup is known from any public source, so this client has no operations yet (see `specs/sources.toml`); none is invented. A live scrape of TT's ttgroup page fills it in.
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.*/
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented. TT's Setup SDK names two resources (DF \[docs\]): RiskGroup (Settings, RiskSettings, RiskLimits, Accounts) and UserGroup (Settings, Connectivity, Users), but no path, parameter or response.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 pub mod ttgroup {
     include!(concat!(env!("OUT_DIR"), "/ttgroup.rs"));
@@ -1199,9 +1266,9 @@ pub mod ttpds {
     ];
 }
 #[cfg(feature = "ttsetup")]
-/**ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Only TT's path names are public: each is modelled as a GET answering free-form JSON until a scrape of TT's page replaces the reconstructed spec.
+/**ttsetup: company-level setup (margins, order-tag defaults, connections, organizations). Reconstructed from TT's migration table, TT's Setup SDK and REST 1.0 shapes: order-tag defaults and fields are typed, the other answers free-form JSON until a scrape of TT's page replaces the reconstructed spec.
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.*/
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON. Second round (DF \[docs\], TT's .NET Setup SDK whose GETs mimic the REST paths; ZTT \[code, REST 1.0\]): GET /company/productmargin/{companyId} and the /ordertagdefaults family (/{orderTagDefaultId}, /algos, /commondata, /companyexchangeproductgroups, /exchangeproductgroups, /fields, /profiles) with the parameters DF shows; list keys and item shapes are typed where REST 1.0 shows them (`orderTagDefaults`, `fields`) and inferred \[inf\] elsewhere, responses without any known shape are free-form.*/
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 pub mod ttsetup {
     include!(concat!(env!("OUT_DIR"), "/ttsetup.rs"));
@@ -1232,6 +1299,28 @@ pub mod ttsetup {
         },
         crate::service::Operation {
             service: "ttsetup",
+            id: "get_company_productmargin_by_company_id",
+            method: ::http::Method::GET,
+            path: "/company/productmargin/{companyId}",
+            summary: "Product margins of a company.",
+            params: &[
+                crate::service::Param {
+                    name: "companyId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "integer",
+                },
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
             id: "get_connections",
             method: ::http::Method::GET,
             path: "/connections",
@@ -1245,7 +1334,119 @@ pub mod ttsetup {
             method: ::http::Method::GET,
             path: "/ordertagdefaults",
             summary: "Order-tag defaults (method assumed).",
+            params: &[
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_algos",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/algos",
+            summary: "Algos available for order-tag defaults.",
+            params: &[
+                crate::service::Param {
+                    name: "companyId",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "integer",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_by_order_tag_default_id",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/{orderTagDefaultId}",
+            summary: "One order-tag default.",
+            params: &[
+                crate::service::Param {
+                    name: "orderTagDefaultId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_commondata",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/commondata",
+            summary: "Common data for order-tag defaults.",
             params: &[],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_companyexchangeproductgroups",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/companyexchangeproductgroups",
+            summary: "Company exchange-product groups for order-tag defaults.",
+            params: &[
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_exchangeproductgroups",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/exchangeproductgroups",
+            summary: "Exchange-product groups for order-tag defaults.",
+            params: &[
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_fields",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/fields",
+            summary: "Order-tag fields.",
+            params: &[
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
+            body: None,
+        },
+        crate::service::Operation {
+            service: "ttsetup",
+            id: "get_ordertagdefaults_profiles",
+            method: ::http::Method::GET,
+            path: "/ordertagdefaults/profiles",
+            summary: "Order-tag default profiles.",
+            params: &[
+                crate::service::Param {
+                    name: "nextPageKey",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "string",
+                },
+            ],
             body: None,
         },
         crate::service::Operation {

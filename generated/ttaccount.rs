@@ -117,26 +117,36 @@ pub mod types {
             Self(value)
         }
     }
-    ///Unknown: no public source shows this response. Free-form JSON.
+    ///Answer of GET /account/{accountId}/children. The list key is inferred \[inf\].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct GetAccountByAccountIdChildrenResponse(pub ::serde_json::Value);
-    impl ::std::ops::Deref for GetAccountByAccountIdChildrenResponse {
-        type Target = ::serde_json::Value;
-        fn deref(&self) -> &::serde_json::Value {
-            &self.0
-        }
+    pub struct GetAccountByAccountIdChildrenResponse {
+        ///The child accounts \[inf\].
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accounts: ::std::option::Option<::std::vec::Vec<Account>>,
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    impl ::std::convert::From<GetAccountByAccountIdChildrenResponse>
-    for ::serde_json::Value {
-        fn from(value: GetAccountByAccountIdChildrenResponse) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::serde_json::Value>
-    for GetAccountByAccountIdChildrenResponse {
-        fn from(value: ::serde_json::Value) -> Self {
-            Self(value)
+    impl GetAccountByAccountIdChildrenResponse {
+        pub fn builder() -> builder::GetAccountByAccountIdChildrenResponse {
+            Default::default()
         }
     }
     ///Answer of GET /account/{accountId}/limits.
@@ -198,6 +208,72 @@ pub mod types {
     impl GetAccountByAccountIdResponse {
         pub fn builder() -> builder::GetAccountByAccountIdResponse {
             Default::default()
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct GetAccountByAccountIdRestrictionsResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetAccountByAccountIdRestrictionsResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetAccountByAccountIdRestrictionsResponse>
+    for ::serde_json::Value {
+        fn from(value: GetAccountByAccountIdRestrictionsResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value>
+    for GetAccountByAccountIdRestrictionsResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct GetAccountByAccountIdRisksettingsResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetAccountByAccountIdRisksettingsResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetAccountByAccountIdRisksettingsResponse>
+    for ::serde_json::Value {
+        fn from(value: GetAccountByAccountIdRisksettingsResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value>
+    for GetAccountByAccountIdRisksettingsResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct GetAccountByAccountIdSettingsResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetAccountByAccountIdSettingsResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetAccountByAccountIdSettingsResponse>
+    for ::serde_json::Value {
+        fn from(value: GetAccountByAccountIdSettingsResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value>
+    for GetAccountByAccountIdSettingsResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
         }
     }
     ///Unknown: no public source shows this response. Free-form JSON.
@@ -705,6 +781,156 @@ pub mod types {
                     account_id: Ok(value.account_id),
                     risk_limit_settings: Ok(value.risk_limit_settings),
                     risk_limits: Ok(value.risk_limits),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetAccountByAccountIdChildrenResponse {
+            accounts: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Account>>,
+                ::std::string::String,
+            >,
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetAccountByAccountIdChildrenResponse {
+            fn default() -> Self {
+                Self {
+                    accounts: Ok(Default::default()),
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetAccountByAccountIdChildrenResponse {
+            pub fn accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Account>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accounts: {e}")
+                    });
+                self
+            }
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetAccountByAccountIdChildrenResponse>
+        for super::GetAccountByAccountIdChildrenResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetAccountByAccountIdChildrenResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accounts: value.accounts?,
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetAccountByAccountIdChildrenResponse>
+        for GetAccountByAccountIdChildrenResponse {
+            fn from(value: super::GetAccountByAccountIdChildrenResponse) -> Self {
+                Self {
+                    accounts: Ok(value.accounts),
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
                     extra: Ok(value.extra),
                 }
             }
@@ -1496,7 +1722,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for ttaccount
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \[sec\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response.
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttaccount serves accounts, their risk limits and their users. TT's ttmonitor and ttaccount pages: list POSTs carry at most 20 items, with a 1-second pause after each acknowledgement; bulk work must be scheduled with TT Onboarding (P-MON, P-ACC). TT's gs-before page states the POST limit as one POST every 10 seconds (P-BEFORE). Known: GET /accounts, /account/{accountId}, /account/{accountId}/limits and their fields (ISAAC and its integration tests, QC, TTS-*, SKY, TTR, PHP). Unknown: /account/{accountId}/users, /children and /algosettings (path shapes inferred from NOTES-A \[sec\]) and /accountuser, /accountusers (named by P-MIGRATE, methods unknown): each is modelled as a GET with a free-form response. Second round (DF \[docs\], TT's .NET Setup SDK whose GETs mimic the REST paths): GET /account/{accountId}/restrictions, /risksettings and /settings (free-form responses), `nextPageKey` paging on /account/{accountId}/children, `userId`/`accountId` on /accountuser.
 
 Version: 2026-11-21T00:00:00Z*/
 pub struct Client {
@@ -1598,15 +1824,17 @@ let response = client.get_account_by_account_id_algosettings()
     }
     /**Child accounts of the account
 
-Child accounts of the account (NOTES-A \[sec\]). The path shape is inferred and the GET method assumed; parameters, paging and the response are unknown (free-form).
+Child accounts of the account (NOTES-A \[sec\]); paged by `nextPageKey` (DF \[docs\]). The GET method is assumed; the list key `accounts` and its item shape are inferred \[inf\] (a child is an account), other keys are kept.
 
 Sends a `GET` request to `/account/{accountId}/children`
 
 Arguments:
 - `account_id`: Account id.
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
 ```ignore
 let response = client.get_account_by_account_id_children()
     .account_id(account_id)
+    .next_page_key(next_page_key)
     .send()
     .await;
 ```*/
@@ -1617,7 +1845,7 @@ let response = client.get_account_by_account_id_children()
     }
     /**Gets an account's risk-limit settings and risk limits
 
-Risk-limit settings and risk limits of an account (ISAAC and its integration tests). Paged by `nextPageKey`.
+Risk-limit settings and risk limits of an account (ISAAC and its integration tests). Paged by `nextPageKey`. TT's SDK (DF) shows no `nextPageKey` here while an older source does, so it stays optional.
 
 Sends a `GET` request to `/account/{accountId}/limits`
 
@@ -1635,6 +1863,63 @@ let response = client.get_account_by_account_id_limits()
         &self,
     ) -> builder::GetAccountByAccountIdLimits<'_> {
         builder::GetAccountByAccountIdLimits::new(self)
+    }
+    /**Restrictions of the account
+
+Restrictions of the account. Named by TT Setup SDK `DataFetcher` (DF \[docs\]), a REST 1.0-era GET; the 2.0 service is inferred from TT's migration table (`/account*` goes to ttaccount). No parameter besides the path is known; the response is unknown (free-form).
+
+Sends a `GET` request to `/account/{accountId}/restrictions`
+
+Arguments:
+- `account_id`: Account id.
+```ignore
+let response = client.get_account_by_account_id_restrictions()
+    .account_id(account_id)
+    .send()
+    .await;
+```*/
+    pub fn get_account_by_account_id_restrictions(
+        &self,
+    ) -> builder::GetAccountByAccountIdRestrictions<'_> {
+        builder::GetAccountByAccountIdRestrictions::new(self)
+    }
+    /**Risk settings of the account
+
+Risk settings of the account. Named by TT Setup SDK `DataFetcher` (DF \[docs\]), a REST 1.0-era GET; the 2.0 service is inferred from TT's migration table (`/account*` goes to ttaccount). No parameter besides the path is known; the response is unknown (free-form).
+
+Sends a `GET` request to `/account/{accountId}/risksettings`
+
+Arguments:
+- `account_id`: Account id.
+```ignore
+let response = client.get_account_by_account_id_risksettings()
+    .account_id(account_id)
+    .send()
+    .await;
+```*/
+    pub fn get_account_by_account_id_risksettings(
+        &self,
+    ) -> builder::GetAccountByAccountIdRisksettings<'_> {
+        builder::GetAccountByAccountIdRisksettings::new(self)
+    }
+    /**Settings of the account
+
+Settings of the account. Named by TT Setup SDK `DataFetcher` (DF \[docs\]), a REST 1.0-era GET; the 2.0 service is inferred from TT's migration table (`/account*` goes to ttaccount). No parameter besides the path is known; the response is unknown (free-form).
+
+Sends a `GET` request to `/account/{accountId}/settings`
+
+Arguments:
+- `account_id`: Account id.
+```ignore
+let response = client.get_account_by_account_id_settings()
+    .account_id(account_id)
+    .send()
+    .await;
+```*/
+    pub fn get_account_by_account_id_settings(
+        &self,
+    ) -> builder::GetAccountByAccountIdSettings<'_> {
+        builder::GetAccountByAccountIdSettings::new(self)
     }
     /**Users on the account
 
@@ -1676,12 +1961,17 @@ let response = client.get_accounts()
     }
     /**Links between accounts and users (method assumed)
 
-Links between accounts and users (named in P-MIGRATE \[docs\]). The method is unknown and GET is assumed; parameters and the response are unknown (free-form).
+Links between accounts and users (named in P-MIGRATE \[docs\]). The method is unknown and GET is assumed; parameters and the response are unknown (free-form). TT's SDK (DF) passes `userId` and `accountId`; that they are query parameters is inferred.
 
 Sends a `GET` request to `/accountuser`
 
+Arguments:
+- `account_id`: Only links of this account (DF \[docs\]; a query parameter \[inf\]).
+- `user_id`: Only links of this user (DF \[docs\]; a query parameter \[inf\]).
 ```ignore
 let response = client.get_accountuser()
+    .account_id(account_id)
+    .user_id(user_id)
     .send()
     .await;
 ```*/
@@ -1855,12 +2145,14 @@ pub mod builder {
     pub struct GetAccountByAccountIdChildren<'a> {
         client: &'a super::Client,
         account_id: Result<i64, String>,
+        next_page_key: Result<Option<::std::string::String>, String>,
     }
     impl<'a> GetAccountByAccountIdChildren<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 account_id: Err("account_id was not initialized".to_string()),
+                next_page_key: Ok(None),
             }
         }
         pub fn account_id<V>(mut self, value: V) -> Self
@@ -1872,6 +2164,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for account_id failed".to_string());
             self
         }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/account/{accountId}/children`
         pub async fn send(
             self,
@@ -1879,8 +2184,9 @@ pub mod builder {
             ResponseValue<types::GetAccountByAccountIdChildrenResponse>,
             Error<()>,
         > {
-            let Self { client, account_id } = self;
+            let Self { client, account_id, next_page_key } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/account/{}/children", client.baseurl, encode_path(& account_id
                 .to_string()),
@@ -1900,6 +2206,9 @@ pub mod builder {
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
                 )
                 .headers(header_map)
                 .build()?;
@@ -1994,6 +2303,216 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_account_by_account_id_limits",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_account_by_account_id_restrictions`]
+
+[`Client::get_account_by_account_id_restrictions`]: super::Client::get_account_by_account_id_restrictions*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountByAccountIdRestrictions<'a> {
+        client: &'a super::Client,
+        account_id: Result<i64, String>,
+    }
+    impl<'a> GetAccountByAccountIdRestrictions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                account_id: Err("account_id was not initialized".to_string()),
+            }
+        }
+        pub fn account_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.account_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for account_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/account/{accountId}/restrictions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetAccountByAccountIdRestrictionsResponse>,
+            Error<()>,
+        > {
+            let Self { client, account_id } = self;
+            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/account/{}/restrictions", client.baseurl, encode_path(& account_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_account_by_account_id_restrictions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_account_by_account_id_risksettings`]
+
+[`Client::get_account_by_account_id_risksettings`]: super::Client::get_account_by_account_id_risksettings*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountByAccountIdRisksettings<'a> {
+        client: &'a super::Client,
+        account_id: Result<i64, String>,
+    }
+    impl<'a> GetAccountByAccountIdRisksettings<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                account_id: Err("account_id was not initialized".to_string()),
+            }
+        }
+        pub fn account_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.account_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for account_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/account/{accountId}/risksettings`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetAccountByAccountIdRisksettingsResponse>,
+            Error<()>,
+        > {
+            let Self { client, account_id } = self;
+            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/account/{}/risksettings", client.baseurl, encode_path(& account_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_account_by_account_id_risksettings",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_account_by_account_id_settings`]
+
+[`Client::get_account_by_account_id_settings`]: super::Client::get_account_by_account_id_settings*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountByAccountIdSettings<'a> {
+        client: &'a super::Client,
+        account_id: Result<i64, String>,
+    }
+    impl<'a> GetAccountByAccountIdSettings<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                account_id: Err("account_id was not initialized".to_string()),
+            }
+        }
+        pub fn account_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.account_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for account_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/account/{accountId}/settings`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetAccountByAccountIdSettingsResponse>,
+            Error<()>,
+        > {
+            let Self { client, account_id } = self;
+            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/account/{}/settings", client.baseurl, encode_path(& account_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_account_by_account_id_settings",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -2171,16 +2690,44 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetAccountuser<'a> {
         client: &'a super::Client,
+        account_id: Result<Option<i64>, String>,
+        user_id: Result<Option<i64>, String>,
     }
     impl<'a> GetAccountuser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                account_id: Ok(None),
+                user_id: Ok(None),
+            }
+        }
+        pub fn account_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.account_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for account_id failed".to_string());
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.user_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for user_id failed".to_string());
+            self
         }
         ///Sends a `GET` request to `/accountuser`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetAccountuserResponse>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, account_id, user_id } = self;
+            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/accountuser", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2198,6 +2745,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("accountId", &account_id))
+                .query(&progenitor_client::QueryParam::new("userId", &user_id))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -2269,6 +2818,35 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl<'a> crate::paginate::Paginated for builder::GetAccountByAccountIdChildren<'a> {
+    type Page = types::GetAccountByAccountIdChildrenResponse;
+    type Item = types::Account;
+    const OPERATION: &'static str = "get_account_by_account_id_children";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.accounts)
+    }
 }
 impl<'a> crate::paginate::Paginated for builder::GetAccountByAccountIdLimits<'a> {
     type Page = types::GetAccountByAccountIdLimitsResponse;

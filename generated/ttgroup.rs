@@ -44,7 +44,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for ttgroup
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented.
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttgroup creates and manages risk limits for risk groups, risk accounts and user groups (P-INTRO scope). No path of ttgroup is known from any public source, so this spec has no paths; none is invented. TT's Setup SDK names two resources (DF \[docs\]): RiskGroup (Settings, RiskSettings, RiskLimits, Accounts) and UserGroup (Settings, Connectivity, Users), but no path, parameter or response.
 
 Version: 2026-11-21T00:00:00Z*/
 pub struct Client {

@@ -8,7 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///One fill (`fills[]` of GET /fills, and presumably /tradingaccountfills and /tcrfills). Field list from TT's own fill-download samples (TTS-PY, TTS-CS), ISAAC, SKY, YAM-FM and the REST 1.0 field list (POSH); TT omits fields freely, so none is required, and fields not listed here are kept.
+    ///One fill (`fills[]` of GET /fills, and presumably /tradingaccountfills and /tcrfills). Field list from TT's own fill-download samples (TTS-PY, TTS-CS), ISAAC, SKY, YAM-FM and the REST 1.0 field list (POSH); TT omits fields freely, so none is required, and fields not listed here are kept. Real 2026 records (MMP's CSV of /ttledger/fills) add the keys of `docs/tt-rest-facts-2.md` §3; a spread fill is a parent row (multiLegReportingType 3) followed by leg rows (multiLegReportingType 2, `parentInstrumentId` = the spread's instrument).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Fill {
         ///Exchange account string (TTS-* \[code\]).
@@ -26,18 +26,24 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub aggressor_indicator: ::std::option::Option<::ttrest::scalar::TtBool>,
-        ///Algo id (ttpds GET /algos), a u64 (POSH, ISAAC).
+        ///Algo id (ttpds GET /algos), a u64 (POSH, ISAAC, MMP).
         #[serde(
             rename = "algoId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub algo_id: ::std::option::Option<::ttrest::scalar::TtId>,
-        ///Algo type (orderData `algoType`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Algo type (orderData `algoType`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "algoType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub algo_type: ::std::option::Option<::serde_json::Value>,
+        pub algo_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Allocation id (MMP's key list).
+        #[serde(
+            rename = "allocId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub alloc_id: ::std::option::Option<::std::string::String>,
         ///Average price (REST 1.0 field list, POSH; ISAAC README).
         #[serde(
             rename = "avgPx",
@@ -50,18 +56,24 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub broker_id: ::std::option::Option<i64>,
+        ///Client IP address (MMP's key list).
+        #[serde(
+            rename = "clientIP",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_ip: ::std::option::Option<::std::string::String>,
         ///Exchange connection id. When absent, TT's samples fall back to `exchOrderAssoc`.
         #[serde(
             rename = "connectionId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub connection_id: ::std::option::Option<::std::string::String>,
-        ///Contingency type (orderData `contingencyType`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Contingency type (orderData `contingencyType`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "contingencyType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub contingency_type: ::std::option::Option<::serde_json::Value>,
+        pub contingency_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Cross id.
         #[serde(
             rename = "crossId",
@@ -104,7 +116,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub exch_order_assoc: ::std::option::Option<::std::string::String>,
-        /**Exchange execution id. TT sends one of `execID` (TTS-PY, YAM) or `execId` (TTS-CS, SKY).
+        /**Exchange execution id. TT sends one of `execId` (TTS-CS, SKY, MMP) or `execID` (TTS-PY, YAM). Neither present nor unique: TT leaves it out on some fills (execType 14 without an allocation leg) and reuses one across genuinely different fills (MMP \[code\]); spread parents carry an alphanumeric one equal to `uniqueExecId`, legs a numeric one. ttrest never deduplicates by it: the fills stream keys on `recordId`, then `uniqueExecId`.
 
 TT also sends this field as `execID`; that spelling arrives in `extra`.*/
         #[serde(
@@ -112,30 +124,36 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub exec_id: ::std::option::Option<::std::string::String>,
-        ///Execution instruction (orderData `execInst`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Execution instruction (orderData `execInst`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "execInst",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_inst: ::std::option::Option<::serde_json::Value>,
-        ///Execution type (POSH, ISAAC). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub exec_inst: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Execution type (POSH, ISAAC). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "execType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_type: ::std::option::Option<::serde_json::Value>,
-        ///Whether the order was created outside TT (POSH, ISAAC); JSON type not observed, left open.
+        pub exec_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Whether the order was created outside TT (POSH, ISAAC, MMP); a JSON boolean or TT's string booleans (printed `false` in MMP's CSV, probably a string).
         #[serde(
             rename = "externallyCreated",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub externally_created: ::std::option::Option<::serde_json::Value>,
+        pub externally_created: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Aggregated fills (TTS-CS \[code\]).
         #[serde(
             rename = "fillsGroup",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub fills_group: ::std::option::Option<::std::vec::Vec<FillsGroupItem>>,
+        ///Handling instruction (MMP's key list). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "handlingInstr",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub handling_instr: ::std::option::Option<::ttrest::scalar::Code>,
         ///Instrument id (ttpds), a u64 that may exceed i64::MAX (TTS-*, SKY \[code\]).
         #[serde(
             rename = "instrumentId",
@@ -160,78 +178,96 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub manual_fill: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Manual order flag (MMP \[code\]); a JSON boolean or TT's string booleans.
+        #[serde(
+            rename = "manualOrderIndicator",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub manual_order_indicator: ::std::option::Option<::ttrest::scalar::TtBool>,
         ///Market id, a key into ttpds GET /markets (TTS-*, YAM-FM \[code\]).
         #[serde(
             rename = "marketId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub market_id: ::std::option::Option<i64>,
+        ///Message type (4 in real data, MMP). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "messageType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub message_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Minimum quantity.
         #[serde(
             rename = "minQty",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub min_qty: ::std::option::Option<f64>,
-        ///Multi-leg reporting type, resolved through orderData `fillType`. Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Multi-leg reporting type, resolved through orderData `fillType`: 3 on a spread's parent fill, 2 on its leg fills (MMP \[code\]). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "multiLegReportingType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub multi_leg_reporting_type: ::std::option::Option<::serde_json::Value>,
+        pub multi_leg_reporting_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///OMA parent order id (TTS-* \[code\]).
         #[serde(
             rename = "omaParentOrderId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub oma_parent_order_id: ::std::option::Option<::std::string::String>,
-        ///Order status after the fill: "2" partially filled, "3" fully filled (TTS-* \[code\]).
+        ///Order status after the fill (orderData `ordStatus`): "2" partially filled, "3" fully filled in TT's samples (TTS-*), the number 2 in real 2026 data (MMP). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "ordStatus",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub ord_status: ::std::option::Option<::std::string::String>,
-        ///Order type. TT sends one of `ordType` (TTS-PY) or `orderType` (TTS-CS). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub ord_status: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Order type. TT sends one of `ordType` (TTS-PY) or `orderType` (TTS-CS). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "ordType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub ord_type: ::std::option::Option<::serde_json::Value>,
+        pub ord_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Order attributes of the fill.
         #[serde(
             rename = "orderAttributes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub order_attributes: ::std::option::Option<::std::vec::Vec<OrderAttribute>>,
-        ///Order capacity (orderData `orderCapacity`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Order capacity (orderData `orderCapacity`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderCapacity",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_capacity: ::std::option::Option<::serde_json::Value>,
-        ///Cross-prevention type (orderData `orderCrossPreventionType`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub order_capacity: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Cross-prevention type (orderData `orderCrossPreventionType`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderCrossPreventionType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_cross_prevention_type: ::std::option::Option<::serde_json::Value>,
+        pub order_cross_prevention_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///TT order id (UUID).
         #[serde(
             rename = "orderId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub order_id: ::std::option::Option<::std::string::String>,
-        ///Order origination (orderData `orderOrigination`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Order origination (orderData `orderOrigination`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderOrigination",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_origination: ::std::option::Option<::serde_json::Value>,
-        ///Order type. TT sends one of `ordType` (TTS-PY) or `orderType` (TTS-CS). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub order_origination: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Order type. TT sends one of `ordType` (TTS-PY) or `orderType` (TTS-CS). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_type: ::std::option::Option<::serde_json::Value>,
+        pub order_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///For a spread leg (`multiLegReportingType` 2), the instrument id of the spread whose parent fill it belongs to (MMP \[code\]).
+        #[serde(
+            rename = "parentInstrumentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub parent_instrument_id: ::std::option::Option<::ttrest::scalar::TtId>,
         ///Synthetic parent order id (TTS-* \[code\]).
         #[serde(
             rename = "parentOrderId",
@@ -241,18 +277,36 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
         ///Parties of the fill.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parties: ::std::option::Option<::std::vec::Vec<FillParty>>,
-        ///Position effect (orderData `positionEffect`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Position effect (orderData `positionEffect`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "positionEffect",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub position_effect: ::std::option::Option<::serde_json::Value>,
-        ///Record id (TTS-CS, POSH \[code\]).
+        pub position_effect: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Record id (TTS-CS, POSH, MMP \[code\]); the first deduplication key.
         #[serde(
             rename = "recordId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub record_id: ::std::option::Option<::std::string::String>,
+        ///Report id (MMP's key list).
+        #[serde(
+            rename = "reportId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub report_id: ::std::option::Option<::std::string::String>,
+        ///Report sides (MMP's key list); the item shape is unknown (free-form objects).
+        #[serde(
+            rename = "reportSides",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub report_sides: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        ///Report type (MMP's key list). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "reportType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub report_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Secondary client order id. TT sends one of `secondaryClOrderId` (TT's Python sample) or `secondaryClOrdId` (TT's C# sample).
         #[serde(
             rename = "secondaryClOrdId",
@@ -265,6 +319,12 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub secondary_cl_order_id: ::std::option::Option<::std::string::String>,
+        ///Secondary execution id (MMP \[code\]).
+        #[serde(
+            rename = "secondaryExecId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub secondary_exec_id: ::std::option::Option<::std::string::String>,
         ///Exchange order id (TTS-* \[code\]).
         #[serde(
             rename = "secondaryOrderId",
@@ -277,30 +337,30 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub security_desc: ::std::option::Option<::std::string::String>,
-        ///Sender location id (POSH, ISAAC); JSON type not observed, left open.
+        ///Sender location id (POSH, ISAAC; "IN" in real data, MMP).
         #[serde(
             rename = "senderLocationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sender_location_id: ::std::option::Option<::serde_json::Value>,
+        pub sender_location_id: ::std::option::Option<::std::string::String>,
         ///Sender sub id (POSH, ISAAC); JSON type not observed, left open.
         #[serde(
             rename = "senderSubId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub sender_sub_id: ::std::option::Option<::serde_json::Value>,
-        ///Side as an integer code, 1 = buy, 2 = sell (YAM-FM, SKY \[code\]). Orders send `side` as a string instead; labels in orderData `side`.
+        ///Side, 1 = buy, 2 = sell (YAM-FM, SKY, MMP \[code\]); orders send it as a string. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub side: ::std::option::Option<i64>,
-        ///Order source (orderData `source`, POSH, ISAAC). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub side: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Order source (orderData `source`, POSH, ISAAC). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub source: ::std::option::Option<::serde_json::Value>,
-        ///Synthetic order type (orderData `syntheticType`). Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        pub source: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Synthetic order type (orderData `syntheticType`). Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "syntheticType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub synthetic_type: ::std::option::Option<::serde_json::Value>,
+        pub synthetic_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Free text A.
         #[serde(
             rename = "textA",
@@ -325,55 +385,79 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub text_tt: ::std::option::Option<::std::string::String>,
-        ///Time the client sent the order, epoch nanoseconds (TTS-CS \[code\]).
+        ///Time in force (orderData `timeInForce`; 15 in real data, MMP). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "timeInForce",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub time_in_force: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Time the client sent the order, epoch nanoseconds (TTS-CS, MMP \[code\]).
         #[serde(
             rename = "timeSentClient",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub time_sent_client: ::std::option::Option<::ttrest::scalar::Timestamp>,
-        ///Time TT sent the message, epoch nanoseconds (TTS-CS \[code\]).
+        ///Time TT sent the message, epoch nanoseconds (TTS-CS, MMP \[code\]).
         #[serde(
             rename = "timeSentTT",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub time_sent_tt: ::std::option::Option<::ttrest::scalar::Timestamp>,
-        ///TT's time of the fill, epoch nanoseconds; drives `minTimestamp` paging. Sent as a number or a numeric string (TTS-*, ISAAC, SKY, YAM-FM \[code\]).
+        ///TT's time of the fill, epoch nanoseconds; drives `minTimestamp` paging. Sent as a number or a numeric string (TTS-*, ISAAC, SKY, YAM-FM \[code\]). It differs from `transactTime` (by about 0.8 ms in real data, MMP).
         #[serde(
             rename = "timeStamp",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub time_stamp: ::std::option::Option<::ttrest::scalar::Timestamp>,
-        ///Trade date. REST 1.0 sent epoch nanoseconds (POSH \[code, v1\]); the 2.0 form is unconfirmed, so the type is left open.
+        ///Trade date as epoch nanoseconds of 00:00 UTC of the trade date (`1788192000000000000` in real 2026 data, MMP \[code\]; also REST 1.0, POSH).
         #[serde(
             rename = "tradeDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub trade_date: ::std::option::Option<::serde_json::Value>,
+        pub trade_date: ::std::option::Option<::ttrest::scalar::Timestamp>,
+        ///Trade match id, a u64 above 2^53 (MMP \[code\]).
+        #[serde(
+            rename = "tradeMatchId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_match_id: ::std::option::Option<::ttrest::scalar::TtId>,
         ///Trade report id.
         #[serde(
             rename = "tradeReportId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub trade_report_id: ::std::option::Option<::std::string::String>,
-        ///Trade type. TT sends one of `tradeType` or `trdType` (TTS-*); labels in orderData `tradeType`. Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Trade type. TT sends one of `tradeType` or `trdType` (TTS-*); labels in orderData `tradeType`. Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "tradeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub trade_type: ::std::option::Option<::serde_json::Value>,
+        pub trade_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Trading venue trade id (MMP's key list).
+        #[serde(
+            rename = "tradingVenueTradeId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trading_venue_trade_id: ::std::option::Option<::std::string::String>,
         ///Exchange time of the fill, epoch nanoseconds (TTS-*, ISAAC-H, YAM-FM \[code\]).
         #[serde(
             rename = "transactTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub transact_time: ::std::option::Option<::ttrest::scalar::Timestamp>,
-        ///Trade type. TT sends one of `tradeType` or `trdType` (TTS-*); labels in orderData `tradeType`. Enumeration code; TT sends it as an integer or a numeric string, so the type is left open. Labels come from ttledger GET /orderdata.
+        ///Transaction type (MMP's key list). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "transactionType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub transaction_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Trade type. TT sends one of `tradeType` or `trdType` (TTS-*); labels in orderData `tradeType`. Labels come from ttledger GET /orderdata. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "trdType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub trd_type: ::std::option::Option<::serde_json::Value>,
-        ///TT's unique execution id; a safe deduplication key (TTS-CS, SKY \[code\]).
+        pub trd_type: ::std::option::Option<::ttrest::scalar::Code>,
+        ///TT's unique execution id (TTS-CS, SKY, MMP \[code\]); the deduplication key after `recordId`.
         #[serde(
             rename = "uniqueExecId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -647,12 +731,12 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub algo_instrument_id: ::std::option::Option<::ttrest::scalar::TtId>,
-        ///Algo type code (orderData `algoType`).
+        ///Algo type code (orderData `algoType`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "algoType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub algo_type: ::std::option::Option<i64>,
+        pub algo_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Broker id.
         #[serde(
             rename = "brokerId",
@@ -683,12 +767,12 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub curr_user_id: ::std::option::Option<i64>,
-        ///Customer order capacity (docs-only, YAM-CS \[sec\]); type not observed.
+        ///Customer order capacity (docs-only, YAM-CS \[sec\]); type not observed. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "customerOrderCapacity",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub customer_order_capacity: ::std::option::Option<::serde_json::Value>,
+        pub customer_order_capacity: ::std::option::Option<::ttrest::scalar::Code>,
         ///Order time, epoch nanoseconds as a 19-digit JSON number (above 2^53: float parsers lose precision).
         #[serde(
             rename = "dateTime",
@@ -707,18 +791,18 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub exec_id: ::std::option::Option<::std::string::String>,
-        ///Execution instruction (docs-only, YAM-CS \[sec\]); type not observed.
+        ///Execution instruction (docs-only, YAM-CS \[sec\]); type not observed. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "execInst",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_inst: ::std::option::Option<::serde_json::Value>,
-        ///Execution type code (orderData `executionType`).
+        pub exec_inst: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Execution type code (orderData `executionType`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "executionType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub execution_type: ::std::option::Option<::std::string::String>,
+        pub execution_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Give-up (docs-only, YAM-CS \[sec\]); type not observed.
         #[serde(
             rename = "giveUp",
@@ -749,12 +833,12 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub market_id: ::std::option::Option<i64>,
-        ///Order capacity (docs-only, YAM-CS \[sec\]); type not observed.
+        ///Order capacity (docs-only, YAM-CS \[sec\]); type not observed. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderCapacity",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_capacity: ::std::option::Option<::serde_json::Value>,
+        pub order_capacity: ::std::option::Option<::ttrest::scalar::Code>,
         ///TT order id (UUID).
         #[serde(
             rename = "orderId",
@@ -773,30 +857,30 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub order_qty: ::std::option::Option<f64>,
-        ///Order status code (orderData `orderStatus`).
+        ///Order status code (orderData `orderStatus`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderStatus",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_status: ::std::option::Option<::std::string::String>,
-        ///Order type code (orderData `orderType`).
+        pub order_status: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Order type code (orderData `orderType`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "orderType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub order_type: ::std::option::Option<::std::string::String>,
+        pub order_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Parent order id (UUID).
         #[serde(
             rename = "parentOrderId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub parent_order_id: ::std::option::Option<::std::string::String>,
-        ///Position effect (docs-only, YAM-CS \[sec\]); type not observed.
+        ///Position effect (docs-only, YAM-CS \[sec\]); type not observed. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "positionEffect",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub position_effect: ::std::option::Option<::serde_json::Value>,
+        pub position_effect: ::std::option::Option<::ttrest::scalar::Code>,
         ///Limit price.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub price: ::std::option::Option<f64>,
@@ -812,36 +896,36 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub security_description: ::std::option::Option<::std::string::String>,
-        ///Side as a string enum code ("1" buy, "2" sell); fills send an integer instead. Labels in orderData `side`.
+        ///Side as a string enum code ("1" buy, "2" sell); fills send an integer instead. Labels in orderData `side`. Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub side: ::std::option::Option<::std::string::String>,
+        pub side: ::std::option::Option<::ttrest::scalar::Code>,
         ///Stop price. The docs type it as integer; the data has floats.
         #[serde(
             rename = "stopPrice",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub stop_price: ::std::option::Option<f64>,
-        ///Synthetic order status code (orderData `syntheticStatus`).
+        ///Synthetic order status code (orderData `syntheticStatus`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "syntheticStatus",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub synthetic_status: ::std::option::Option<i64>,
-        ///Synthetic type code (orderData `syntheticType`).
+        pub synthetic_status: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Synthetic type code (orderData `syntheticType`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "syntheticType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub synthetic_type: ::std::option::Option<::std::string::String>,
+        pub synthetic_type: ::std::option::Option<::ttrest::scalar::Code>,
         ///Free text (docs-only, YAM-CS \[sec\]).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
-        ///Time-in-force code (orderData `timeInForce`).
+        ///Time-in-force code (orderData `timeInForce`). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
         #[serde(
             rename = "timeInForce",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub time_in_force: ::std::option::Option<::std::string::String>,
+        pub time_in_force: ::std::option::Option<::ttrest::scalar::Code>,
         ///Trade date as YYYYMMDD (docs-only, YAM-CS \[sec\]).
         #[serde(
             rename = "tradeDate",
@@ -1009,7 +1093,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             algo_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            alloc_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             avg_px: ::std::result::Result<
@@ -1020,12 +1108,16 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            client_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             connection_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             contingency_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             cross_id: ::std::result::Result<
@@ -1061,19 +1153,23 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             exec_inst: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             exec_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             externally_created: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             fills_group: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::FillsGroupItem>>,
+                ::std::string::String,
+            >,
+            handling_instr: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             instrument_id: ::std::result::Result<
@@ -1092,8 +1188,16 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
+            manual_order_indicator: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
             market_id: ::std::result::Result<
                 ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            message_type: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             min_qty: ::std::result::Result<
@@ -1101,7 +1205,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             multi_leg_reporting_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             oma_parent_order_id: ::std::result::Result<
@@ -1109,11 +1213,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             ord_status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             ord_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_attributes: ::std::result::Result<
@@ -1121,11 +1225,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             order_capacity: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_cross_prevention_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -1133,11 +1237,15 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             order_origination: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            parent_instrument_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtId>,
                 ::std::string::String,
             >,
             parent_order_id: ::std::result::Result<
@@ -1149,11 +1257,23 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             position_effect: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             record_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            report_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            report_sides: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            report_type: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             secondary_cl_ord_id: ::std::result::Result<
@@ -1161,6 +1281,10 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             secondary_cl_order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            secondary_exec_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -1173,7 +1297,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             sender_location_id: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             sender_sub_id: ::std::result::Result<
@@ -1181,15 +1305,15 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             side: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             source: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             synthetic_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             text_a: ::std::result::Result<
@@ -1208,6 +1332,10 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            time_in_force: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
             time_sent_client: ::std::result::Result<
                 ::std::option::Option<::ttrest::scalar::Timestamp>,
                 ::std::string::String,
@@ -1221,7 +1349,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             trade_date: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Timestamp>,
+                ::std::string::String,
+            >,
+            trade_match_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtId>,
                 ::std::string::String,
             >,
             trade_report_id: ::std::result::Result<
@@ -1229,15 +1361,23 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             trade_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            trading_venue_trade_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             transact_time: ::std::result::Result<
                 ::std::option::Option<::ttrest::scalar::Timestamp>,
                 ::std::string::String,
             >,
+            transaction_type: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
             trd_type: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             unique_exec_id: ::std::result::Result<
@@ -1261,8 +1401,10 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     aggressor_indicator: Ok(Default::default()),
                     algo_id: Ok(Default::default()),
                     algo_type: Ok(Default::default()),
+                    alloc_id: Ok(Default::default()),
                     avg_px: Ok(Default::default()),
                     broker_id: Ok(Default::default()),
+                    client_ip: Ok(Default::default()),
                     connection_id: Ok(Default::default()),
                     contingency_type: Ok(Default::default()),
                     cross_id: Ok(Default::default()),
@@ -1277,11 +1419,14 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     exec_type: Ok(Default::default()),
                     externally_created: Ok(Default::default()),
                     fills_group: Ok(Default::default()),
+                    handling_instr: Ok(Default::default()),
                     instrument_id: Ok(Default::default()),
                     last_px: Ok(Default::default()),
                     last_qty: Ok(Default::default()),
                     manual_fill: Ok(Default::default()),
+                    manual_order_indicator: Ok(Default::default()),
                     market_id: Ok(Default::default()),
+                    message_type: Ok(Default::default()),
                     min_qty: Ok(Default::default()),
                     multi_leg_reporting_type: Ok(Default::default()),
                     oma_parent_order_id: Ok(Default::default()),
@@ -1293,12 +1438,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     order_id: Ok(Default::default()),
                     order_origination: Ok(Default::default()),
                     order_type: Ok(Default::default()),
+                    parent_instrument_id: Ok(Default::default()),
                     parent_order_id: Ok(Default::default()),
                     parties: Ok(Default::default()),
                     position_effect: Ok(Default::default()),
                     record_id: Ok(Default::default()),
+                    report_id: Ok(Default::default()),
+                    report_sides: Ok(Default::default()),
+                    report_type: Ok(Default::default()),
                     secondary_cl_ord_id: Ok(Default::default()),
                     secondary_cl_order_id: Ok(Default::default()),
+                    secondary_exec_id: Ok(Default::default()),
                     secondary_order_id: Ok(Default::default()),
                     security_desc: Ok(Default::default()),
                     sender_location_id: Ok(Default::default()),
@@ -1310,13 +1460,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     text_b: Ok(Default::default()),
                     text_c: Ok(Default::default()),
                     text_tt: Ok(Default::default()),
+                    time_in_force: Ok(Default::default()),
                     time_sent_client: Ok(Default::default()),
                     time_sent_tt: Ok(Default::default()),
                     time_stamp: Ok(Default::default()),
                     trade_date: Ok(Default::default()),
+                    trade_match_id: Ok(Default::default()),
                     trade_report_id: Ok(Default::default()),
                     trade_type: Ok(Default::default()),
+                    trading_venue_trade_id: Ok(Default::default()),
                     transact_time: Ok(Default::default()),
+                    transaction_type: Ok(Default::default()),
                     trd_type: Ok(Default::default()),
                     unique_exec_id: Ok(Default::default()),
                     user_id: Ok(Default::default()),
@@ -1381,13 +1535,27 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn algo_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.algo_type = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for algo_type: {e}")
+                    });
+                self
+            }
+            pub fn alloc_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alloc_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for alloc_id: {e}")
                     });
                 self
             }
@@ -1415,6 +1583,18 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     });
                 self
             }
+            pub fn client_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_ip: {e}")
+                    });
+                self
+            }
             pub fn connection_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1429,7 +1609,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn contingency_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.contingency_type = value
@@ -1543,7 +1725,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn exec_inst<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.exec_inst = value
@@ -1555,7 +1739,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn exec_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.exec_type = value
@@ -1567,7 +1753,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn externally_created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.externally_created = value
@@ -1590,6 +1778,22 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for fills_group: {e}")
+                    });
+                self
+            }
+            pub fn handling_instr<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.handling_instr = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for handling_instr: {e}"
+                        )
                     });
                 self
             }
@@ -1645,6 +1849,22 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     });
                 self
             }
+            pub fn manual_order_indicator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.manual_order_indicator = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for manual_order_indicator: {e}"
+                        )
+                    });
+                self
+            }
             pub fn market_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -1654,6 +1874,20 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for market_id: {e}")
+                    });
+                self
+            }
+            pub fn message_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message_type: {e}")
                     });
                 self
             }
@@ -1671,7 +1905,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn multi_leg_reporting_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.multi_leg_reporting_type = value
@@ -1699,7 +1935,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn ord_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.ord_status = value
@@ -1711,7 +1949,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn ord_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.ord_type = value
@@ -1739,7 +1979,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_capacity<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_capacity = value
@@ -1753,7 +1995,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_cross_prevention_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_cross_prevention_type = value
@@ -1779,7 +2023,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_origination<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_origination = value
@@ -1793,13 +2039,31 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_type = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for order_type: {e}")
+                    });
+                self
+            }
+            pub fn parent_instrument_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_instrument_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_instrument_id: {e}"
+                        )
                     });
                 self
             }
@@ -1833,7 +2097,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn position_effect<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.position_effect = value
@@ -1854,6 +2120,46 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for record_id: {e}")
+                    });
+                self
+            }
+            pub fn report_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.report_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for report_id: {e}")
+                    });
+                self
+            }
+            pub fn report_sides<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.report_sides = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for report_sides: {e}")
+                    });
+                self
+            }
+            pub fn report_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.report_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for report_type: {e}")
                     });
                 self
             }
@@ -1881,6 +2187,20 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for secondary_cl_order_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn secondary_exec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secondary_exec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for secondary_exec_id: {e}"
                         )
                     });
                 self
@@ -1913,7 +2233,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn sender_location_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sender_location_id = value
@@ -1939,7 +2259,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn side<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.side = value
@@ -1951,7 +2273,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
@@ -1963,7 +2287,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn synthetic_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.synthetic_type = value
@@ -2023,6 +2349,20 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     });
                 self
             }
+            pub fn time_in_force<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_in_force = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_in_force: {e}")
+                    });
+                self
+            }
             pub fn time_sent_client<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -2069,13 +2409,31 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn trade_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.trade_date = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for trade_date: {e}")
+                    });
+                self
+            }
+            pub fn trade_match_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_match_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trade_match_id: {e}"
+                        )
                     });
                 self
             }
@@ -2095,13 +2453,29 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn trade_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.trade_type = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for trade_type: {e}")
+                    });
+                self
+            }
+            pub fn trading_venue_trade_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trading_venue_trade_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trading_venue_trade_id: {e}"
+                        )
                     });
                 self
             }
@@ -2119,9 +2493,27 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     });
                 self
             }
+            pub fn transaction_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transaction_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transaction_type: {e}"
+                        )
+                    });
+                self
+            }
             pub fn trd_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.trd_type = value
@@ -2183,8 +2575,10 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     aggressor_indicator: value.aggressor_indicator?,
                     algo_id: value.algo_id?,
                     algo_type: value.algo_type?,
+                    alloc_id: value.alloc_id?,
                     avg_px: value.avg_px?,
                     broker_id: value.broker_id?,
+                    client_ip: value.client_ip?,
                     connection_id: value.connection_id?,
                     contingency_type: value.contingency_type?,
                     cross_id: value.cross_id?,
@@ -2199,11 +2593,14 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     exec_type: value.exec_type?,
                     externally_created: value.externally_created?,
                     fills_group: value.fills_group?,
+                    handling_instr: value.handling_instr?,
                     instrument_id: value.instrument_id?,
                     last_px: value.last_px?,
                     last_qty: value.last_qty?,
                     manual_fill: value.manual_fill?,
+                    manual_order_indicator: value.manual_order_indicator?,
                     market_id: value.market_id?,
+                    message_type: value.message_type?,
                     min_qty: value.min_qty?,
                     multi_leg_reporting_type: value.multi_leg_reporting_type?,
                     oma_parent_order_id: value.oma_parent_order_id?,
@@ -2215,12 +2612,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     order_id: value.order_id?,
                     order_origination: value.order_origination?,
                     order_type: value.order_type?,
+                    parent_instrument_id: value.parent_instrument_id?,
                     parent_order_id: value.parent_order_id?,
                     parties: value.parties?,
                     position_effect: value.position_effect?,
                     record_id: value.record_id?,
+                    report_id: value.report_id?,
+                    report_sides: value.report_sides?,
+                    report_type: value.report_type?,
                     secondary_cl_ord_id: value.secondary_cl_ord_id?,
                     secondary_cl_order_id: value.secondary_cl_order_id?,
+                    secondary_exec_id: value.secondary_exec_id?,
                     secondary_order_id: value.secondary_order_id?,
                     security_desc: value.security_desc?,
                     sender_location_id: value.sender_location_id?,
@@ -2232,13 +2634,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     text_b: value.text_b?,
                     text_c: value.text_c?,
                     text_tt: value.text_tt?,
+                    time_in_force: value.time_in_force?,
                     time_sent_client: value.time_sent_client?,
                     time_sent_tt: value.time_sent_tt?,
                     time_stamp: value.time_stamp?,
                     trade_date: value.trade_date?,
+                    trade_match_id: value.trade_match_id?,
                     trade_report_id: value.trade_report_id?,
                     trade_type: value.trade_type?,
+                    trading_venue_trade_id: value.trading_venue_trade_id?,
                     transact_time: value.transact_time?,
+                    transaction_type: value.transaction_type?,
                     trd_type: value.trd_type?,
                     unique_exec_id: value.unique_exec_id?,
                     user_id: value.user_id?,
@@ -2254,8 +2660,10 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     aggressor_indicator: Ok(value.aggressor_indicator),
                     algo_id: Ok(value.algo_id),
                     algo_type: Ok(value.algo_type),
+                    alloc_id: Ok(value.alloc_id),
                     avg_px: Ok(value.avg_px),
                     broker_id: Ok(value.broker_id),
+                    client_ip: Ok(value.client_ip),
                     connection_id: Ok(value.connection_id),
                     contingency_type: Ok(value.contingency_type),
                     cross_id: Ok(value.cross_id),
@@ -2270,11 +2678,14 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     exec_type: Ok(value.exec_type),
                     externally_created: Ok(value.externally_created),
                     fills_group: Ok(value.fills_group),
+                    handling_instr: Ok(value.handling_instr),
                     instrument_id: Ok(value.instrument_id),
                     last_px: Ok(value.last_px),
                     last_qty: Ok(value.last_qty),
                     manual_fill: Ok(value.manual_fill),
+                    manual_order_indicator: Ok(value.manual_order_indicator),
                     market_id: Ok(value.market_id),
+                    message_type: Ok(value.message_type),
                     min_qty: Ok(value.min_qty),
                     multi_leg_reporting_type: Ok(value.multi_leg_reporting_type),
                     oma_parent_order_id: Ok(value.oma_parent_order_id),
@@ -2286,12 +2697,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     order_id: Ok(value.order_id),
                     order_origination: Ok(value.order_origination),
                     order_type: Ok(value.order_type),
+                    parent_instrument_id: Ok(value.parent_instrument_id),
                     parent_order_id: Ok(value.parent_order_id),
                     parties: Ok(value.parties),
                     position_effect: Ok(value.position_effect),
                     record_id: Ok(value.record_id),
+                    report_id: Ok(value.report_id),
+                    report_sides: Ok(value.report_sides),
+                    report_type: Ok(value.report_type),
                     secondary_cl_ord_id: Ok(value.secondary_cl_ord_id),
                     secondary_cl_order_id: Ok(value.secondary_cl_order_id),
+                    secondary_exec_id: Ok(value.secondary_exec_id),
                     secondary_order_id: Ok(value.secondary_order_id),
                     security_desc: Ok(value.security_desc),
                     sender_location_id: Ok(value.sender_location_id),
@@ -2303,13 +2719,17 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                     text_b: Ok(value.text_b),
                     text_c: Ok(value.text_c),
                     text_tt: Ok(value.text_tt),
+                    time_in_force: Ok(value.time_in_force),
                     time_sent_client: Ok(value.time_sent_client),
                     time_sent_tt: Ok(value.time_sent_tt),
                     time_stamp: Ok(value.time_stamp),
                     trade_date: Ok(value.trade_date),
+                    trade_match_id: Ok(value.trade_match_id),
                     trade_report_id: Ok(value.trade_report_id),
                     trade_type: Ok(value.trade_type),
+                    trading_venue_trade_id: Ok(value.trading_venue_trade_id),
                     transact_time: Ok(value.transact_time),
+                    transaction_type: Ok(value.transaction_type),
                     trd_type: Ok(value.trd_type),
                     unique_exec_id: Ok(value.unique_exec_id),
                     user_id: Ok(value.user_id),
@@ -3335,7 +3755,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             algo_type: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             broker_id: ::std::result::Result<
@@ -3359,7 +3779,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             customer_order_capacity: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             date_time: ::std::result::Result<
@@ -3375,11 +3795,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             exec_inst: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             execution_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             give_up: ::std::result::Result<
@@ -3403,7 +3823,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             order_capacity: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
@@ -3419,11 +3839,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             order_status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             order_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             parent_order_id: ::std::result::Result<
@@ -3431,7 +3851,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             position_effect: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             price: ::std::result::Result<
@@ -3447,7 +3867,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             side: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             stop_price: ::std::result::Result<
@@ -3455,11 +3875,11 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             synthetic_status: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             synthetic_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<
@@ -3467,7 +3887,7 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
                 ::std::string::String,
             >,
             time_in_force: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::ttrest::scalar::Code>,
                 ::std::string::String,
             >,
             trade_date: ::std::result::Result<
@@ -3582,7 +4002,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn algo_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.algo_type = value
@@ -3658,7 +4080,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn customer_order_capacity<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_order_capacity = value
@@ -3710,7 +4134,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn exec_inst<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.exec_inst = value
@@ -3722,7 +4148,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn execution_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.execution_type = value
@@ -3804,7 +4232,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_capacity<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_capacity = value
@@ -3856,7 +4286,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_status = value
@@ -3868,7 +4300,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn order_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_type = value
@@ -3894,7 +4328,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn position_effect<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.position_effect = value
@@ -3948,7 +4384,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn side<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.side = value
@@ -3972,7 +4410,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn synthetic_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.synthetic_status = value
@@ -3986,7 +4426,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn synthetic_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.synthetic_type = value
@@ -4012,7 +4454,9 @@ TT also sends this field as `execID`; that spelling arrives in `extra`.*/
             }
             pub fn time_in_force<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.time_in_force = value

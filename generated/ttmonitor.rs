@@ -364,13 +364,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub sod_net_pos: ::std::option::Option<f64>,
-        ///Start-of-day price.
+        ///Start-of-day price. Optional: real positions with `sodPriceType` "NONE" carry no `sodPrice` at all (PHP \[code\]).
         #[serde(
             rename = "sodPrice",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub sod_price: ::std::option::Option<f64>,
-        ///Kind of `sodPrice`, e.g. "SETTLE".
+        ///Kind of `sodPrice`: "SETTLE", or "NONE" when there is no start-of-day price (PHP \[code\]).
         #[serde(
             rename = "sodPriceType",
             skip_serializing_if = "::std::option::Option::is_none"

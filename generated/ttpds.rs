@@ -652,7 +652,7 @@ pub mod types {
         ///Alias, e.g. "ZN Jun25".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alias: ::std::option::Option<::std::string::String>,
-        ///Display factor; sometimes sent as an integral number (1 vs 1.0). QC multiplies position prices by it.
+        ///Display factor; sometimes sent as an integral number (1 vs 1.0). QC multiplies position prices by it. It can be fractional (MMP).
         #[serde(
             rename = "displayFactor",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -799,7 +799,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tick_size_numerator: ::std::option::Option<i64>,
-        ///Tick value.
+        ///Tick value; sometimes per unit instead of per contract (HKEX GDU, MMP \[code\]).
         #[serde(
             rename = "tickValue",
             skip_serializing_if = "::std::option::Option::is_none"

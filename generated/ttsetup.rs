@@ -28,6 +28,41 @@ pub mod types {
             Self(value)
         }
     }
+    ///Answer of GET /company/productmargin/{companyId}. The list key is inferred \[inf\].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetCompanyProductmarginByCompanyIdResponse {
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///The product margins \[inf\].
+        #[serde(
+            rename = "productMargins",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_margins: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetCompanyProductmarginByCompanyIdResponse {
+        pub fn builder() -> builder::GetCompanyProductmarginByCompanyIdResponse {
+            Default::default()
+        }
+    }
     ///Unknown: no public source shows this response. Free-form JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -71,21 +106,238 @@ pub mod types {
     ///Unknown: no public source shows this response. Free-form JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
-    pub struct GetOrdertagdefaultsResponse(pub ::serde_json::Value);
-    impl ::std::ops::Deref for GetOrdertagdefaultsResponse {
+    pub struct GetOrdertagdefaultsAlgosResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetOrdertagdefaultsAlgosResponse {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
-    impl ::std::convert::From<GetOrdertagdefaultsResponse> for ::serde_json::Value {
-        fn from(value: GetOrdertagdefaultsResponse) -> Self {
+    impl ::std::convert::From<GetOrdertagdefaultsAlgosResponse> for ::serde_json::Value {
+        fn from(value: GetOrdertagdefaultsAlgosResponse) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::serde_json::Value> for GetOrdertagdefaultsResponse {
+    impl ::std::convert::From<::serde_json::Value> for GetOrdertagdefaultsAlgosResponse {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct GetOrdertagdefaultsByOrderTagDefaultIdResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetOrdertagdefaultsByOrderTagDefaultIdResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetOrdertagdefaultsByOrderTagDefaultIdResponse>
+    for ::serde_json::Value {
+        fn from(value: GetOrdertagdefaultsByOrderTagDefaultIdResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value>
+    for GetOrdertagdefaultsByOrderTagDefaultIdResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct GetOrdertagdefaultsCommondataResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for GetOrdertagdefaultsCommondataResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetOrdertagdefaultsCommondataResponse>
+    for ::serde_json::Value {
+        fn from(value: GetOrdertagdefaultsCommondataResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value>
+    for GetOrdertagdefaultsCommondataResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
+    }
+    ///Answer of GET /ordertagdefaults/companyexchangeproductgroups. The list key is inferred \[inf\].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+        ///The company exchange-product groups for order-tag defaults \[inf\].
+        #[serde(
+            rename = "companyExchangeProductGroups",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_exchange_product_groups: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+        pub fn builder() -> builder::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            Default::default()
+        }
+    }
+    ///Answer of GET /ordertagdefaults/exchangeproductgroups. The list key is inferred \[inf\].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetOrdertagdefaultsExchangeproductgroupsResponse {
+        ///The exchange-product groups for order-tag defaults \[inf\].
+        #[serde(
+            rename = "exchangeProductGroups",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub exchange_product_groups: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetOrdertagdefaultsExchangeproductgroupsResponse {
+        pub fn builder() -> builder::GetOrdertagdefaultsExchangeproductgroupsResponse {
+            Default::default()
+        }
+    }
+    ///Answer of GET /ordertagdefaults/fields (REST 1.0 shape, ZTT).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetOrdertagdefaultsFieldsResponse {
+        ///The order-tag fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fields: ::std::option::Option<::std::vec::Vec<OrderTagDefaultField>>,
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetOrdertagdefaultsFieldsResponse {
+        pub fn builder() -> builder::GetOrdertagdefaultsFieldsResponse {
+            Default::default()
+        }
+    }
+    ///Answer of GET /ordertagdefaults/profiles. The list key is inferred \[inf\].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetOrdertagdefaultsProfilesResponse {
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///The order-tag default profiles \[inf\].
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profiles: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetOrdertagdefaultsProfilesResponse {
+        pub fn builder() -> builder::GetOrdertagdefaultsProfilesResponse {
+            Default::default()
+        }
+    }
+    ///Answer of GET /ordertagdefaults (list key from REST 1.0, ZTT).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetOrdertagdefaultsResponse {
+        ///Whether this is the last page of the response. TT sends it as the string "true"/"false" (sometimes capitalised), not a JSON boolean (§4.4).
+        #[serde(
+            rename = "lastPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_page: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Key of the next page, present while `lastPage` is "false"; pass it back as the `nextPageKey` query parameter.
+        #[serde(
+            rename = "nextPageKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_key: ::std::option::Option<::std::string::String>,
+        ///The order-tag defaults.
+        #[serde(
+            rename = "orderTagDefaults",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_tag_defaults: ::std::option::Option<::std::vec::Vec<OrderTagDefault>>,
+        ///Response status: "Ok" on success; "Fail" or "StatusFail" on errors (§3.1, §4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Error text, present when `status` is not "Ok" (§4.5).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_message: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetOrdertagdefaultsResponse {
+        pub fn builder() -> builder::GetOrdertagdefaultsResponse {
+            Default::default()
         }
     }
     ///Unknown: no public source shows this response. Free-form JSON.
@@ -148,6 +400,1410 @@ pub mod types {
             Self(value)
         }
     }
+    ///One order-tag default (REST 1.0 shape, ZTT \[code, 1.0\]): a value for one order-tag field, per user. Fields not listed are kept.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderTagDefault {
+        ///Order-tag field id (GET /ordertagdefaults/fields); its JSON type is not observed, so a number or a numeric string is accepted.
+        #[serde(
+            rename = "fieldId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub field_id: ::std::option::Option<::ttrest::scalar::TtId>,
+        ///TT user id the default applies to.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<i64>,
+        ///The default value; its JSON type depends on the field's `valueTypeId`, so it is left open.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrderTagDefault {
+        pub fn builder() -> builder::OrderTagDefault {
+            Default::default()
+        }
+    }
+    ///One order-tag field (REST 1.0 shape, ZTT \[code, 1.0\]). JSON types were not observed: ids accept a number or a numeric string. Fields not listed are kept.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderTagDefaultField {
+        ///Field category; JSON type not observed, left open.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::serde_json::Value>,
+        ///Allowed values, for enumerated fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enums: ::std::option::Option<::std::vec::Vec<OrderTagDefaultFieldEnum>>,
+        ///Field id.
+        #[serde(
+            rename = "fieldId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub field_id: ::std::option::Option<::ttrest::scalar::TtId>,
+        ///Whether the field must be set; a JSON boolean or TT's string booleans.
+        #[serde(
+            rename = "isRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_required: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Market id (ttpds GET /markets).
+        #[serde(
+            rename = "marketId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub market_id: ::std::option::Option<i64>,
+        ///Field name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Value type code; a number or a string, kept as sent.
+        #[serde(
+            rename = "valueTypeId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_type_id: ::std::option::Option<::ttrest::scalar::Code>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrderTagDefaultField {
+        pub fn builder() -> builder::OrderTagDefaultField {
+            Default::default()
+        }
+    }
+    ///One allowed value of an order-tag field (ZTT \[code, 1.0\]).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderTagDefaultFieldEnum {
+        ///Value code; a number or a string, kept as sent.
+        #[serde(
+            rename = "valueEnumId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_enum_id: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Value label.
+        #[serde(
+            rename = "valueEnumName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_enum_name: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrderTagDefaultFieldEnum {
+        pub fn builder() -> builder::OrderTagDefaultFieldEnum {
+            Default::default()
+        }
+    }
+    /// Types for composing complex structures.
+    pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct GetCompanyProductmarginByCompanyIdResponse {
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_margins: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetCompanyProductmarginByCompanyIdResponse {
+            fn default() -> Self {
+                Self {
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    product_margins: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetCompanyProductmarginByCompanyIdResponse {
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn product_margins<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_margins = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_margins: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetCompanyProductmarginByCompanyIdResponse>
+        for super::GetCompanyProductmarginByCompanyIdResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetCompanyProductmarginByCompanyIdResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    product_margins: value.product_margins?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetCompanyProductmarginByCompanyIdResponse>
+        for GetCompanyProductmarginByCompanyIdResponse {
+            fn from(value: super::GetCompanyProductmarginByCompanyIdResponse) -> Self {
+                Self {
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    product_margins: Ok(value.product_margins),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            company_exchange_product_groups: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default
+        for GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            fn default() -> Self {
+                Self {
+                    company_exchange_product_groups: Ok(Default::default()),
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            pub fn company_exchange_product_groups<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_exchange_product_groups = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for company_exchange_product_groups: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<
+            GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
+        > for super::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    company_exchange_product_groups: value
+                        .company_exchange_product_groups?,
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<
+            super::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
+        > for GetOrdertagdefaultsCompanyexchangeproductgroupsResponse {
+            fn from(
+                value: super::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
+            ) -> Self {
+                Self {
+                    company_exchange_product_groups: Ok(
+                        value.company_exchange_product_groups,
+                    ),
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetOrdertagdefaultsExchangeproductgroupsResponse {
+            exchange_product_groups: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default
+        for GetOrdertagdefaultsExchangeproductgroupsResponse {
+            fn default() -> Self {
+                Self {
+                    exchange_product_groups: Ok(Default::default()),
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetOrdertagdefaultsExchangeproductgroupsResponse {
+            pub fn exchange_product_groups<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.exchange_product_groups = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for exchange_product_groups: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetOrdertagdefaultsExchangeproductgroupsResponse>
+        for super::GetOrdertagdefaultsExchangeproductgroupsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetOrdertagdefaultsExchangeproductgroupsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    exchange_product_groups: value.exchange_product_groups?,
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<
+            super::GetOrdertagdefaultsExchangeproductgroupsResponse,
+        > for GetOrdertagdefaultsExchangeproductgroupsResponse {
+            fn from(
+                value: super::GetOrdertagdefaultsExchangeproductgroupsResponse,
+            ) -> Self {
+                Self {
+                    exchange_product_groups: Ok(value.exchange_product_groups),
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetOrdertagdefaultsFieldsResponse {
+            fields: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::OrderTagDefaultField>>,
+                ::std::string::String,
+            >,
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetOrdertagdefaultsFieldsResponse {
+            fn default() -> Self {
+                Self {
+                    fields: Ok(Default::default()),
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetOrdertagdefaultsFieldsResponse {
+            pub fn fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::OrderTagDefaultField>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fields: {e}")
+                    });
+                self
+            }
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetOrdertagdefaultsFieldsResponse>
+        for super::GetOrdertagdefaultsFieldsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetOrdertagdefaultsFieldsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    fields: value.fields?,
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetOrdertagdefaultsFieldsResponse>
+        for GetOrdertagdefaultsFieldsResponse {
+            fn from(value: super::GetOrdertagdefaultsFieldsResponse) -> Self {
+                Self {
+                    fields: Ok(value.fields),
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetOrdertagdefaultsProfilesResponse {
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            profiles: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetOrdertagdefaultsProfilesResponse {
+            fn default() -> Self {
+                Self {
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    profiles: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetOrdertagdefaultsProfilesResponse {
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn profiles<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.profiles = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for profiles: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetOrdertagdefaultsProfilesResponse>
+        for super::GetOrdertagdefaultsProfilesResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetOrdertagdefaultsProfilesResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    profiles: value.profiles?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetOrdertagdefaultsProfilesResponse>
+        for GetOrdertagdefaultsProfilesResponse {
+            fn from(value: super::GetOrdertagdefaultsProfilesResponse) -> Self {
+                Self {
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    profiles: Ok(value.profiles),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GetOrdertagdefaultsResponse {
+            last_page: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            next_page_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            order_tag_defaults: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::OrderTagDefault>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetOrdertagdefaultsResponse {
+            fn default() -> Self {
+                Self {
+                    last_page: Ok(Default::default()),
+                    next_page_key: Ok(Default::default()),
+                    order_tag_defaults: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_message: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl GetOrdertagdefaultsResponse {
+            pub fn last_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_page: {e}")
+                    });
+                self
+            }
+            pub fn next_page_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_page_key: {e}")
+                    });
+                self
+            }
+            pub fn order_tag_defaults<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::OrderTagDefault>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_tag_defaults = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_tag_defaults: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetOrdertagdefaultsResponse>
+        for super::GetOrdertagdefaultsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetOrdertagdefaultsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    last_page: value.last_page?,
+                    next_page_key: value.next_page_key?,
+                    order_tag_defaults: value.order_tag_defaults?,
+                    status: value.status?,
+                    status_message: value.status_message?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetOrdertagdefaultsResponse>
+        for GetOrdertagdefaultsResponse {
+            fn from(value: super::GetOrdertagdefaultsResponse) -> Self {
+                Self {
+                    last_page: Ok(value.last_page),
+                    next_page_key: Ok(value.next_page_key),
+                    order_tag_defaults: Ok(value.order_tag_defaults),
+                    status: Ok(value.status),
+                    status_message: Ok(value.status_message),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderTagDefault {
+            field_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtId>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderTagDefault {
+            fn default() -> Self {
+                Self {
+                    field_id: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl OrderTagDefault {
+            pub fn field_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field_id: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderTagDefault> for super::OrderTagDefault {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderTagDefault,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    field_id: value.field_id?,
+                    user_id: value.user_id?,
+                    value: value.value?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderTagDefault> for OrderTagDefault {
+            fn from(value: super::OrderTagDefault) -> Self {
+                Self {
+                    field_id: Ok(value.field_id),
+                    user_id: Ok(value.user_id),
+                    value: Ok(value.value),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderTagDefaultField {
+            category: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            enums: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::OrderTagDefaultFieldEnum>>,
+                ::std::string::String,
+            >,
+            field_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtId>,
+                ::std::string::String,
+            >,
+            is_required: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            market_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value_type_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderTagDefaultField {
+            fn default() -> Self {
+                Self {
+                    category: Ok(Default::default()),
+                    enums: Ok(Default::default()),
+                    field_id: Ok(Default::default()),
+                    is_required: Ok(Default::default()),
+                    market_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    value_type_id: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl OrderTagDefaultField {
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
+                self
+            }
+            pub fn enums<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<super::OrderTagDefaultFieldEnum>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enums = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enums: {e}")
+                    });
+                self
+            }
+            pub fn field_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field_id: {e}")
+                    });
+                self
+            }
+            pub fn is_required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_required: {e}")
+                    });
+                self
+            }
+            pub fn market_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.market_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for market_id: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn value_type_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value_type_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value_type_id: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderTagDefaultField>
+        for super::OrderTagDefaultField {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderTagDefaultField,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category: value.category?,
+                    enums: value.enums?,
+                    field_id: value.field_id?,
+                    is_required: value.is_required?,
+                    market_id: value.market_id?,
+                    name: value.name?,
+                    value_type_id: value.value_type_id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderTagDefaultField> for OrderTagDefaultField {
+            fn from(value: super::OrderTagDefaultField) -> Self {
+                Self {
+                    category: Ok(value.category),
+                    enums: Ok(value.enums),
+                    field_id: Ok(value.field_id),
+                    is_required: Ok(value.is_required),
+                    market_id: Ok(value.market_id),
+                    name: Ok(value.name),
+                    value_type_id: Ok(value.value_type_id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderTagDefaultFieldEnum {
+            value_enum_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            value_enum_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderTagDefaultFieldEnum {
+            fn default() -> Self {
+                Self {
+                    value_enum_id: Ok(Default::default()),
+                    value_enum_name: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl OrderTagDefaultFieldEnum {
+            pub fn value_enum_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value_enum_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value_enum_id: {e}")
+                    });
+                self
+            }
+            pub fn value_enum_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value_enum_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for value_enum_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderTagDefaultFieldEnum>
+        for super::OrderTagDefaultFieldEnum {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderTagDefaultFieldEnum,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    value_enum_id: value.value_enum_id?,
+                    value_enum_name: value.value_enum_name?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderTagDefaultFieldEnum>
+        for OrderTagDefaultFieldEnum {
+            fn from(value: super::OrderTagDefaultFieldEnum) -> Self {
+                Self {
+                    value_enum_id: Ok(value.value_enum_id),
+                    value_enum_name: Ok(value.value_enum_name),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -184,7 +1840,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for ttsetup
 
-Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON.
+Reconstructed by hand from public facts (`tt-rest-facts.md`: client code, saved real responses, TT samples and the heads of TT's pages); TT's reference page for this service could not be read, so no part of it is TT's swagger. ttsetup covers company-level setup: product margins, order-tag defaults, exchange connections and organizations (P-INTRO scope). ONLY the path names are known, from TT's migration table (P-MIGRATE): methods, parameters and responses are unknown, so each path is modelled as a GET (method assumed) answering free-form JSON. Second round (DF \[docs\], TT's .NET Setup SDK whose GETs mimic the REST paths; ZTT \[code, REST 1.0\]): GET /company/productmargin/{companyId} and the /ordertagdefaults family (/{orderTagDefaultId}, /algos, /commondata, /companyexchangeproductgroups, /exchangeproductgroups, /fields, /profiles) with the parameters DF shows; list keys and item shapes are typed where REST 1.0 shows them (`orderTagDefaults`, `fields`) and inferred \[inf\] elsewhere, responses without any known shape are free-form.
 
 Version: 2026-11-21T00:00:00Z*/
 pub struct Client {
@@ -276,6 +1932,27 @@ let response = client.get_company()
     pub fn get_company(&self) -> builder::GetCompany<'_> {
         builder::GetCompany::new(self)
     }
+    /**Product margins of a company
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Paged by `nextPageKey` (DF). The list key `productMargins` is inferred \[inf\] and its items are unknown (free-form); other keys are kept.
+
+Sends a `GET` request to `/company/productmargin/{companyId}`
+
+Arguments:
+- `company_id`: Company id (the token's `company_id` claim, ZTT).
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
+```ignore
+let response = client.get_company_productmargin_by_company_id()
+    .company_id(company_id)
+    .next_page_key(next_page_key)
+    .send()
+    .await;
+```*/
+    pub fn get_company_productmargin_by_company_id(
+        &self,
+    ) -> builder::GetCompanyProductmarginByCompanyId<'_> {
+        builder::GetCompanyProductmarginByCompanyId::new(self)
+    }
     /**Exchange connections (method assumed)
 
 Exchange connections. Only the path name /connections is known (P-MIGRATE \[docs\]); the GET method is assumed and parameters and the response are unknown (free-form).
@@ -292,17 +1969,146 @@ let response = client.get_connections()
     }
     /**Order-tag defaults (method assumed)
 
-Order-tag defaults. Only the path name /ordertagdefaults is known (P-MIGRATE \[docs\]); the GET method is assumed and parameters and the response are unknown (free-form).
+Order-tag defaults. The path is named by TT's migration table (P-MIGRATE \[docs\]) and by DF, which pages it by `nextPageKey`; the GET method is assumed. In REST 1.0 the list key is `orderTagDefaults` with items `{userId, fieldId, value, ...}` (ZTT \[code, 1.0\]); other keys are kept.
 
 Sends a `GET` request to `/ordertagdefaults`
 
+Arguments:
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
 ```ignore
 let response = client.get_ordertagdefaults()
+    .next_page_key(next_page_key)
     .send()
     .await;
 ```*/
     pub fn get_ordertagdefaults(&self) -> builder::GetOrdertagdefaults<'_> {
         builder::GetOrdertagdefaults::new(self)
+    }
+    /**Algos available for order-tag defaults
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Takes `companyId` (DF; a query parameter \[inf\]); the response is unknown (free-form).
+
+Sends a `GET` request to `/ordertagdefaults/algos`
+
+Arguments:
+- `company_id`: Company id (DF \[docs\]; a query parameter \[inf\]).
+```ignore
+let response = client.get_ordertagdefaults_algos()
+    .company_id(company_id)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_algos(&self) -> builder::GetOrdertagdefaultsAlgos<'_> {
+        builder::GetOrdertagdefaultsAlgos::new(self)
+    }
+    /**Common data for order-tag defaults
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Takes no parameter (DF); the response is unknown (free-form).
+
+Sends a `GET` request to `/ordertagdefaults/commondata`
+
+```ignore
+let response = client.get_ordertagdefaults_commondata()
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_commondata(
+        &self,
+    ) -> builder::GetOrdertagdefaultsCommondata<'_> {
+        builder::GetOrdertagdefaultsCommondata::new(self)
+    }
+    /**Company exchange-product groups for order-tag defaults
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Paged by `nextPageKey` (DF). The list key `companyExchangeProductGroups` is inferred \[inf\] and its items are unknown (free-form); other keys are kept.
+
+Sends a `GET` request to `/ordertagdefaults/companyexchangeproductgroups`
+
+Arguments:
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
+```ignore
+let response = client.get_ordertagdefaults_companyexchangeproductgroups()
+    .next_page_key(next_page_key)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_companyexchangeproductgroups(
+        &self,
+    ) -> builder::GetOrdertagdefaultsCompanyexchangeproductgroups<'_> {
+        builder::GetOrdertagdefaultsCompanyexchangeproductgroups::new(self)
+    }
+    /**Exchange-product groups for order-tag defaults
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Paged by `nextPageKey` (DF). The list key `exchangeProductGroups` is inferred \[inf\] and its items are unknown (free-form); other keys are kept.
+
+Sends a `GET` request to `/ordertagdefaults/exchangeproductgroups`
+
+Arguments:
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
+```ignore
+let response = client.get_ordertagdefaults_exchangeproductgroups()
+    .next_page_key(next_page_key)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_exchangeproductgroups(
+        &self,
+    ) -> builder::GetOrdertagdefaultsExchangeproductgroups<'_> {
+        builder::GetOrdertagdefaultsExchangeproductgroups::new(self)
+    }
+    /**Order-tag fields
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Paged by `nextPageKey` (DF). The list key `fields` and the item shape come from REST 1.0 (ZTT \[code, 1.0\]); other keys are kept.
+
+Sends a `GET` request to `/ordertagdefaults/fields`
+
+Arguments:
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
+```ignore
+let response = client.get_ordertagdefaults_fields()
+    .next_page_key(next_page_key)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_fields(&self) -> builder::GetOrdertagdefaultsFields<'_> {
+        builder::GetOrdertagdefaultsFields::new(self)
+    }
+    /**Order-tag default profiles
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). Paged by `nextPageKey` (DF). The list key `profiles` is inferred \[inf\] and its items are unknown (free-form); other keys are kept.
+
+Sends a `GET` request to `/ordertagdefaults/profiles`
+
+Arguments:
+- `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
+```ignore
+let response = client.get_ordertagdefaults_profiles()
+    .next_page_key(next_page_key)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_profiles(
+        &self,
+    ) -> builder::GetOrdertagdefaultsProfiles<'_> {
+        builder::GetOrdertagdefaultsProfiles::new(self)
+    }
+    /**One order-tag default
+
+Named by TT Setup SDK `DataFetcher` (DF \[docs\]); the 2.0 service is inferred from TT's migration table (`/company*` and `/ordertagdefaults*` go to ttsetup). No parameter besides the path is known; the response is unknown (free-form).
+
+Sends a `GET` request to `/ordertagdefaults/{orderTagDefaultId}`
+
+Arguments:
+- `order_tag_default_id`: Order-tag default id.
+```ignore
+let response = client.get_ordertagdefaults_by_order_tag_default_id()
+    .order_tag_default_id(order_tag_default_id)
+    .send()
+    .await;
+```*/
+    pub fn get_ordertagdefaults_by_order_tag_default_id(
+        &self,
+    ) -> builder::GetOrdertagdefaultsByOrderTagDefaultId<'_> {
+        builder::GetOrdertagdefaultsByOrderTagDefaultId::new(self)
     }
     /**Organizations (method assumed)
 
@@ -456,6 +2262,95 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_company_productmargin_by_company_id`]
+
+[`Client::get_company_productmargin_by_company_id`]: super::Client::get_company_productmargin_by_company_id*/
+    #[derive(Debug, Clone)]
+    pub struct GetCompanyProductmarginByCompanyId<'a> {
+        client: &'a super::Client,
+        company_id: Result<i64, String>,
+        next_page_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetCompanyProductmarginByCompanyId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                company_id: Err("company_id was not initialized".to_string()),
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn company_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.company_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for company_id failed".to_string());
+            self
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/company/productmargin/{companyId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetCompanyProductmarginByCompanyIdResponse>,
+            Error<()>,
+        > {
+            let Self { client, company_id, next_page_key } = self;
+            let company_id = company_id.map_err(Error::InvalidRequest)?;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/company/productmargin/{}", client.baseurl, encode_path(& company_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_company_productmargin_by_company_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_connections`]
 
 [`Client::get_connections`]: super::Client::get_connections*/
@@ -512,17 +2407,157 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetOrdertagdefaults<'a> {
         client: &'a super::Client,
+        next_page_key: Result<Option<::std::string::String>, String>,
     }
     impl<'a> GetOrdertagdefaults<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/ordertagdefaults`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetOrdertagdefaultsResponse>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, next_page_key } = self;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/ordertagdefaults", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_algos`]
+
+[`Client::get_ordertagdefaults_algos`]: super::Client::get_ordertagdefaults_algos*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsAlgos<'a> {
+        client: &'a super::Client,
+        company_id: Result<Option<i64>, String>,
+    }
+    impl<'a> GetOrdertagdefaultsAlgos<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                company_id: Ok(None),
+            }
+        }
+        pub fn company_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.company_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for company_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/algos`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetOrdertagdefaultsAlgosResponse>, Error<()>> {
+            let Self { client, company_id } = self;
+            let company_id = company_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/ordertagdefaults/algos", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("companyId", &company_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_algos",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_commondata`]
+
+[`Client::get_ordertagdefaults_commondata`]: super::Client::get_ordertagdefaults_commondata*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsCommondata<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetOrdertagdefaultsCommondata<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/commondata`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsCommondataResponse>,
+            Error<()>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/ordertagdefaults/commondata", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -542,7 +2577,382 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_ordertagdefaults",
+                operation_id: "get_ordertagdefaults_commondata",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_companyexchangeproductgroups`]
+
+[`Client::get_ordertagdefaults_companyexchangeproductgroups`]: super::Client::get_ordertagdefaults_companyexchangeproductgroups*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsCompanyexchangeproductgroups<'a> {
+        client: &'a super::Client,
+        next_page_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetOrdertagdefaultsCompanyexchangeproductgroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/companyexchangeproductgroups`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<
+                types::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
+            >,
+            Error<()>,
+        > {
+            let Self { client, next_page_key } = self;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/ordertagdefaults/companyexchangeproductgroups", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_companyexchangeproductgroups",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_exchangeproductgroups`]
+
+[`Client::get_ordertagdefaults_exchangeproductgroups`]: super::Client::get_ordertagdefaults_exchangeproductgroups*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsExchangeproductgroups<'a> {
+        client: &'a super::Client,
+        next_page_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetOrdertagdefaultsExchangeproductgroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/exchangeproductgroups`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsExchangeproductgroupsResponse>,
+            Error<()>,
+        > {
+            let Self { client, next_page_key } = self;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/ordertagdefaults/exchangeproductgroups", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_exchangeproductgroups",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_fields`]
+
+[`Client::get_ordertagdefaults_fields`]: super::Client::get_ordertagdefaults_fields*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsFields<'a> {
+        client: &'a super::Client,
+        next_page_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetOrdertagdefaultsFields<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/fields`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetOrdertagdefaultsFieldsResponse>, Error<()>> {
+            let Self { client, next_page_key } = self;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/ordertagdefaults/fields", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_fields",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_profiles`]
+
+[`Client::get_ordertagdefaults_profiles`]: super::Client::get_ordertagdefaults_profiles*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsProfiles<'a> {
+        client: &'a super::Client,
+        next_page_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetOrdertagdefaultsProfiles<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                next_page_key: Ok(None),
+            }
+        }
+        pub fn next_page_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.next_page_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for next_page_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/profiles`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsProfilesResponse>,
+            Error<()>,
+        > {
+            let Self { client, next_page_key } = self;
+            let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/ordertagdefaults/profiles", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("nextPageKey", &next_page_key),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_profiles",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ordertagdefaults_by_order_tag_default_id`]
+
+[`Client::get_ordertagdefaults_by_order_tag_default_id`]: super::Client::get_ordertagdefaults_by_order_tag_default_id*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrdertagdefaultsByOrderTagDefaultId<'a> {
+        client: &'a super::Client,
+        order_tag_default_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOrdertagdefaultsByOrderTagDefaultId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                order_tag_default_id: Err(
+                    "order_tag_default_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn order_tag_default_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.order_tag_default_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for order_tag_default_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/ordertagdefaults/{orderTagDefaultId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsByOrderTagDefaultIdResponse>,
+            Error<()>,
+        > {
+            let Self { client, order_tag_default_id } = self;
+            let order_tag_default_id = order_tag_default_id
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/ordertagdefaults/{}", client.baseurl, encode_path(&
+                order_tag_default_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ordertagdefaults_by_order_tag_default_id",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -710,4 +3120,182 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl<'a> crate::paginate::Paginated for builder::GetCompanyProductmarginByCompanyId<'a> {
+    type Page = types::GetCompanyProductmarginByCompanyIdResponse;
+    type Item = ::serde_json::Value;
+    const OPERATION: &'static str = "get_company_productmargin_by_company_id";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.product_margins)
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::GetOrdertagdefaults<'a> {
+    type Page = types::GetOrdertagdefaultsResponse;
+    type Item = types::OrderTagDefault;
+    const OPERATION: &'static str = "get_ordertagdefaults";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.order_tag_defaults)
+    }
+}
+impl<'a> crate::paginate::Paginated
+for builder::GetOrdertagdefaultsCompanyexchangeproductgroups<'a> {
+    type Page = types::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse;
+    type Item = ::serde_json::Value;
+    const OPERATION: &'static str = "get_ordertagdefaults_companyexchangeproductgroups";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(
+            page.company_exchange_product_groups,
+        )
+    }
+}
+impl<'a> crate::paginate::Paginated
+for builder::GetOrdertagdefaultsExchangeproductgroups<'a> {
+    type Page = types::GetOrdertagdefaultsExchangeproductgroupsResponse;
+    type Item = ::serde_json::Value;
+    const OPERATION: &'static str = "get_ordertagdefaults_exchangeproductgroups";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.exchange_product_groups)
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::GetOrdertagdefaultsFields<'a> {
+    type Page = types::GetOrdertagdefaultsFieldsResponse;
+    type Item = types::OrderTagDefaultField;
+    const OPERATION: &'static str = "get_ordertagdefaults_fields";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.fields)
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::GetOrdertagdefaultsProfiles<'a> {
+    type Page = types::GetOrdertagdefaultsProfilesResponse;
+    type Item = ::serde_json::Value;
+    const OPERATION: &'static str = "get_ordertagdefaults_profiles";
+    fn with_page_key(self, key: ::std::string::String) -> Self {
+        self.next_page_key(key)
+    }
+    fn fetch_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Self::Page, crate::paginate::FetchError>,
+    > + Send {
+        async move {
+            self.send()
+                .await
+                .map(|response| response.into_inner())
+                .map_err(|e| crate::paginate::FetchError::new(crate::Error::from(e)))
+        }
+    }
+    fn page_state(page: &Self::Page) -> crate::paginate::PageState {
+        crate::paginate::PageState::with_defaulted_last_page(
+            crate::paginate::LastPageFlag::last_page_flag(&page.last_page),
+            crate::paginate::PageKeyValue::page_key(&page.next_page_key),
+        )
+    }
+    fn into_items(page: Self::Page) -> ::std::vec::Vec<Self::Item> {
+        crate::paginate::IntoPageItems::into_page_items(page.profiles)
+    }
 }

@@ -303,9 +303,11 @@ pub mod types {
             Default::default()
         }
     }
-    ///One user (`users[]` of GET /users, the one-element `user[]` of GET /user/{userId}). Fields from ISAAC tests and TTS-CS; fields not listed are kept.
+    ///One user (`users[]` of GET /users, the one-element `user[]` of GET /user/{userId}). Fields from ISAAC tests and TTS-CS; fields not listed are kept. The single-user record spells `firstName`/`lastName`, lists `firstname`/`lastname` (ZTT): both are typed. Detail fields (settings, address, tradeMode...) from ZTT \[code, 1.0\].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct User {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<UserAddress>,
         ///Alias.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alias: ::std::option::Option<::std::string::String>,
@@ -314,15 +316,59 @@ pub mod types {
         ///E-mail address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///First name.
+        ///E-mail state (ZTT); JSON type not observed, kept as sent.
+        #[serde(
+            rename = "emailState",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub email_state: ::std::option::Option<::ttrest::scalar::Code>,
+        ///First name, as the single-user record spells it (ZTT \[code, 1.0\]); lists spell it `firstname`.
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        ///First name, as lists spell it; the single-user record spells it `firstName` (ZTT).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub firstname: ::std::option::Option<::std::string::String>,
         ///User id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        ///Last name.
+        ///Whether the user's invitation is pending (ZTT); a JSON boolean, 0/1 or TT's string booleans.
+        #[serde(
+            rename = "invitationPending",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub invitation_pending: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Last name, as the single-user record spells it (ZTT \[code, 1.0\]); lists spell it `lastname`.
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        ///Last name, as lists spell it; the single-user record spells it `lastName` (ZTT).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lastname: ::std::option::Option<::std::string::String>,
+        ///Person id (ZTT); a number or a numeric string.
+        #[serde(
+            rename = "personId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub person_id: ::std::option::Option<::ttrest::scalar::TtId>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<UserSettings>,
+        ///Trade mode: 1 view only, 2 TT Standard, 3 TT Pro (ZTT). Enumeration code: TT's samples send it as a JSON number or a string, so it decodes from either, keeps the form it came in, and keeps values unknown today as sent.
+        #[serde(
+            rename = "tradeMode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_mode: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Whether the user is active (ZTT); a JSON boolean, 0/1 or TT's string booleans.
+        #[serde(
+            rename = "userActive",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_active: ::std::option::Option<::ttrest::scalar::TtBool>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -364,6 +410,44 @@ pub mod types {
     }
     impl UserAccount {
         pub fn builder() -> builder::UserAccount {
+            Default::default()
+        }
+    }
+    ///A user's address (ZTT \[code, 1.0\]).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UserAddress {
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///Country id (GET /user/countryIds); a number or a string, kept as sent.
+        #[serde(
+            rename = "countryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub country_id: ::std::option::Option<::ttrest::scalar::Code>,
+        ///State id (GET /user/stateIds); a number or a string, kept as sent.
+        #[serde(
+            rename = "stateId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub state_id: ::std::option::Option<::ttrest::scalar::Code>,
+        ///Street address, first line.
+        #[serde(
+            rename = "streetAddress1",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub street_address1: ::std::option::Option<::std::string::String>,
+        ///Street address, second line.
+        #[serde(
+            rename = "streetAddress2",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub street_address2: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UserAddress {
+        pub fn builder() -> builder::UserAddress {
             Default::default()
         }
     }
@@ -409,6 +493,41 @@ pub mod types {
     }
     impl UserLimits {
         pub fn builder() -> builder::UserLimits {
+            Default::default()
+        }
+    }
+    ///A user's permission settings (ZTT \[code, 1.0\]); each flag is 0 or 1.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UserSettings {
+        ///Trading disabled (0/1, a JSON boolean or TT's string booleans).
+        #[serde(
+            rename = "disableTrading",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_trading: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Full administrator (0/1, a JSON boolean or TT's string booleans).
+        #[serde(
+            rename = "fullAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub full_admin: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///Internal administrator (0/1, a JSON boolean or TT's string booleans).
+        #[serde(
+            rename = "internalAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub internal_admin: ::std::option::Option<::ttrest::scalar::TtBool>,
+        ///View-only administrator (0/1, a JSON boolean or TT's string booleans).
+        #[serde(
+            rename = "viewOnlyAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub view_only_admin: ::std::option::Option<::ttrest::scalar::TtBool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UserSettings {
+        pub fn builder() -> builder::UserSettings {
             Default::default()
         }
     }
@@ -1589,6 +1708,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct User {
+            address: ::std::result::Result<
+                ::std::option::Option<super::UserAddress>,
+                ::std::string::String,
+            >,
             alias: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1601,13 +1724,45 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            email_state: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             firstname: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            invitation_pending: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             lastname: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            person_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtId>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::UserSettings>,
+                ::std::string::String,
+            >,
+            trade_mode: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            user_active: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1618,17 +1773,38 @@ pub mod types {
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
+                    address: Ok(Default::default()),
                     alias: Ok(Default::default()),
                     company: Ok(Default::default()),
                     email: Ok(Default::default()),
+                    email_state: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
                     firstname: Ok(Default::default()),
                     id: Ok(Default::default()),
+                    invitation_pending: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
                     lastname: Ok(Default::default()),
+                    person_id: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                    trade_mode: Ok(Default::default()),
+                    user_active: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
         impl User {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserAddress>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
             pub fn alias<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1665,6 +1841,32 @@ pub mod types {
                     });
                 self
             }
+            pub fn email_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email_state: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1687,6 +1889,34 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            pub fn invitation_pending<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitation_pending = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for invitation_pending: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1696,6 +1926,60 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for lastname: {e}")
+                    });
+                self
+            }
+            pub fn person_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.person_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for person_id: {e}")
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+            pub fn trade_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_mode: {e}")
+                    });
+                self
+            }
+            pub fn user_active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_active: {e}")
                     });
                 self
             }
@@ -1720,12 +2004,21 @@ pub mod types {
                 value: User,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    address: value.address?,
                     alias: value.alias?,
                     company: value.company?,
                     email: value.email?,
+                    email_state: value.email_state?,
+                    first_name: value.first_name?,
                     firstname: value.firstname?,
                     id: value.id?,
+                    invitation_pending: value.invitation_pending?,
+                    last_name: value.last_name?,
                     lastname: value.lastname?,
+                    person_id: value.person_id?,
+                    settings: value.settings?,
+                    trade_mode: value.trade_mode?,
+                    user_active: value.user_active?,
                     extra: value.extra?,
                 })
             }
@@ -1733,12 +2026,21 @@ pub mod types {
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
+                    address: Ok(value.address),
                     alias: Ok(value.alias),
                     company: Ok(value.company),
                     email: Ok(value.email),
+                    email_state: Ok(value.email_state),
+                    first_name: Ok(value.first_name),
                     firstname: Ok(value.firstname),
                     id: Ok(value.id),
+                    invitation_pending: Ok(value.invitation_pending),
+                    last_name: Ok(value.last_name),
                     lastname: Ok(value.lastname),
+                    person_id: Ok(value.person_id),
+                    settings: Ok(value.settings),
+                    trade_mode: Ok(value.trade_mode),
+                    user_active: Ok(value.user_active),
                     extra: Ok(value.extra),
                 }
             }
@@ -1868,6 +2170,156 @@ pub mod types {
                     account_name: Ok(value.account_name),
                     order_permissions: Ok(value.order_permissions),
                     permissions: Ok(value.permissions),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserAddress {
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            state_id: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::Code>,
+                ::std::string::String,
+            >,
+            street_address1: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            street_address2: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserAddress {
+            fn default() -> Self {
+                Self {
+                    city: Ok(Default::default()),
+                    country_id: Ok(Default::default()),
+                    state_id: Ok(Default::default()),
+                    street_address1: Ok(Default::default()),
+                    street_address2: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl UserAddress {
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn country_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country_id: {e}")
+                    });
+                self
+            }
+            pub fn state_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::Code>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state_id: {e}")
+                    });
+                self
+            }
+            pub fn street_address1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.street_address1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for street_address1: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn street_address2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.street_address2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for street_address2: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserAddress> for super::UserAddress {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserAddress,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    city: value.city?,
+                    country_id: value.country_id?,
+                    state_id: value.state_id?,
+                    street_address1: value.street_address1?,
+                    street_address2: value.street_address2?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserAddress> for UserAddress {
+            fn from(value: super::UserAddress) -> Self {
+                Self {
+                    city: Ok(value.city),
+                    country_id: Ok(value.country_id),
+                    state_id: Ok(value.state_id),
+                    street_address1: Ok(value.street_address1),
+                    street_address2: Ok(value.street_address2),
                     extra: Ok(value.extra),
                 }
             }
@@ -2052,6 +2504,143 @@ pub mod types {
                 Self {
                     risk_limits: Ok(value.risk_limits),
                     user_id: Ok(value.user_id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserSettings {
+            disable_trading: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            full_admin: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            internal_admin: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            view_only_admin: ::std::result::Result<
+                ::std::option::Option<::ttrest::scalar::TtBool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserSettings {
+            fn default() -> Self {
+                Self {
+                    disable_trading: Ok(Default::default()),
+                    full_admin: Ok(Default::default()),
+                    internal_admin: Ok(Default::default()),
+                    view_only_admin: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl UserSettings {
+            pub fn disable_trading<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_trading = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_trading: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn full_admin<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_admin = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_admin: {e}")
+                    });
+                self
+            }
+            pub fn internal_admin<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.internal_admin = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for internal_admin: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn view_only_admin<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::ttrest::scalar::TtBool>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.view_only_admin = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for view_only_admin: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserSettings> for super::UserSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    disable_trading: value.disable_trading?,
+                    full_admin: value.full_admin?,
+                    internal_admin: value.internal_admin?,
+                    view_only_admin: value.view_only_admin?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserSettings> for UserSettings {
+            fn from(value: super::UserSettings) -> Self {
+                Self {
+                    disable_trading: Ok(value.disable_trading),
+                    full_admin: Ok(value.full_admin),
+                    internal_admin: Ok(value.internal_admin),
+                    view_only_admin: Ok(value.view_only_admin),
                     extra: Ok(value.extra),
                 }
             }

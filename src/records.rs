@@ -3,7 +3,14 @@
 //! When two spellings of a field map to one Rust name (`execId` and `execID`
 //! are both `exec_id`), the normalizer keeps the lowerCamelCase one typed and
 //! the other arrives in the record's `extra` map. The helpers here read
-//! whichever spelling TT used.
+//! whichever spelling TT used. Where both spellings have distinct Rust names
+//! (`firstName` is `first_name`, `firstname` is `firstname`), both are typed and
+//! the helpers pick whichever is present.
+//!
+//! Nothing here (nor in the fills stream) identifies a fill by `execId` alone:
+//! TT leaves it out of some fills and reuses it across different ones
+//! (`docs/tt-rest-facts-2.md` §3). Fills are told apart by `recordId`, then
+//! `uniqueExecId`.
 
 #[cfg(feature = "ttledger")]
 impl crate::ttledger::types::Fill {
@@ -13,6 +20,42 @@ impl crate::ttledger::types::Fill {
         self.exec_id
             .as_deref()
             .or_else(|| self.extra.get("execID")?.as_str())
+    }
+}
+
+#[cfg(feature = "ttuser")]
+impl crate::ttuser::types::User {
+    /// The first name, whether TT spelled it `firstName` (single-user record) or
+    /// `firstname` (lists).
+    pub fn first_name_any(&self) -> Option<&str> {
+        self.first_name.as_deref().or(self.firstname.as_deref())
+    }
+
+    /// The last name, whether TT spelled it `lastName` (single-user record) or
+    /// `lastname` (lists).
+    pub fn last_name_any(&self) -> Option<&str> {
+        self.last_name.as_deref().or(self.lastname.as_deref())
+    }
+}
+
+#[cfg(all(test, feature = "ttuser"))]
+mod user_tests {
+    use crate::ttuser::types::User;
+
+    #[test]
+    fn names_in_either_spelling() {
+        let user = |json: &str| serde_json::from_str::<User>(json).unwrap();
+        let single = user(r#"{"firstName":"A","lastName":"B"}"#);
+        assert_eq!(
+            (single.first_name_any(), single.last_name_any()),
+            (Some("A"), Some("B"))
+        );
+        let listed = user(r#"{"firstname":"C","lastname":"D"}"#);
+        assert_eq!(
+            (listed.first_name_any(), listed.last_name_any()),
+            (Some("C"), Some("D"))
+        );
+        assert_eq!(user("{}").first_name_any(), None);
     }
 }
 

@@ -3,7 +3,9 @@
 //! - ttid `/token` 4xx/5xx: `{"status":"StatusFail","status_message","status_desc","statusCode"}`
 //! - ttid `/token` with HTTP 200: `{"status":"Fail","status_message"}`
 //! - Lambda-backed endpoints: `{"status","status_message","statusCode"}`
-//! - API Gateway defaults: `{"message": "..."}`
+//! - API Gateway defaults, the 429 of the rate limit included: `{"message": "..."}`
+//! - no JSON at all (a load balancer's HTML 502 page): a short text excerpt of
+//!   the body becomes the `message`, as `answer is not JSON: "<excerpt>"`
 
 use std::fmt;
 
@@ -22,10 +24,16 @@ pub struct TtMessage {
     /// `status_desc`: TT's longer description.
     #[serde(default)]
     pub status_desc: Option<String>,
-    /// `message`: the API gateway's error text.
+    /// `message`: the API gateway's error text. For a body that is not JSON (an
+    /// HTML error page): `answer is not JSON: "<excerpt>"`, the excerpt being the
+    /// page's text (tags dropped, whitespace collapsed, at most 160
+    /// characters).
     #[serde(default)]
     pub message: Option<String>,
 }
+
+/// Longest excerpt kept of a body that is not JSON.
+pub(crate) const MAX_EXCERPT: usize = 160;
 
 /// Longest TT message kept, so a huge error page cannot flood logs.
 const MAX_TEXT: usize = 500;
@@ -34,7 +42,13 @@ impl TtMessage {
     /// Parses an error body; anything that is not one of TT's shapes gives an
     /// empty message (the HTTP status still tells what happened).
     pub(crate) fn parse(body: &[u8]) -> TtMessage {
-        let mut m: TtMessage = serde_json::from_slice(body).unwrap_or_default();
+        let mut m: TtMessage = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(value) => serde_json::from_value(value).unwrap_or_default(),
+            Err(_) => TtMessage {
+                message: excerpt(body).map(|text| format!("answer is not JSON: {text:?}")),
+                ..TtMessage::default()
+            },
+        };
         for text in [
             &mut m.status,
             &mut m.status_message,
@@ -83,6 +97,34 @@ impl TtMessage {
     }
 }
 
+/// The visible text at the start of `body`: markup between `<` and `>` dropped,
+/// runs of whitespace made one space, cut at [`MAX_EXCERPT`] characters.
+/// `None` for a body with no text at all.
+fn excerpt(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(16 * 1024)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(MAX_EXCERPT) {
+        None if joined.is_empty() => None,
+        None => Some(joined),
+        Some((cut, _)) => Some(format!("{}…", &joined[..cut])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,8 +147,34 @@ mod tests {
     }
 
     #[test]
+    fn the_rate_limit_429_body_gives_its_message() {
+        let m = TtMessage::parse(br#"{"message": "Too Many Requests"}"#);
+        assert_eq!(m.text(), Some("Too Many Requests"));
+    }
+
+    #[test]
+    fn an_html_error_page_keeps_a_short_text_excerpt() {
+        let page = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+        let m = TtMessage::parse(page);
+        assert_eq!(
+            m.text(),
+            Some(r#"answer is not JSON: "502 Bad Gateway 502 Bad Gateway""#)
+        );
+        assert_eq!(m.status, None);
+        let long = format!("<p>{}</p>", "word ".repeat(500));
+        let cut = excerpt(long.as_bytes()).unwrap();
+        assert_eq!(cut.chars().count(), MAX_EXCERPT + 1, "{cut}");
+        assert!(cut.ends_with('…'));
+        assert_eq!(TtMessage::parse(b"  <br/> "), TtMessage::default());
+        assert_eq!(
+            excerpt(b"\xff\xfe<b>\x00oops").as_deref(),
+            Some("\u{fffd}\u{fffd} oops")
+        );
+    }
+
+    #[test]
     fn non_json_and_huge_bodies_are_safe() {
-        assert_eq!(TtMessage::parse(b"<html>502</html>"), TtMessage::default());
+        assert_eq!(TtMessage::parse(b"<html></html>"), TtMessage::default());
         let long = format!(r#"{{"message":"{}"}}"#, "é".repeat(2000));
         let m = TtMessage::parse(long.as_bytes());
         assert!(m.message.unwrap().len() <= MAX_TEXT + '…'.len_utf8());

@@ -496,8 +496,14 @@ where
     }
 
     /// Sorts a page by time and computes keys; drops fills outside the query.
+    ///
+    /// TT is reported not to always honour `minTimestamp`/`maxTimestamp`
+    /// (`docs/tt-rest-facts-2.md` §3), so the window is enforced here: a fill
+    /// outside the requested `[minTimestamp, maxTimestamp]` is never yielded,
+    /// only counted in a debug log.
     fn keyed(&self, page: Vec<F>) -> Result<Vec<Keyed<F>>, PaginationError<E>> {
         let mut out = Vec::with_capacity(page.len());
+        let mut outside = 0usize;
         for fill in page {
             let key = fill.dedup_key();
             let Some(ts) = fill.timestamp() else {
@@ -513,10 +519,26 @@ where
                     key,
                     fill: Box::new(fill),
                 });
+            } else if !self.query_window_holds(ts) {
+                outside += 1;
             }
+        }
+        if outside > 0 {
+            tracing::debug!(
+                operation = self.query.operation,
+                dropped = outside,
+                min_ts = lock(&self.cursor).start(),
+                max_ts = ?self.query.max_ts,
+                "dropped fills outside the requested window (TT did not honour minTimestamp/maxTimestamp)"
+            );
         }
         out.sort_by_key(|k| k.ts);
         Ok(out)
+    }
+
+    /// Whether `ts` lies in the window the user asked for (`since..=max_ts`).
+    fn query_window_holds(&self, ts: i64) -> bool {
+        ts >= lock(&self.cursor).start() && self.query.max_ts.is_none_or(|max| ts <= max)
     }
 
     /// Queues the fills not yielded before (nor twice within `fills`).
@@ -669,6 +691,7 @@ mod tests {
     use super::*;
     use crate::paginate::fake::{fill, FakeLedger, Status};
     use futures::executor::block_on;
+    use futures::future;
     use serde_json::Value;
 
     /// Runs a one-pass stream; returns the fills' ids and the error, if any.
@@ -868,6 +891,64 @@ mod tests {
         let got = block_on((&mut stream).collect::<Vec<_>>());
         assert_eq!(got.len(), 10);
         assert_eq!(stream.cursor().position(), 10);
+    }
+
+    #[test]
+    fn fills_outside_the_requested_window_are_dropped_even_if_tt_sends_them() {
+        // A server that ignores minTimestamp/maxTimestamp: every page holds
+        // every fill, from before the window to after it.
+        let all: Vec<Value> = (0..30).map(|i| fill(i, i as i64 * 10, 1, 1)).collect();
+        let stream = fills_stream(
+            FillsQuery::new("get_fills", 100).max_ts(200),
+            move |_w: FillsWindow| future::ready(Ok::<_, Status>(all.clone())),
+        );
+        let got: Vec<i64> = block_on(stream.collect::<Vec<_>>())
+            .into_iter()
+            .map(|f: Result<Value, _>| f.unwrap()["timeStamp"].as_i64().unwrap())
+            .collect();
+        assert_eq!(got, (10..=20).map(|i| i * 10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn dropped_fills_are_counted_in_a_debug_log() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::fmt::MakeWriter;
+
+        #[derive(Clone, Default)]
+        struct Log(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Log {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl<'a> MakeWriter<'a> for Log {
+            type Writer = Log;
+            fn make_writer(&'a self) -> Log {
+                self.clone()
+            }
+        }
+        let log = Log::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(log.clone())
+            .with_ansi(false)
+            .finish();
+        let page = vec![fill(0, 5, 1, 1), fill(1, 50, 1, 1), fill(2, 500, 1, 1)];
+        let stream = fills_stream(
+            FillsQuery::new("get_fills", 10).max_ts(100),
+            move |_w: FillsWindow| future::ready(Ok::<_, Status>(page.clone())),
+        );
+        let got = tracing::subscriber::with_default(subscriber, || {
+            block_on(stream.collect::<Vec<Result<Value, _>>>())
+        });
+        assert_eq!(got.len(), 1);
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("dropped=2"), "{text}");
+        assert!(text.contains("outside the requested window"), "{text}");
     }
 
     #[test]

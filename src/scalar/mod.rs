@@ -6,17 +6,19 @@
 //! - ids above `i64::MAX` arrive as JSON strings, smaller ones sometimes as numbers: [`TtId`];
 //! - epoch-nanosecond timestamps arrive as 19-digit JSON numbers (beyond the 2^53
 //!   that an `f64` holds exactly) or as numeric strings: [`Timestamp`];
-//! - flags arrive as `true`, `"true"`, `"True"`, `"TRUE"` or `"0"`/`"1"`: [`TtBool`].
+//! - flags arrive as `true`, `"true"`, `"True"`, `"TRUE"` or `"0"`/`"1"`: [`TtBool`];
+//! - enumeration codes (`ordStatus`, `side`, `timeInForce`...) arrive as JSON numbers
+//!   or strings, with values added over time: [`Code`], which decodes any JSON value.
 //!
 //! The generated clients use these types wherever a spec marks a property with
-//! `"format": "tt-id" | "tt-timestamp-ns" | "tt-bool"` (the normalizer turns the
+//! `"format": "tt-id" | "tt-timestamp-ns" | "tt-bool" | "tt-code"` (the normalizer turns the
 //! format into an `x-rust-type` extension naming the type here).
 //!
 //! [`Secret`] is not lenient but private: fields marked `"format": "tt-secret"`
 //! (the app secret in the token request, the token in its response) hold one, so
 //! `Debug` never prints them.
 //!
-//! All three follow the same rules:
+//! [`TtId`], [`Timestamp`], [`TtBool`] and [`Code`] follow the same rules:
 //!
 //! - **No lossy path**: deserialization never goes through `f64`; anything that cannot be
 //!   represented exactly is rejected with an error saying what was expected.
@@ -31,11 +33,13 @@
 //! `f64` holds every such value exactly, only the textual form `1` becomes `1.0`.
 
 mod boolean;
+mod code;
 mod id;
 mod secret;
 mod timestamp;
 
 pub use boolean::TtBool;
+pub use code::Code;
 pub use id::TtId;
 pub use secret::Secret;
 pub use timestamp::{OutOfRange, Timestamp};

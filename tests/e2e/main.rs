@@ -19,6 +19,7 @@ mod paginate_fills_prop;
 mod paginate_generated;
 mod records;
 mod session_config;
+mod session_error_bodies;
 mod session_redirects;
 mod session_retries;
 mod session_tokens;

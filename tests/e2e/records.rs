@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Number, Value};
 #[allow(unused_imports)]
-use ttrest::scalar::{Timestamp, TtBool, TtId};
+use ttrest::scalar::{Code, Timestamp, TtBool, TtId};
 
 /// An id beyond `i64::MAX` that the fixtures use.
 #[allow(dead_code)]
@@ -162,19 +162,24 @@ const FIXTURES: &[&str] = &[
     "currency_rate_pair",
     "fill",
     "fill_empty_page",
+    "fill_real_numbers",
+    "fill_real_strings",
     "instrument",
+    "instrument_real",
     "instrumentdata",
     "market",
     "mic",
     "order",
     "orderdata",
     "position",
+    "position_real",
     "product",
     "product_family",
     "productdata",
     "sod",
     "user",
     "user_accounts",
+    "user_detail",
     "user_limits",
     "users",
 ];
@@ -195,7 +200,9 @@ fn every_fixture_file_is_listed() {
 #[cfg(feature = "ttledger")]
 mod ttledger {
     use super::*;
-    use ttrest::ttledger::types::{GetFillsResponse, GetOrderdataResponse, GetOrdersResponse};
+    use ttrest::ttledger::types::{
+        Fill, GetFillsResponse, GetOrderdataResponse, GetOrdersResponse,
+    };
 
     #[test]
     fn fills_in_both_sample_spellings() {
@@ -216,10 +223,12 @@ mod ttledger {
         // Python-sample spelling: not in the spec, kept verbatim.
         assert_eq!(py.extra["execID"], "61238:M:1234567TN0012345");
         assert_eq!(py.exec_id_any(), Some("61238:M:1234567TN0012345"));
-        assert_eq!(py.ord_type, Some(serde_json::json!(2)));
+        assert_eq!(py.ord_type, Some(Code::from(2)));
+        assert!(py.ord_type.as_ref().is_some_and(Code::is_number));
         assert_eq!(cs.exec_id.as_deref(), Some("61238:M:1234567TN0012346"));
         assert_eq!(cs.exec_id_any(), Some("61238:M:1234567TN0012346"));
-        assert_eq!(cs.order_type, Some(serde_json::json!("2")));
+        assert_eq!(cs.order_type, Some(Code::from("2")));
+        assert!(cs.order_type.as_ref().is_some_and(|c| !c.is_number()));
         assert_eq!(cs.secondary_cl_ord_id.as_deref(), Some("0A1B2C3E"));
         assert_eq!(
             cs.time_stamp.map(Timestamp::as_nanos),
@@ -227,6 +236,84 @@ mod ttledger {
         );
         assert_eq!(cs.manual_fill, Some(TtBool::new(false)));
         assert_eq!(items(&cs.fills_group).len(), 1);
+    }
+
+    /// The two real 2026 fill rows of `docs/tt-rest-facts-2.md` §5 (a spread parent
+    /// and its first leg), with ids, times and codes as numbers or as strings.
+    fn real_spread_pair(name: &str) -> [Fill; 2] {
+        let page: GetFillsResponse = round_trip(name);
+        assert_eq!(page.last_page, Some(TtBool::new(true)));
+        let [parent, leg] = items(&page.fills) else {
+            panic!("{name}: two fills expected")
+        };
+        for f in [parent, leg] {
+            assert!(f.extra.is_empty(), "{name}: untyped keys {:?}", f.extra);
+            assert_eq!(
+                f.trade_date,
+                Some(Timestamp::from_nanos(1_788_192_000_000_000_000))
+            );
+            assert_eq!(
+                f.time_sent_client,
+                Some(Timestamp::from_nanos(1_788_224_301_385_532_601))
+            );
+            assert_eq!(
+                f.time_sent_tt,
+                Some(Timestamp::from_nanos(1_788_224_301_385_815_451))
+            );
+            assert_eq!(f.algo_id, Some(TtId::new(8_061_805_251_027_279_536)));
+            assert_eq!(f.ord_status.as_ref().and_then(Code::as_i64), Some(2));
+            assert_eq!(f.exec_type.as_ref().and_then(Code::as_i64), Some(14));
+            assert_eq!(f.time_in_force.as_ref().and_then(Code::as_i64), Some(15));
+            assert_eq!(f.message_type.as_ref().and_then(Code::as_i64), Some(4));
+            assert_eq!(f.manual_order_indicator, Some(TtBool::new(false)));
+            assert_eq!(f.externally_created, Some(TtBool::new(false)));
+            assert_eq!(f.secondary_exec_id.as_deref(), Some("21"));
+            assert_eq!(f.sender_location_id.as_deref(), Some("IN"));
+        }
+        assert_ne!(parent.time_stamp, parent.transact_time);
+        assert_eq!(parent.multi_leg_reporting_type, Some(Code::from(3)));
+        assert_eq!(parent.exec_id, parent.unique_exec_id);
+        assert_eq!(parent.parent_instrument_id, None);
+        assert_eq!(leg.multi_leg_reporting_type, Some(Code::from(2)));
+        assert_eq!(leg.parent_instrument_id, parent.instrument_id);
+        assert_eq!(leg.exec_id.as_deref(), Some("2689087"));
+        assert_eq!(
+            leg.instrument_id,
+            Some(TtId::new(15_482_573_662_811_159_283))
+        );
+        assert_eq!(
+            leg.trade_match_id,
+            Some(TtId::new(8_192_298_711_485_776_175))
+        );
+        [parent.clone(), leg.clone()]
+    }
+
+    #[test]
+    fn real_fills_with_numbers_decode_and_round_trip() {
+        let [parent, _] = real_spread_pair("fill_real_numbers");
+        assert!(parent.ord_status.as_ref().is_some_and(Code::is_number));
+    }
+
+    #[test]
+    fn real_fills_with_strings_decode_and_round_trip() {
+        let [parent, _] = real_spread_pair("fill_real_strings");
+        assert!(parent.ord_status.as_ref().is_some_and(|c| !c.is_number()));
+    }
+
+    #[test]
+    fn an_enum_code_tt_adds_later_decodes_and_round_trips() {
+        let text = r#"{"ordStatus":"PENDING_REPLAY","execType":99,"timeInForce":{"code":7}}"#;
+        let fill: Fill = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            fill.ord_status
+                .as_ref()
+                .map(|c| c.text().into_owned())
+                .as_deref(),
+            Some("PENDING_REPLAY")
+        );
+        assert_eq!(fill.exec_type.as_ref().and_then(Code::as_i64), Some(99));
+        let again = serde_json::to_value(&fill).unwrap();
+        assert_eq!(again, serde_json::from_str::<Value>(text).unwrap());
     }
 
     #[test]
@@ -265,6 +352,25 @@ mod ttmonitor {
     use ttrest::ttmonitor::types::{
         GetCreditutilizationResponse, GetPositionResponse, GetSodByAccountIdResponse,
     };
+
+    #[test]
+    fn real_positions_without_sod_price() {
+        let page: GetPositionResponse = round_trip("position_real");
+        assert_eq!(page.last_page, Some(TtBool::new(true)));
+        let positions = items(&page.positions);
+        assert_eq!(positions.len(), 2);
+        for p in positions {
+            assert!(p.extra.is_empty(), "{:?}", p.extra);
+            assert_eq!(p.sod_price, None);
+            assert_eq!(p.sod_price_type.as_deref(), Some("NONE"));
+            assert_eq!(p.account_id, Some(1_256_396));
+        }
+        assert_eq!(positions[0].pnl, Some(-170.0000025331974));
+        assert_eq!(
+            positions[1].instrument_id,
+            Some(TtId::new(17_126_231_917_098_338_340))
+        );
+    }
 
     #[test]
     fn positions_page_with_next_key() {
@@ -308,6 +414,19 @@ mod ttpds {
         GetMarketsResponse, GetMicsResponse, GetProductdataResponse, GetProductfamiliesResponse,
         GetProductsResponse,
     };
+
+    #[test]
+    fn real_instrument_with_fractional_tick_value() {
+        let answer: GetInstrumentByInstrumentIdResponse = round_trip("instrument_real");
+        let [instrument] = items(&answer.instrument) else {
+            panic!("one instrument expected")
+        };
+        assert!(instrument.extra.is_empty(), "{:?}", instrument.extra);
+        assert_eq!(instrument.id, Some(TtId::new(6_867_822_116_513_465_051)));
+        assert_eq!(instrument.expiration_date, Some(20_271_209_235_959));
+        assert_eq!(instrument.tick_value, Some(24.15));
+        assert_eq!(instrument.security_id.as_deref(), Some("271377"));
+    }
 
     #[test]
     fn single_instrument_as_a_one_element_array() {
@@ -455,6 +574,35 @@ mod ttuser {
             Some("EXCO")
         );
         assert!(user.extra.contains_key("status"));
+    }
+
+    #[test]
+    fn single_user_in_the_detail_spelling() {
+        let answer: GetUserByUserIdResponse = round_trip("user_detail");
+        let [user] = items(&answer.user) else {
+            panic!("one user expected")
+        };
+        assert!(user.extra.is_empty(), "{:?}", user.extra);
+        assert_eq!(user.first_name_any(), Some("Alex"));
+        assert_eq!(user.last_name_any(), Some("Smith"));
+        let settings = user.settings.as_ref().unwrap();
+        assert_eq!(settings.full_admin, Some(TtBool::new(true)));
+        assert_eq!(settings.disable_trading, Some(TtBool::new(false)));
+        assert_eq!(user.user_active, Some(TtBool::new(true)));
+        assert_eq!(user.person_id, Some(TtId::new(BIG_ID)));
+        assert_eq!(user.trade_mode.as_ref().and_then(Code::as_i64), Some(3));
+        let address = user.address.as_ref().unwrap();
+        assert_eq!(
+            address.country_id.as_ref().and_then(Code::as_i64),
+            Some(226)
+        );
+    }
+
+    #[test]
+    fn list_spelling_of_names_reads_the_same() {
+        let page: GetUsersResponse = round_trip("users");
+        assert_eq!(items(&page.users)[0].first_name_any(), Some("Jane"));
+        assert_eq!(items(&page.users)[0].last_name_any(), Some("Doe"));
     }
 
     #[test]

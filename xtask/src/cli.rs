@@ -40,7 +40,8 @@ pub enum Command {
     },
     /// Scrape TT's reference pages into specs/scraped/, then normalize (all or nothing).
     Scrape(crate::scrape::Args),
-    /// Fail, with a unified diff, when specs/normalized/ or generated/ is stale.
+    /// Fail, with a unified diff, when specs/normalized/ or generated/ is stale,
+    /// or when a normalized service has no cargo feature in Cargo.toml.
     Check {
         /// Specs directory.
         #[arg(long, default_value = "specs")]
@@ -92,35 +93,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             generated_dir,
         } => {
             let specs = SpecsDir::new(root.join(specs_dir));
-            let normalized = generate::stale_files(&normalize::plan(&specs)?);
-            report_stale(&normalized, "cargo xtask normalize");
-            let expected = generate::expected(&specs, &root.join(generated_dir))?;
-            let generated = generate::stale_files(&expected);
-            report_stale(&generated, "cargo xtask generate");
-            let services = ttrest_codegen::service_names(&specs.normalized_dir())?;
-            let features = crate::features::check(&root.join("Cargo.toml"), &services)?;
-            for mismatch in &features {
-                eprintln!("{}", mismatch.0);
-            }
-            Ok(
-                if normalized.is_empty() && generated.is_empty() && features.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                },
-            )
+            let findings = crate::check::check(&root, &specs, &root.join(generated_dir))?;
+            eprint!("{findings}");
+            Ok(if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Diff(args) => diff::command::run(&args, &root),
         Command::Bench(args) => {
             crate::bench::run(&args, &root)?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// Prints each stale file with its diff and the command that refreshes it.
-fn report_stale(stale: &[generate::Stale], fix: &str) {
-    for s in stale {
-        eprintln!("{} is stale; run `{fix}`\n{}", s.path.display(), s.diff);
     }
 }

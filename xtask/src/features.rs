@@ -1,7 +1,7 @@
-//! The half of `cargo xtask check` that cargo cannot generate: every service
-//! of the service table (a spec in `specs/normalized/`) needs a cargo feature
-//! of its name in the library's manifest, listed in `all-services`, and every
-//! service feature needs a spec.
+//! The feature list of the library's manifest against the service table (the
+//! specs in `specs/normalized/`): a service's feature belongs in `all-services`,
+//! and `all-services` names no service without a spec. (A service with no
+//! feature at all is reported by [`crate::check`].)
 
 use std::path::Path;
 
@@ -30,12 +30,7 @@ pub fn check(manifest: &Path, services: &[String]) -> anyhow::Result<Vec<Mismatc
     let shown = manifest.display();
     let mut out = Vec::new();
     for service in services {
-        if !features.contains_key(service.as_str()) {
-            out.push(Mismatch(format!(
-                "{shown}: service `{service}` has a spec (specs/normalized/{service}.json) but no cargo feature; \
-                 add `{service} = []` under [features] and \"{service}\" to `all-services`, then run `cargo xtask generate`"
-            )));
-        } else if !all.contains(&service.as_str()) {
+        if features.contains_key(service.as_str()) && !all.contains(&service.as_str()) {
             out.push(Mismatch(format!(
                 "{shown}: feature `{service}` is not in `all-services`; add \"{service}\" to it"
             )));
@@ -75,12 +70,9 @@ mod tests {
     }
 
     #[test]
-    fn a_new_service_names_the_feature_line_to_add() {
+    fn a_service_without_any_feature_is_left_to_the_missing_feature_check() {
         let manifest = "[features]\nall-services = [\"ttid\"]\nttid = []\n";
-        let found = run(manifest, &["ttid", "ttnew"]);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("add `ttnew = []`"), "{found:?}");
-        assert!(found[0].contains("cargo xtask generate"), "{found:?}");
+        assert!(run(manifest, &["ttid", "ttnew"]).is_empty());
     }
 
     #[test]

@@ -73,28 +73,6 @@ impl SpecsDir {
         self.root.join("sources.toml")
     }
 
-    /// Every service with an input spec (scraped or reconstructed) or an entry
-    /// in `sources.toml`, sorted. This is the list of services: nothing else
-    /// names them.
-    pub fn services(&self) -> Vec<String> {
-        let mut names: Vec<String> = [self.scraped_dir(), self.reconstructed_dir()]
-            .iter()
-            .filter_map(|dir| std::fs::read_dir(dir).ok())
-            .flatten()
-            .filter_map(|entry| {
-                let path = entry.ok()?.path();
-                (path.extension()? == "json")
-                    .then(|| path.file_stem()?.to_str().map(String::from))?
-            })
-            .collect();
-        if let Ok(sources) = crate::sources::Sources::load(&self.sources()) {
-            names.extend(sources.services.into_keys());
-        }
-        names.sort();
-        names.dedup();
-        names
-    }
-
     /// The input spec of a service: the scraped one wins over the reconstructed one.
     pub fn input(&self, service: &str) -> Option<PathBuf> {
         [self.scraped(service), self.reconstructed(service)]
@@ -103,10 +81,77 @@ impl SpecsDir {
     }
 }
 
+impl SpecsDir {
+    /// Every service with an input spec (`scraped/` or `reconstructed/`), sorted:
+    /// whatever TT publishes, not a fixed list, so a newly scraped service is
+    /// normalized like the others.
+    pub fn services(&self) -> std::io::Result<Vec<String>> {
+        let mut names = json_stems(&self.scraped_dir())?;
+        names.extend(json_stems(&self.reconstructed_dir())?);
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Every service with a normalized spec (`normalized/<service>.json`), sorted.
+    pub fn normalized_services(&self) -> std::io::Result<Vec<String>> {
+        json_stems(&self.normalized_dir())
+    }
+}
+
+/// The stems of the `*.json` files in `dir` that are safe service names, sorted;
+/// a missing directory has none.
+fn json_stems(dir: &Path) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            if crate::scrape::extract::is_safe_name(stem) {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// The repository root (the parent of `xtask/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask/ has a parent")
         .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_are_the_input_specs_whatever_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let specs = SpecsDir::new(dir.path());
+        assert!(specs.services().unwrap().is_empty());
+        for path in [
+            specs.scraped("ttid"),
+            specs.scraped("ttnew"),
+            specs.reconstructed("ttid"),
+            specs.reconstructed("ttpds"),
+            specs.reconstructed_dir().join("Not A Service.json"),
+            specs.reconstructed_dir().join("notes.txt"),
+        ] {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "{}").unwrap();
+        }
+        assert_eq!(specs.services().unwrap(), ["ttid", "ttnew", "ttpds"]);
+        assert!(specs.normalized_services().unwrap().is_empty());
+    }
 }

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod check;
 pub mod cli;
 pub mod diff;
 pub mod features;

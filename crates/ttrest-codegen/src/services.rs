@@ -192,9 +192,8 @@ fn accessor_tokens(entry: &Entry) -> TokenStream {
     let name = &entry.name;
     let module = format_ident!("{}", entry.name);
     let accessor = format_ident!("{}", accessor_name(&entry.name));
-    let doc = format!(
-        "A [`{name}`] client sharing this session's token, rate limiter and connections."
-    );
+    let doc =
+        format!("A [`{name}`] client sharing this session's token, rate limiter and connections.");
     quote! {
         #[cfg(feature = #name)]
         #[doc = #doc]

@@ -137,8 +137,33 @@ impl Fill {
     pub(crate) const AGGRESSOR: u8 = 1;
     /// Entered through `POST /ttmonitor/<env>/adminfill`.
     pub(crate) const MANUAL: u8 = 2;
-    /// The last fill of its order (`ordStatus` "2" filled, else "1" partial).
+    /// The last fill of its order (`ordStatus` 2 filled, else 1 partial).
     pub(crate) const COMPLETES: u8 = 4;
+    /// The parent fill of a calendar spread (`multiLegReportingType` 3): its
+    /// `instrument` is the spread's near leg, its id [`spread_id`] of that leg.
+    pub(crate) const SPREAD_PARENT: u8 = 8;
+    /// A leg fill of a calendar spread (`multiLegReportingType` 2), right after its parent.
+    pub(crate) const SPREAD_LEG: u8 = 16;
+    /// The far leg (the near leg's instrument is the one before it).
+    pub(crate) const FAR_LEG: u8 = 32;
+
+    /// The near-leg instrument of the spread this parent or leg fill belongs to.
+    pub(crate) fn spread_near_leg(&self) -> Option<u32> {
+        match self.flags {
+            f if f & Self::FAR_LEG != 0 => Some(self.instrument - 1),
+            f if f & (Self::SPREAD_PARENT | Self::SPREAD_LEG) != 0 => Some(self.instrument),
+            _ => None,
+        }
+    }
+}
+
+/// Every how many orders one is a calendar spread (parent fill plus leg fills).
+const SPREAD_EVERY: u32 = 23;
+
+/// The instrument id of the calendar spread whose near leg has id `near_leg`
+/// (not listed by `/instruments`: TT lists spreads apart).
+pub(crate) fn spread_id(seed: u64, near_leg: u64) -> u64 {
+    splitmix(seed ^ near_leg ^ 0x5350_5245_4144) | 1 << 63
 }
 
 /// A working order (`/orders`).
@@ -314,7 +339,11 @@ fn fills(rng: &mut ChaCha8Rng, world: &World, count: usize) -> Vec<Fill> {
         // One order fills in 1-4 pieces; a third of multi-fill orders sweep several
         // price levels in one match and so share a single timestamp (a cluster).
         let pieces = rng.random_range(1..=4usize).min(count - out.len());
-        let cluster = pieces > 1 && rng.random_bool(0.35);
+        // Some orders are calendar spreads: a parent fill, then its legs at the same
+        // time. Decided without the generator, so other orders stay as they were.
+        let spread = pieces > 1 && order % SPREAD_EVERY == SPREAD_EVERY / 2;
+        let cluster = pieces > 1 && (rng.random_bool(0.35) || spread);
+        let near = instrument - u32::from(spread && is_last_month(instrument));
         for piece in 0..pieces {
             if piece == 0 || !cluster {
                 ts += rng.random_range(1_000_000..40_000_000) + rng.random_range(0..1000);
@@ -331,7 +360,7 @@ fn fills(rng: &mut ChaCha8Rng, world: &World, count: usize) -> Vec<Fill> {
             } else {
                 0
             };
-            out.push(Fill {
+            let mut fill = Fill {
                 ts,
                 price: round_to(base + offset * tick, tick),
                 qty: rng.random_range(1..=25),
@@ -342,11 +371,38 @@ fn fills(rng: &mut ChaCha8Rng, world: &World, count: usize) -> Vec<Fill> {
                 user,
                 side,
                 flags: completes | aggressor,
-            });
+            };
+            if spread {
+                as_spread_piece(&mut fill, piece, near, tick);
+            }
+            out.push(fill);
         }
         order += 1;
     }
     out
+}
+
+/// Whether `instrument` is its product's last listed month (it has no far leg).
+fn is_last_month(instrument: u32) -> bool {
+    instrument as usize % MONTHS.len() == MONTHS.len() - 1
+}
+
+/// Turns piece `piece` of a spread order into its parent fill (piece 0, priced as
+/// the spread's difference in ticks) or a leg fill alternating near and far legs
+/// (the far leg on the other side).
+fn as_spread_piece(fill: &mut Fill, piece: usize, near: u32, tick: f64) {
+    if piece == 0 {
+        fill.flags |= Fill::SPREAD_PARENT;
+        fill.instrument = near;
+        fill.price = round_to(f64::from(fill.seq % 7 + 1) * tick, tick);
+    } else if piece % 2 == 1 {
+        fill.flags |= Fill::SPREAD_LEG;
+        fill.instrument = near;
+    } else {
+        fill.flags |= Fill::SPREAD_LEG | Fill::FAR_LEG;
+        fill.instrument = near + 1;
+        fill.side = 3 - fill.side;
+    }
 }
 
 /// Front months trade most.
@@ -467,6 +523,27 @@ mod tests {
             .iter()
             .all(|i| i.id > i64::MAX as u64 && i.id.to_string().len() == 20));
         assert_eq!(std::mem::size_of::<Fill>(), 40);
+    }
+
+    #[test]
+    fn spread_parents_are_followed_by_their_legs_at_the_same_time() {
+        let w = World::generate(3, size(5000));
+        let parents: Vec<usize> = (0..w.fills.len())
+            .filter(|&i| w.fills[i].flags & Fill::SPREAD_PARENT != 0)
+            .collect();
+        assert!(parents.len() > 10, "{} spreads", parents.len());
+        for i in parents {
+            let (parent, leg) = (w.fills[i], w.fills[i + 1]);
+            assert_eq!(leg.flags & Fill::SPREAD_LEG, Fill::SPREAD_LEG);
+            assert_eq!((leg.ts, leg.order), (parent.ts, parent.order));
+            assert_eq!(leg.spread_near_leg(), parent.spread_near_leg());
+        }
+        let far = w
+            .fills
+            .iter()
+            .find(|f| f.flags & Fill::FAR_LEG != 0)
+            .unwrap();
+        assert_eq!(far.spread_near_leg(), Some(far.instrument - 1));
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub enum Severity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// A whole new service (`path` says how many operations it has).
+    ServiceAdded,
+    /// A whole service is gone.
+    ServiceRemoved,
     /// A new operation.
     OperationAdded,
     /// An operation is gone.
@@ -241,7 +245,15 @@ pub fn compare(old: &Snapshot, new: &Snapshot) -> Report {
 
 fn compare_service(name: &str, old: &Snapshot, new: &Snapshot) -> ServiceReport {
     let (old_svc, new_svc) = (old.service(name), new.service(name));
-    let mut changes = spec::compare(old_svc.map(|s| &s.spec), new_svc.map(|s| &s.spec));
+    let mut changes: Vec<Change> = match (old_svc, new_svc) {
+        (None, Some(added)) => vec![service_change(name, added, true)],
+        (Some(removed), None) => vec![service_change(name, removed, false)],
+        _ => Vec::new(),
+    };
+    changes.extend(spec::compare(
+        old_svc.map(|s| &s.spec),
+        new_svc.map(|s| &s.spec),
+    ));
     // Stable order: breaking first, then as the spec walk found them.
     changes.sort_by_key(|c| c.severity);
     let mut rust_api =
@@ -252,5 +264,37 @@ fn compare_service(name: &str, old: &Snapshot, new: &Snapshot) -> ServiceReport 
         changes,
         rust_api,
         provenance: provenance::compare(old.sources().get(name), new.sources().get(name)),
+    }
+}
+
+/// "service added: ttnew (3 operations)" (non-breaking: new module and feature)
+/// or "service removed" (breaking: code using the module no longer compiles).
+fn service_change(name: &str, service: &snapshot::ServiceSnapshot, added: bool) -> Change {
+    let n = spec::operation_count(&service.spec);
+    let ops = if n == 1 { "operation" } else { "operations" };
+    let (kind, severity, reason) = if added {
+        (
+            ChangeKind::ServiceAdded,
+            Severity::NonBreaking,
+            format!(
+                "new module `ttrest::{name}`; `cargo xtask check` says how to generate and expose it"
+            ),
+        )
+    } else {
+        (
+            ChangeKind::ServiceRemoved,
+            Severity::Breaking,
+            format!("code using `ttrest::{name}` no longer compiles"),
+        )
+    };
+    Change {
+        kind,
+        severity,
+        operation: None,
+        endpoint: None,
+        path: format!("{name} ({n} {ops})"),
+        old: None,
+        new: None,
+        reason,
     }
 }

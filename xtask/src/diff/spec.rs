@@ -42,6 +42,11 @@ pub fn compare(old: Option<&Value>, new: Option<&Value>) -> Vec<Change> {
     out
 }
 
+/// How many operations a spec declares.
+pub fn operation_count(spec: &Value) -> usize {
+    operations(Some(spec)).len()
+}
+
 /// How an operation is paged, as ttrest's paginators see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Paging {

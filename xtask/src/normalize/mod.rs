@@ -110,9 +110,15 @@ pub fn normalize_spec(service: &str, raw: &Value, overlay: Option<&Path>) -> any
 
 /// The normalized text (see `to_pretty_json`) of every service that has an input in `specs`
 /// (scraped wins over reconstructed, via `SpecsDir::input`), keyed by its `normalized/<service>.json` path. Writes nothing.
+///
+/// The services are whatever `specs` holds ([`SpecsDir::services`]), so a service
+/// TT adds is normalized as soon as a scrape brings its spec.
 pub fn plan(specs: &SpecsDir) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
-    for service in &specs.services() {
+    let services = specs
+        .services()
+        .with_context(|| format!("cannot list the specs in {}", specs.root().display()))?;
+    for service in &services {
         let Some(input) = specs.input(service) else {
             continue;
         };

@@ -1,7 +1,8 @@
 //! Rule 15: TT's lenient scalar formats map to ttrest's scalar types.
 //!
 //! Reconstructed specs mark lenient scalars with `format: tt-id`,
-//! `tt-timestamp-ns` or `tt-bool` (see `specs/README.md`), and overlays mark
+//! `tt-timestamp-ns`, `tt-bool` or `tt-code` (enumeration codes sent as numbers
+//! or strings; see `specs/README.md`), and overlays mark
 //! secrets (the token request's app secret, the token) with `tt-secret`, whose
 //! type never shows its value in `Debug`; this rule adds the
 //! `x-rust-type` extension typify uses to reference `ttrest::scalar::*`
@@ -16,6 +17,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ("tt-id", "ttrest::scalar::TtId"),
     ("tt-timestamp-ns", "ttrest::scalar::Timestamp"),
     ("tt-bool", "ttrest::scalar::TtBool"),
+    ("tt-code", "ttrest::scalar::Code"),
     ("tt-secret", "ttrest::scalar::Secret"),
 ];
 
@@ -41,6 +43,7 @@ mod tests {
             "id": {"type": "string", "format": "tt-id"},
             "t": {"type": "integer", "format": "tt-timestamp-ns"},
             "b": {"type": "string", "format": "tt-bool"},
+            "c": {"type": "string", "format": "tt-code"},
             "s": {"type": "string", "format": "tt-secret"},
             "d": {"type": "string", "format": "date"},
         }}}}});
@@ -56,6 +59,7 @@ mod tests {
         assert_eq!(path("id"), "ttrest::scalar::TtId");
         assert_eq!(path("t"), "ttrest::scalar::Timestamp");
         assert_eq!(path("b"), "ttrest::scalar::TtBool");
+        assert_eq!(path("c"), "ttrest::scalar::Code");
         assert_eq!(path("s"), "ttrest::scalar::Secret");
         assert_eq!(p["id"]["x-rust-type"]["crate"], "ttrest");
         assert_eq!(p["id"]["x-rust-type"]["version"], "*");

@@ -207,12 +207,15 @@ pub fn discover(
     known: &[String],
 ) -> (Vec<Target>, Discovery) {
     let root = root.trim_end_matches('/');
-    let wanted: Vec<&str> = if services.is_empty() {
+    // Without `--service`, a category listing may also bring services ttrest
+    // does not know yet: they are scraped (and normalized) like the others.
+    let open = services.is_empty();
+    let wanted: Vec<&str> = if open {
         known.iter().map(String::as_str).collect()
     } else {
         services.iter().map(String::as_str).collect()
     };
-    match via_wordpress(fetcher, root, categories, &wanted) {
+    match via_wordpress(fetcher, root, categories, &wanted, open) {
         Ok((targets, via)) if !targets.is_empty() => (targets, Discovery::WordPress { via }),
         Ok(_) => (
             fallback(root, &wanted),
@@ -240,7 +243,7 @@ struct Category {
     id: u64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct DocSummary {
     id: u64,
     #[serde(default)]
@@ -251,7 +254,7 @@ struct DocSummary {
     modified: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 struct Rendered {
     #[serde(default)]
     rendered: String,
@@ -265,6 +268,7 @@ fn via_wordpress(
     root: &str,
     categories: &[String],
     wanted: &[&str],
+    open: bool,
 ) -> Result<(Vec<Target>, String), String> {
     for slug in categories {
         let url = format!("{root}/wp-json/wp/v2/docs-category?slug={slug}&_fields=id");
@@ -275,7 +279,8 @@ fn via_wordpress(
                 category.id
             );
             let docs = get_all_pages(fetcher, &base)?;
-            return Ok((pick(root, docs, wanted), format!("docs-category {slug}")));
+            let picked = pick(root, docs, wanted, open);
+            return Ok((picked, format!("docs-category {slug}")));
         }
     }
     let mut docs = Vec::new();
@@ -283,7 +288,7 @@ fn via_wordpress(
         let url = format!("{root}/wp-json/wp/v2/doc?search={service}&per_page=100&{DOC_FIELDS}");
         docs.extend(get_json::<Vec<DocSummary>>(fetcher, &url)?);
     }
-    Ok((pick(root, docs, wanted), "search".into()))
+    Ok((pick(root, docs, wanted, false), "search".into()))
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(fetcher: &Fetcher, url: &str) -> Result<T, String> {
@@ -308,24 +313,48 @@ fn get_all_pages(fetcher: &Fetcher, base: &str) -> Result<Vec<DocSummary>, Strin
 
 /// One doc per wanted service (named by slug or title, e.g. `ttid-documentation-2`
 /// or "ttid Documentation"); the most recently modified wins when several match.
-fn pick(root: &str, docs: Vec<DocSummary>, wanted: &[&str]) -> Vec<Target> {
-    let mut best: BTreeMap<&str, DocSummary> = BTreeMap::new();
+/// With `open`, docs of services outside `wanted` (see [`new_service`]) are
+/// picked too, after the wanted ones, by name.
+fn pick(root: &str, docs: Vec<DocSummary>, wanted: &[&str], open: bool) -> Vec<Target> {
+    let mut best: BTreeMap<String, DocSummary> = BTreeMap::new();
     for doc in docs {
-        let Some(service) = wanted.iter().copied().find(|s| names(&doc, s)) else {
+        let known = wanted
+            .iter()
+            .find(|s| names(&doc, s))
+            .map(|s| s.to_string());
+        let Some(service) = known.or_else(|| open.then(|| new_service(&doc)).flatten()) else {
             continue;
         };
-        if best.get(service).is_none_or(|b| doc.modified > b.modified) {
+        if best.get(&service).is_none_or(|b| doc.modified > b.modified) {
             best.insert(service, doc);
         }
     }
-    wanted
+    let target = |service: &str, doc: &DocSummary| Target {
+        service: service.to_string(),
+        url: format!("{root}/wp-json/wp/v2/doc/{}", doc.id),
+    };
+    let mut targets: Vec<Target> = wanted
         .iter()
-        .filter_map(|s| best.get(s).map(|doc| (s, doc)))
-        .map(|(s, doc)| Target {
-            service: s.to_string(),
-            url: format!("{root}/wp-json/wp/v2/doc/{}", doc.id),
-        })
-        .collect()
+        .filter_map(|s| best.get(*s).map(|doc| target(s, doc)))
+        .collect();
+    targets.extend(
+        best.iter()
+            .filter(|(s, _)| !wanted.contains(&s.as_str()))
+            .map(|(s, doc)| target(s, doc)),
+    );
+    targets
+}
+
+/// The service a reference doc of a service ttrest does not know describes:
+/// a slug like `ttnotify-documentation` whose first word is a safe name
+/// starting with `tt`.
+fn new_service(doc: &DocSummary) -> Option<String> {
+    let slug = doc.slug.to_ascii_lowercase();
+    let (first, rest) = slug.split_once('-')?;
+    (first.starts_with("tt")
+        && super::extract::is_safe_name(first)
+        && rest.contains("documentation"))
+    .then(|| first.to_string())
 }
 
 /// Whether a doc is the reference page of `service`.
@@ -380,7 +409,7 @@ mod tests {
                 "2026-01-01T00:00:00",
             ),
         ];
-        let targets = pick("https://r", docs, &["ttid", "ttledger"]);
+        let targets = pick("https://r", docs.clone(), &["ttid", "ttledger"], false);
         let urls: Vec<_> = targets.iter().map(|t| t.url.as_str()).collect();
         assert_eq!(
             urls,
@@ -389,6 +418,11 @@ mod tests {
                 "https://r/wp-json/wp/v2/doc/4"
             ]
         );
+        // Open (no --service): a reference doc of an unknown service comes last.
+        let open = pick("https://r", docs, &["ttid", "ttledger"], true);
+        let services: Vec<_> = open.iter().map(|t| t.service.as_str()).collect();
+        assert_eq!(services, ["ttid", "ttledger", "ttidentity"]);
+        assert_eq!(open[2].url, "https://r/wp-json/wp/v2/doc/5");
     }
 
     #[test]

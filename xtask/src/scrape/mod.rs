@@ -272,7 +272,7 @@ pub fn run_with(args: &Args, specs: &SpecsDir, fetcher: &Fetcher) -> Result<Repo
     }
     // A service TT adds is welcome (`--service ttnew`); only names that cannot
     // be a service (and a file name) are refused.
-    let known = specs.services();
+    let known = specs.services().unwrap_or_default();
     if let Some(bad) = args.services.iter().find(|s| !extract::is_safe_name(s)) {
         return Err(ScrapeError::UnknownService(bad.clone(), known.join(", ")));
     }

@@ -12,6 +12,7 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+use xtask::diff::render::{render, Format};
 use xtask::diff::{compare, Change, ChangeKind, Report, RustApiChangeKind, Severity, Snapshot};
 
 fn fixture(service: &str) -> Value {
@@ -396,22 +397,32 @@ fn service_on_one_side_only_is_all_added() {
     assert_eq!(report.services.len(), 1);
     let ledger = &report.services[0];
     assert_eq!(ledger.service, "ttledger");
-    let added: Vec<&str> = ledger
-        .changes
+    let (first, ops) = ledger.changes.split_first().unwrap();
+    assert_eq!(first.kind, ChangeKind::ServiceAdded);
+    assert_eq!(first.path, "ttledger (3 operations)");
+    let added: Vec<&str> = ops
         .iter()
         .map(|c| c.operation.as_deref().unwrap())
         .collect();
     assert_eq!(added, ["get_accounts", "get_fills", "post_order"]);
-    assert!(ledger
-        .changes
-        .iter()
-        .all(|c| c.kind == ChangeKind::OperationAdded));
+    assert!(ops.iter().all(|c| c.kind == ChangeKind::OperationAdded));
     assert!(!report.has_breaking());
+    let text = render(&report, Format::Text);
+    assert!(
+        text.contains(
+            "ok       service added: ttledger (3 operations): new module `ttrest::ttledger`"
+        ),
+        "{text}"
+    );
     let reverse = compare(
         &Snapshot::from_dir(&new).unwrap(),
         &Snapshot::from_dir(&old).unwrap(),
     );
-    assert_eq!(reverse.summary.breaking, 3);
+    assert_eq!(
+        reverse.services[0].changes[0].kind,
+        ChangeKind::ServiceRemoved
+    );
+    assert_eq!(reverse.summary.breaking, 4);
 }
 
 #[test]

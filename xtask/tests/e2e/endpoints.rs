@@ -1,6 +1,6 @@
 //! Guards against lost endpoints: the normalized specs (`specs/normalized/`) must
 //! hold at least every endpoint listed per service in `docs/tt-rest-facts.md`
-//! (§2.1–§2.9), and every service ttrest generates must have a normalized spec and
+//! (§2.1–§2.9) and `docs/tt-rest-facts-2.md` (§2), and every service ttrest generates must have a normalized spec and
 //! a `specs/sources.toml` entry whose provenance matches its input spec.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,6 +68,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ttaccount", "get_account_by_account_id_algosettings"),
     ("ttaccount", "get_accountuser"),
     ("ttaccount", "get_accountusers"),
+    // ttaccount, from TT's Setup SDK (facts-2 §2)
+    ("ttaccount", "get_account_by_account_id_restrictions"),
+    ("ttaccount", "get_account_by_account_id_risksettings"),
+    ("ttaccount", "get_account_by_account_id_settings"),
     // ttuser
     ("ttuser", "get_users"),
     ("ttuser", "get_user_by_user_id"),
@@ -84,6 +88,18 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ttsetup", "get_report"),
     ("ttsetup", "get_ttcommondata"),
     ("ttsetup", "get_connections"),
+    // ttsetup, from TT's Setup SDK (facts-2 §2)
+    ("ttsetup", "get_company_productmargin_by_company_id"),
+    ("ttsetup", "get_ordertagdefaults_by_order_tag_default_id"),
+    ("ttsetup", "get_ordertagdefaults_algos"),
+    ("ttsetup", "get_ordertagdefaults_commondata"),
+    (
+        "ttsetup",
+        "get_ordertagdefaults_companyexchangeproductgroups",
+    ),
+    ("ttsetup", "get_ordertagdefaults_exchangeproductgroups"),
+    ("ttsetup", "get_ordertagdefaults_fields"),
+    ("ttsetup", "get_ordertagdefaults_profiles"),
     // ttbacktest
     ("ttbacktest", "get_algobacktest"),
     ("ttbacktest", "post_algobacktest"),
@@ -128,7 +144,7 @@ fn operation_ids(spec: &Value) -> BTreeSet<String> {
 #[test]
 fn expected_list_names_only_known_services_once() {
     let mut seen = BTreeSet::new();
-    let known = specs().services();
+    let known = specs().services().unwrap();
     for &(service, id) in EXPECTED {
         assert!(
             known.iter().any(|s| s == service),
@@ -136,8 +152,9 @@ fn expected_list_names_only_known_services_once() {
         );
         assert!(seen.insert((service, id)), "{service} {id} listed twice");
     }
-    // 66 in the facts' count table, minus ttid /usersprovision, plus ttuser's two 1.0 lookups.
-    assert_eq!(EXPECTED.len(), 67);
+    // 66 in the facts' count table, minus ttid /usersprovision, plus ttuser's two 1.0
+    // lookups, plus the 11 GETs of TT's Setup SDK (facts-2 §2).
+    assert_eq!(EXPECTED.len(), 78);
 }
 
 #[test]
@@ -168,7 +185,7 @@ fn normalized_specs_hold_every_listed_endpoint() {
 fn every_service_has_a_normalized_spec_and_a_matching_source_entry() {
     let specs = specs();
     let sources = Sources::load(&specs.sources()).expect("specs/sources.toml parses");
-    for service in &specs.services() {
+    for service in &specs.services().unwrap() {
         let service = service.as_str();
         let normalized = specs.normalized(service);
         assert!(
@@ -211,4 +228,51 @@ fn reconstructed_ttgroup_invents_no_path() {
         operation_ids(&spec).is_empty(),
         "ttgroup has no publicly known path; remove the invented ones"
     );
+}
+
+/// The query and path parameters of one operation of a normalized spec.
+fn parameters(spec: &Value, operation_id: &str) -> BTreeSet<String> {
+    let op = spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+        .find(|op| op["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("{operation_id}: no such operation"));
+    op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn setup_sdk_paging_and_parameters_are_in_the_specs() {
+    let specs = specs();
+    let paged = [
+        ("ttaccount", "get_account_by_account_id_children"),
+        ("ttaccount", "get_account_by_account_id_limits"),
+        ("ttsetup", "get_company_productmargin_by_company_id"),
+        ("ttsetup", "get_ordertagdefaults"),
+        (
+            "ttsetup",
+            "get_ordertagdefaults_companyexchangeproductgroups",
+        ),
+        ("ttsetup", "get_ordertagdefaults_exchangeproductgroups"),
+        ("ttsetup", "get_ordertagdefaults_fields"),
+        ("ttsetup", "get_ordertagdefaults_profiles"),
+    ];
+    for (service, id) in paged {
+        let spec = load_json(&specs.normalized(service));
+        assert!(
+            parameters(&spec, id).contains("nextPageKey"),
+            "{service} {id}: TT's SDK pages it by nextPageKey (facts-2 §2)"
+        );
+    }
+    let account = load_json(&specs.normalized("ttaccount"));
+    let wanted = BTreeSet::from(["userId".to_string(), "accountId".to_string()]);
+    assert!(parameters(&account, "get_accountuser").is_superset(&wanted));
+    let setup = load_json(&specs.normalized("ttsetup"));
+    assert!(parameters(&setup, "get_ordertagdefaults_algos").contains("companyId"));
 }

@@ -13,6 +13,9 @@ use std::time::Duration;
 use clap::Parser;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use xtask::check;
+use xtask::diff::render::{render, Format};
+use xtask::diff::{compare, ChangeKind, Severity, Snapshot};
 use xtask::layout::{repo_root, SpecsDir};
 use xtask::normalize::{normalize_spec, to_pretty_json};
 use xtask::scrape::extract::{extract, is_safe_name};
@@ -435,6 +438,95 @@ fn a_scraped_spec_replaces_the_reconstructed_one() {
     }
 }
 
+// ---------------------------------------------------------------- a service TT adds
+
+/// A copy of the workspace parts a scrape and `check` touch: `specs/`,
+/// `generated/` and `Cargo.toml`.
+fn workspace_copy() -> (tempfile::TempDir, SpecsDir) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo_root().join("specs"), &dir.path().join("specs"));
+    copy_tree(
+        &repo_root().join("generated"),
+        &dir.path().join("generated"),
+    );
+    std::fs::copy(
+        repo_root().join("Cargo.toml"),
+        dir.path().join("Cargo.toml"),
+    )
+    .unwrap();
+    let specs = SpecsDir::new(dir.path().join("specs"));
+    (dir, specs)
+}
+
+#[test]
+fn a_new_service_is_normalized_reported_added_and_checked() {
+    let (dir, specs) = workspace_copy();
+    let generated = dir.path().join("generated");
+    let before = Snapshot::from_dir(specs.root()).unwrap();
+
+    // A WordPress list holding the real ttid doc and an invented `ttnotify`.
+    let report = scrape_files(&specs, &[fixture("new-service.wp-list.json")]).unwrap();
+    let scraped: Vec<&str> = report.scraped.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(scraped, ["ttid", "ttnotify"]);
+    let normalized = read_json(&specs.normalized("ttnotify"));
+    assert_eq!(
+        operation_ids(&normalized),
+        BTreeSet::from([
+            "get_notification_by_notification_id".to_string(),
+            "get_notifications".to_string()
+        ])
+    );
+    let sources = Sources::load(&specs.sources()).unwrap();
+    assert_eq!(sources.services["ttnotify"].provenance, Provenance::Scraped);
+
+    // The diff names it as one non-breaking change with its operation count.
+    let diff = compare(&before, &Snapshot::from_dir(specs.root()).unwrap());
+    let service = diff
+        .services
+        .iter()
+        .find(|s| s.service == "ttnotify")
+        .unwrap();
+    assert_eq!(service.changes[0].kind, ChangeKind::ServiceAdded);
+    assert_eq!(service.changes[0].severity, Severity::NonBreaking);
+    assert!(!diff.has_breaking());
+    let text = render(&diff, Format::Text);
+    assert!(
+        text.contains("service added: ttnotify (2 operations)"),
+        "{text}"
+    );
+
+    // `check` says what to do: generate, then one feature line.
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    let stale: Vec<PathBuf> = findings
+        .stale_generated
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(stale, [generated.join("ttnotify.rs")]);
+    assert_eq!(findings.missing_features, ["ttnotify"]);
+    let shown = findings.to_string();
+    assert!(
+        shown.contains("ttnotify.rs is stale; run `cargo xtask generate`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("add the line `ttnotify = []` under [features] in Cargo.toml"),
+        "{shown}"
+    );
+
+    xtask::generate::generate(&specs, &generated).unwrap();
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    assert!(findings.stale_generated.is_empty() && findings.stale_normalized.is_empty());
+    assert_eq!(findings.missing_features, ["ttnotify"]);
+
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replacen("ttid = []\n", "ttid = []\nttnotify = []\n", 1);
+    std::fs::write(&manifest, text).unwrap();
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    assert!(findings.is_empty(), "{findings}");
+}
+
 // ---------------------------------------------------------------- live mode
 
 /// A canned HTTP/1.1 server on 127.0.0.1: exact path+query → (status, body, headers).
@@ -583,6 +675,38 @@ fn live_discovers_reference_pages_through_wordpress() {
         server.hits("/wp-json/wp/v2/doc/7925"),
         0,
         "non-reference docs are not fetched"
+    );
+}
+
+#[test]
+fn live_scrapes_a_service_ttrest_does_not_know_from_the_category_listing() {
+    let list: Value = read_json(&fixture("new-service.wp-list.json"));
+    let invented = list[1].clone();
+    let fields = "_fields=id,slug,title,link,modified";
+    let listing = format!("/wp-json/wp/v2/doc?docs-category=737&per_page=100&{fields}");
+    let mut routes = wordpress_routes(ok(std::fs::read(real_page_path()).unwrap()));
+    let page1 = json!([
+        {"id": 7955, "slug": "ttid-documentation-2", "title": {"rendered": "ttid Documentation"}, "modified": "2026-01-05T13:18:42"},
+        {"id": 9901, "slug": "ttnotify-documentation", "title": {"rendered": "ttnotify Documentation"}, "modified": "2027-01-01T00:00:00"},
+    ]);
+    routes.insert(listing, ok(page1.to_string().into_bytes()));
+    routes.insert(
+        "/wp-json/wp/v2/doc/9901".into(),
+        ok(serde_json::to_vec(&invented).unwrap()),
+    );
+    let server = Server::start(routes);
+    let (_dir, specs) = temp_specs();
+    let report = scrape::run_with(
+        &live_args(&server.root, &specs, &[]),
+        &specs,
+        &fast_fetcher(),
+    )
+    .unwrap();
+    let scraped: Vec<&str> = report.scraped.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(scraped, ["ttid", "ttnotify"]);
+    assert_eq!(
+        operation_ids(&read_json(&specs.normalized("ttnotify"))).len(),
+        2
     );
 }
 

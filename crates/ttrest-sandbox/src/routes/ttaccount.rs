@@ -17,6 +17,9 @@ routes! {
     get "/ttaccount/{env}/account/{accountId}/users" => users,
     get "/ttaccount/{env}/account/{accountId}/children" => children,
     get "/ttaccount/{env}/account/{accountId}/algosettings" => algo_settings,
+    get "/ttaccount/{env}/account/{accountId}/restrictions" => restrictions,
+    get "/ttaccount/{env}/account/{accountId}/risksettings" => risk_settings,
+    get "/ttaccount/{env}/account/{accountId}/settings" => settings,
     get "/ttaccount/{env}/accountuser" => account_user,
     get "/ttaccount/{env}/accountusers" => account_user,
 }
@@ -91,18 +94,60 @@ async fn users(State(state): Shared, Path((_env, id)): Path<(String, String)>) -
     )
 }
 
-async fn children(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
+/// `/account/{id}/children`: paged by `nextPageKey`, like `/accounts`.
+async fn children(
+    State(state): Shared,
+    Path((_env, id)): Path<(String, String)>,
+    query: Q,
+) -> Response {
     let world = state.store.read();
     let parent = match find(&world, &id) {
         Ok(a) => a.id,
         Err(e) => return e.into_response(),
     };
-    let kids = world
+    let kids: Vec<&Account> = world
         .accounts
         .iter()
         .filter(|a| a.parent == Some(parent))
-        .map(|a| account_json(a, None));
-    envelope::ok_one("accounts", kids.collect())
+        .collect();
+    state.paged("accounts", &kids, &query, |a| account_json(a, None))
+}
+
+/// `/account/{id}/restrictions` (shape unknown): no restriction but the
+/// products the account's limits cover.
+async fn restrictions(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
+    let world = state.store.read();
+    match find(&world, &id) {
+        Ok(a) => envelope::ok_one(
+            "restrictions",
+            json!([{ "accountId": a.id, "tradingDisabled": false, "closeOnly": false }]),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `/account/{id}/risksettings` (shape unknown).
+async fn risk_settings(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
+    let world = state.store.read();
+    match find(&world, &id) {
+        Ok(a) => envelope::ok_one(
+            "riskSettings",
+            json!({ "accountId": a.id, "applyPositionLimits": true, "preventOrdersBasedOnPriceRanges": true, "creditLimit": 5_000_000.0 }),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `/account/{id}/settings` (shape unknown).
+async fn settings(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
+    let world = state.store.read();
+    match find(&world, &id) {
+        Ok(a) => envelope::ok_one(
+            "settings",
+            json!({ "accountId": a.id, "name": a.name, "companyId": COMPANY_ID, "allowExternalOrders": true }),
+        ),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn algo_settings(State(state): Shared, Path((_env, id)): Path<(String, String)>) -> Response {
@@ -116,12 +161,27 @@ async fn algo_settings(State(state): Shared, Path((_env, id)): Path<(String, Str
     }
 }
 
-/// `/accountuser(s)`: account-to-user links (the real shape is undocumented).
-async fn account_user(State(state): Shared) -> Response {
+/// `/accountuser(s)`: account-to-user links (the real shape is undocumented),
+/// narrowed by the optional `userId` and `accountId`.
+async fn account_user(State(state): Shared, query: Q) -> Response {
     let world = state.store.read();
-    let links = world.accounts.iter().enumerate().map(
-        |(i, a)| json!({ "accountId": a.id, "userId": world.users[i % world.users.len()].id }),
-    );
+    let wanted = |name: &str| query.get(name).map(|v| number(name, v)).transpose();
+    let (user, account) = match (wanted("userId"), wanted("accountId")) {
+        (Ok(user), Ok(account)) => (user, account),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    let links = world
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                u64::from(a.id),
+                u64::from(world.users[i % world.users.len()].id),
+            )
+        })
+        .filter(|&(a, u)| account.is_none_or(|x| x == a) && user.is_none_or(|x| x == u))
+        .map(|(a, u)| json!({ "accountId": a, "userId": u }));
     envelope::ok_one("accountUsers", links.collect())
 }
 

@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 
 use super::{id_list, not_found, number, to_json, Params, Refusal, Shared, Q};
 use crate::counters::bump;
-use crate::data::{derived_uuid, Fill, Order, World, MARKETS};
+use crate::data::{derived_uuid, spread_id, Fill, Order, World, MARKETS};
 use crate::envelope;
-use ttrest::scalar::{Timestamp, TtBool, TtId};
+use ttrest::scalar::{Code, Timestamp, TtBool, TtId};
 use ttrest::ttledger::types as ledger;
 
 routes! {
@@ -208,7 +208,11 @@ pub(crate) fn order_id(world: &World, n: u32) -> String {
     derived_uuid(world.seed, ORDER_ID, u64::from(n)).to_string()
 }
 
-/// One fill as TT's `fills[]` item, built from the generated `Fill`.
+/// One fill as TT's `fills[]` item, built from the generated `Fill`, with the
+/// keys and code forms of real 2026 records (`docs/tt-rest-facts-2.md` §3):
+/// enumeration codes as JSON numbers, `tradeDate` as the day's midnight in ns,
+/// and spread fills as a parent (`multiLegReportingType` 3, alphanumeric
+/// `execId` equal to `uniqueExecId`) followed by legs (2, with `parentInstrumentId`).
 pub(crate) fn fill_json(world: &World, f: &Fill) -> Value {
     let instrument = &world.instruments[f.instrument as usize];
     let product = &world.products[instrument.product];
@@ -224,47 +228,115 @@ pub(crate) fn fill_json(world: &World, f: &Fill) -> Value {
             .try_into()
             .expect("a party with all fields set is valid")
     };
-    to_json::<ledger::Fill, _>(
-        ledger::Fill::builder()
-            .extra(serde_json::Map::new())
-            .time_stamp(ns(f.ts))
-            .transact_time(ns(f.ts))
-            .account_id(i64::from(account.id))
-            .account(account.name.clone())
-            .instrument_id(TtId::from(instrument.id))
-            .market_id(i64::from(MARKETS[product.market].0))
-            .security_desc(super::ttpds::alias_of(world, instrument))
-            .order_id(order_id(world, f.order))
-            .parent_order_id(String::new())
-            .secondary_order_id((u64::from(f.order) + 9_000_000_000).to_string())
-            .exec_id((u64::from(f.seq) + 70_000_000_000).to_string())
-            .unique_exec_id(derived_uuid(world.seed, EXEC_ID, u64::from(f.seq)).to_string())
-            .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
-            .side(i64::from(f.side))
-            .last_qty(f64::from(f.qty))
-            .last_px(f.price)
-            .ord_status(
-                if f.flags & Fill::COMPLETES != 0 {
-                    "2"
-                } else {
-                    "1"
-                }
-                .to_string(),
-            )
-            .ord_type(json!("2"))
-            .user_id(user)
-            .curr_user_id(user)
-            .broker_id(0)
-            .aggressor_indicator(TtBool::from(f.flags & Fill::AGGRESSOR != 0))
-            .manual_fill(TtBool::from(f.flags & Fill::MANUAL != 0))
-            .connection_id(format!("conn-{}", MARKETS[product.market].1))
-            .text_a(String::new())
-            .text_tt(String::new())
-            .parties(vec![
-                party(85, account.name.clone()),
-                party(4, user.to_string()),
-            ]),
-    )
+    let unique_exec_id = derived_uuid(world.seed, EXEC_ID, u64::from(f.seq))
+        .simple()
+        .to_string();
+    let spread = f
+        .spread_near_leg()
+        .map(|near| spread_id(world.seed, world.instruments[near as usize].id));
+    let parent = f.flags & Fill::SPREAD_PARENT != 0;
+    let (instrument_id, security_desc, exec_id, leg_type) = match spread {
+        Some(id) if parent => (
+            id,
+            format!("{}/+1", super::ttpds::alias_of(world, instrument)),
+            unique_exec_id.clone(),
+            3,
+        ),
+        Some(_) => (
+            instrument.id,
+            super::ttpds::alias_of(world, instrument),
+            exec_id(f),
+            2,
+        ),
+        None => (
+            instrument.id,
+            super::ttpds::alias_of(world, instrument),
+            exec_id(f),
+            1,
+        ),
+    };
+    let mut fill = ledger::Fill::builder()
+        .extra(serde_json::Map::new())
+        .time_stamp(ns(f.ts))
+        .transact_time(ns(f.ts.saturating_sub(800_000)))
+        .time_sent_client(ns(f.ts.saturating_sub(17_000_000)))
+        .time_sent_tt(ns(f.ts.saturating_sub(16_700_000)))
+        .trade_date(ns(f.ts - f.ts % NS_PER_DAY))
+        .account_id(i64::from(account.id))
+        .account(account.name.clone())
+        .instrument_id(TtId::from(instrument_id))
+        .market_id(i64::from(MARKETS[product.market].0))
+        .security_desc(security_desc)
+        .order_id(order_id(world, f.order))
+        .parent_order_id(String::new())
+        .secondary_order_id((u64::from(f.order) + 9_000_000_000).to_string())
+        .secondary_cl_ord_id((u64::from(f.order) + 1_788_217_926_000).to_string())
+        .secondary_exec_id(format!("{:08X}:{:08X}", f.order, f.seq))
+        .exec_id(exec_id)
+        .unique_exec_id(unique_exec_id)
+        .record_id(derived_uuid(world.seed, RECORD_ID, u64::from(f.seq)).to_string())
+        .trade_match_id(TtId::from(trade_match_id(world.seed, f.seq)))
+        .side(Code::from(i64::from(f.side)))
+        .last_qty(f64::from(f.qty))
+        .last_px(f.price)
+        .avg_px(f.price)
+        .cum_qty(f64::from(f.qty))
+        .delta_qty(-f64::from(f.qty))
+        .exch_leaves_qty(0.0)
+        .ord_status(Code::from(if f.flags & Fill::COMPLETES != 0 {
+            2
+        } else {
+            1
+        }))
+        .ord_type(Code::from(2))
+        .exec_type(Code::from(if f.flags & Fill::COMPLETES != 0 {
+            14
+        } else {
+            15
+        }))
+        .exec_inst(Code::from(0))
+        .time_in_force(Code::from(0))
+        .message_type(Code::from(4))
+        .multi_leg_reporting_type(Code::from(leg_type))
+        .position_effect(Code::from(3))
+        .source(Code::from(17))
+        .synthetic_type(Code::from(0))
+        .externally_created(TtBool::from(false))
+        .manual_order_indicator(TtBool::from(f.flags & Fill::MANUAL != 0))
+        .user_id(user)
+        .curr_user_id(user)
+        .broker_id(0)
+        .aggressor_indicator(TtBool::from(f.flags & Fill::AGGRESSOR != 0))
+        .manual_fill(TtBool::from(f.flags & Fill::MANUAL != 0))
+        .connection_id(format!("conn-{}", MARKETS[product.market].1))
+        .exch_order_assoc(format!("conn-{}", MARKETS[product.market].1))
+        .sender_location_id("US".to_string())
+        .text_a(String::new())
+        .text_tt(String::new())
+        .parties(vec![
+            party(85, account.name.clone()),
+            party(4, user.to_string()),
+        ]);
+    if let (Some(id), false) = (spread, parent) {
+        fill = fill.parent_instrument_id(TtId::from(id));
+    }
+    to_json::<ledger::Fill, _>(fill)
+}
+
+/// Nanoseconds in a day (`tradeDate` is the fill's day at 00:00 UTC).
+const NS_PER_DAY: u64 = 86_400_000_000_000;
+
+/// A numeric exchange execution id (outrights and spread legs).
+fn exec_id(f: &Fill) -> String {
+    (u64::from(f.seq) + 70_000_000_000).to_string()
+}
+
+/// A stable u64 above 2^53 for fill number `seq` (`tradeMatchId`).
+fn trade_match_id(seed: u64, seq: u32) -> u64 {
+    derived_uuid(seed, RECORD_ID, u64::from(seq))
+        .as_u64_pair()
+        .0
+        | 1 << 62
 }
 
 /// Epoch nanoseconds as the generated timestamp type (all sandbox times fit i64).
@@ -291,14 +363,14 @@ fn order_json(world: &World, o: &Order) -> Value {
             .market_id(i64::from(MARKETS[product.market].0))
             .instrument_id(TtId::from(instrument.id))
             .security_description(super::ttpds::alias_of(world, instrument))
-            .side(o.side.to_string())
-            .order_status(if o.filled > 0 { "1" } else { "0" }.to_string())
-            .order_type("2".to_string())
-            .time_in_force("0".to_string())
-            .execution_type("0".to_string())
-            .synthetic_type("0".to_string())
-            .algo_type(0)
-            .synthetic_status(0)
+            .side(Code::from(o.side.to_string()))
+            .order_status(Code::from(if o.filled > 0 { "1" } else { "0" }))
+            .order_type(Code::from("2"))
+            .time_in_force(Code::from("0"))
+            .execution_type(Code::from("0"))
+            .synthetic_type(Code::from("0"))
+            .algo_type(Code::from(0))
+            .synthetic_status(Code::from(0))
             .order_qty(f64::from(o.qty))
             .leaves_quantity(f64::from(o.qty - o.filled))
             .cumulated_quantity(f64::from(o.filled))

@@ -77,7 +77,9 @@ fn holdings(world: &World, accounts: &[u64]) -> BTreeMap<(u16, u32), Holding> {
         accounts.is_empty() || accounts.contains(&u64::from(world.accounts[usize::from(a)].id))
     };
     let mut out: BTreeMap<(u16, u32), Holding> = BTreeMap::new();
-    for f in world.fills.iter().filter(|f| wanted(f.account)) {
+    // A spread's position is in its legs; the parent fill would count it twice.
+    let counted = |f: &&Fill| wanted(f.account) && f.flags & Fill::SPREAD_PARENT == 0;
+    for f in world.fills.iter().filter(counted) {
         let h = out.entry((f.account, f.instrument)).or_default();
         let (qty, value) = (f64::from(f.qty), f64::from(f.qty) * f.price);
         if f.side == 1 {

@@ -8,4 +8,5 @@ mod sandbox_auth;
 mod sandbox_faults;
 mod sandbox_paging;
 mod sandbox_plain_client;
+mod sandbox_setup_sdk;
 mod sandbox_spec;

@@ -60,6 +60,7 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
                 || value.as_str().is_some_and(|s| s.parse::<u64>().is_ok())
         }
         (_, "tt-bool") => value.is_boolean() || value.is_string(),
+        (_, "tt-code") => value.is_number() || value.is_string(),
         (Some("string"), _) => value.is_string(),
         (Some("integer"), _) => value.is_i64() || value.is_u64(),
         (Some("number"), _) => value.is_number(),
@@ -148,6 +149,9 @@ async fn known_values(sb: &Sandbox, token: &str) -> HashMap<&'static str, String
         ("backtestId", text(&backtest["backtest"]["id"])),
         ("batchId", uuid::Uuid::new_v4().to_string()),
         ("marketId", "7".to_string()),
+        // The sandbox company (the token's `company_id`) and its first order-tag default.
+        ("companyId", "4242".to_string()),
+        ("orderTagDefaultId", "0".to_string()),
         ("appKey", sb.app_key().to_string()),
         ("startDate", "2026-11-20".to_string()),
         ("endDate", "2026-11-20".to_string()),

@@ -502,7 +502,11 @@ fn a_new_service_is_normalized_reported_added_and_checked() {
         .iter()
         .map(|s| s.path.clone())
         .collect();
-    assert_eq!(stale, [generated.join("ttnotify.rs")]);
+    // The service table gains the module, and the module's own file appears.
+    assert_eq!(
+        stale,
+        [generated.join("services.rs"), generated.join("ttnotify.rs")]
+    );
     assert_eq!(findings.missing_features, ["ttnotify"]);
     let shown = findings.to_string();
     assert!(
@@ -522,6 +526,20 @@ fn a_new_service_is_normalized_reported_added_and_checked() {
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let text = text.replacen("ttid = []\n", "ttid = []\nttnotify = []\n", 1);
+    std::fs::write(&manifest, &text).unwrap();
+    // A feature outside `all-services` is named too: default builds would miss it.
+    let findings = check::check(dir.path(), &specs, &generated).unwrap();
+    assert!(
+        findings
+            .to_string()
+            .contains("feature `ttnotify` is not in `all-services`"),
+        "{findings}"
+    );
+    let text = text.replacen(
+        "all-services = [\"ttid\",",
+        "all-services = [\"ttid\", \"ttnotify\",",
+        1,
+    );
     std::fs::write(&manifest, text).unwrap();
     let findings = check::check(dir.path(), &specs, &generated).unwrap();
     assert!(findings.is_empty(), "{findings}");

@@ -64,9 +64,7 @@ impl Inner {
     /// the generated `send_window`).
     pub(crate) fn for_time_window(&self) -> Self {
         Inner {
-            options: CallOptions {
-                time_window: true,
-            },
+            options: CallOptions { time_window: true },
             ..self.clone()
         }
     }
@@ -250,7 +248,10 @@ mod tests {
             .into();
         response.extensions_mut().insert(call);
         let err: Error = decode::<Page>(response).await.unwrap_err().into();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "orders[0].price"), "{err:?}");
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "orders[0].price"),
+            "{err:?}"
+        );
         assert_eq!(err.request_id(), Some("a-b--7"));
         assert_eq!(err.call().unwrap().operation.as_deref(), Some("get_orders"));
     }

@@ -98,7 +98,6 @@ pub(crate) enum Verdict {
     RetryAfter(Duration),
 }
 
-
 /// Whether `failure` may be retried for a call with this method.
 pub(crate) fn may_retry(idempotent: bool, failure: Failure) -> bool {
     match failure {

@@ -204,6 +204,18 @@ impl Session {
             .await
     }
 
+    /// [`Session::call`] with per-call options (tests).
+    #[cfg(test)]
+    pub(crate) async fn call_with(
+        &self,
+        service: &str,
+        operation: &str,
+        request: Request,
+        options: CallOptions,
+    ) -> Result<Response, Error> {
+        self.shared.call(service, operation, request, options).await
+    }
+
     accessor!("ttid", ttid, ttid);
     accessor!("ttpds", pds, ttpds);
     accessor!("ttledger", ledger, ttledger);

@@ -224,7 +224,8 @@ mod tests {
         let code = generate_str("test", &spec_with_error_body(json!([]))).unwrap();
         let compact: String = code.split_whitespace().collect();
         assert!(
-            compact.contains("Result<ResponseValue<types::Thing>,Error<::ttrest::error::ErrorBody>>"),
+            compact
+                .contains("Result<ResponseValue<types::Thing>,Error<::ttrest::error::ErrorBody>>"),
             "{code}"
         );
         for arm in ["400u16", "500u16", "400u16..=499u16", "500u16..=599u16"] {
@@ -235,14 +236,18 @@ mod tests {
                 "{arm}: {code}"
             );
         }
-        assert!(compact.contains("200u16=>crate::hooks::decode(response).await"), "{code}");
+        assert!(
+            compact.contains("200u16=>crate::hooks::decode(response).await"),
+            "{code}"
+        );
         assert!(!code.contains("from_response"), "{code}");
         assert!(!code.contains("send_window"), "not time-windowed: {code}");
     }
 
     #[test]
     fn time_windowed_operations_get_send_window() {
-        let window = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "integer"}});
+        let window =
+            |name: &str| json!({"name": name, "in": "query", "schema": {"type": "integer"}});
         let code = generate_str(
             "test",
             &spec_with_error_body(json!([window("minTimestamp"), window("maxTimestamp")])),

@@ -249,7 +249,13 @@ mod tests {
         let body: ErrorBody = serde_json::from_str(r#"{"message":"Forbidden"}"#).unwrap();
         assert_eq!(body.tt().text(), Some("Forbidden"));
         let e = body.into_error(StatusCode::FORBIDDEN, call());
-        assert!(matches!(e, Error::Auth { kind: AuthErrorKind::Forbidden, .. }));
+        assert!(matches!(
+            e,
+            Error::Auth {
+                kind: AuthErrorKind::Forbidden,
+                ..
+            }
+        ));
         assert_eq!(e.request_id(), Some("a-b--1"));
     }
 }

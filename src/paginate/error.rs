@@ -304,7 +304,8 @@ impl From<PaginationError> for crate::Error {
     fn from(error: PaginationError) -> Self {
         let operation = error.operation();
         match error {
-            PaginationError::Fetch { source, .. } | PaginationError::WindowTimeout { source, .. } => {
+            PaginationError::Fetch { source, .. }
+            | PaginationError::WindowTimeout { source, .. } => {
                 match source.into_inner().downcast::<crate::Error>() {
                     Ok(typed) => *typed,
                     Err(other) => crate::Error::Paging {

@@ -131,7 +131,11 @@ impl Transport {
                 Err(e) => Some(classify(e)),
             };
             let Some(failure) = failure else {
-                let refund = if attempt > 1 { self.retry.retry_cost } else { 1 };
+                let refund = if attempt > 1 {
+                    self.retry.retry_cost
+                } else {
+                    1
+                };
                 self.budget.on_success(refund);
                 return outcome(result, request_id);
             };
@@ -190,7 +194,9 @@ impl Transport {
             request.headers_mut().insert(API_KEY_HEADER, key.clone());
         }
         if let Some(c) = credential {
-            request.headers_mut().insert(AUTHORIZATION, c.header.clone());
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, c.header.clone());
         }
         request
     }
@@ -259,3 +265,6 @@ impl std::fmt::Debug for Transport {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

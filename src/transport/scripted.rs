@@ -36,7 +36,9 @@ impl Reply {
     pub(crate) fn token(secret: &str, seconds: u64) -> Self {
         Reply::json(
             200,
-            format!(r#"{{"status":"Ok","access_token":"{secret}","token_type":"bearer","seconds_until_expiry":{seconds}}}"#),
+            format!(
+                r#"{{"status":"Ok","access_token":"{secret}","token_type":"bearer","seconds_until_expiry":{seconds}}}"#
+            ),
         )
     }
 
@@ -110,9 +112,7 @@ impl Exchange for Scripted {
             if !reply.delay.is_zero() {
                 tokio::time::sleep(reply.delay).await;
             }
-            let mut builder = http::Response::builder()
-                .status(reply.status)
-                .url(seen.url);
+            let mut builder = http::Response::builder().status(reply.status).url(seen.url);
             for (name, value) in &reply.headers {
                 builder = builder.header(*name, value);
             }

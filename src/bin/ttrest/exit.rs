@@ -99,18 +99,14 @@ impl CliError {
                 .hint("export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox"),
             Error::InvalidArgument { .. } => Self::usage(err.to_string()),
             Error::Auth { .. } => Self::auth(err.to_string()),
-            Error::Transport { source, .. } => {
-                Self::tt(format!("{err} ({})", innermost(source)))
-            }
+            Error::Transport { source, .. } => Self::tt(format!("{err} ({})", innermost(source))),
             _ => Self::tt(err.to_string()),
         };
         match (base.hint.is_some(), err.hint()) {
             (false, Some(hint)) => match &err {
-                Error::Auth { .. } => {
-                    base.hint(format!(
-                        "{hint}; is this key for --env {env}? TT app keys work in one environment only"
-                    ))
-                }
+                Error::Auth { .. } => base.hint(format!(
+                    "{hint}; is this key for --env {env}? TT app keys work in one environment only"
+                )),
                 _ => base.hint(hint),
             },
             _ => base,

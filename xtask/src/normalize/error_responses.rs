@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn it_is_idempotent() {
-        let mut spec = json!({"paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}});
+        let mut spec =
+            json!({"paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}});
         error_responses(&mut spec, &Ctx { service: "ttx" }).unwrap();
         let once = spec.clone();
         error_responses(&mut spec, &Ctx { service: "ttx" }).unwrap();

@@ -16,8 +16,8 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
 pub use body::ErrorBody;
-pub(crate) use convert::excerpt;
 pub use convert::IntoTt;
+pub(crate) use convert::{excerpt, OPERATION_FRAGMENT};
 pub use tt_body::TtMessage;
 
 /// Where a failed call was going: enough to find it in logs and at TT.

@@ -27,7 +27,7 @@ use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use reqwest::{Request, Response, ResponseBuilderExt, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-use crate::error::{excerpt, CallInfo, Error, ErrorBody};
+use crate::error::{excerpt, CallInfo, Error, ErrorBody, OPERATION_FRAGMENT};
 use crate::request_id;
 use crate::session::Shared;
 use crate::transport::CallOptions;
@@ -83,9 +83,23 @@ impl Inner {
             .await;
         match result {
             Ok(response) => Ok(response),
-            Err(Error::Transport { source, .. } | Error::Timeout { source, .. }) => Err(source),
+            Err(Error::Transport { source, call } | Error::Timeout { source, call }) => {
+                Err(tag_operation(source, &call))
+            }
             Err(error) => Ok(error_response(&error, url)),
         }
+    }
+}
+
+/// Marks a transport error with the operation it failed in (the token
+/// request's, when that is what could not reach TT).
+fn tag_operation(error: reqwest::Error, call: &CallInfo) -> reqwest::Error {
+    match (error.url().cloned(), &call.operation) {
+        (Some(mut url), Some(operation)) => {
+            url.set_fragment(Some(&format!("{OPERATION_FRAGMENT}{operation}")));
+            error.with_url(url)
+        }
+        _ => error,
     }
 }
 

@@ -18,6 +18,7 @@
 // `x-rust-type`), which this alias makes resolve inside ttrest itself.
 extern crate self as ttrest;
 
+mod clients;
 pub mod credentials;
 pub mod env;
 pub mod error;

@@ -38,6 +38,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The reqwest client generated clients are built with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Sends `request` for `service`'s `operation` through the pipeline.
     ///
     /// A success comes back with [`crate::REQUEST_ID_HEADER`] and the
@@ -126,21 +131,12 @@ impl fmt::Debug for Session {
     }
 }
 
-macro_rules! accessor {
-    ($feature:literal, $fn:ident, $module:ident) => {
-        #[cfg(feature = $feature)]
-        #[doc = concat!("A `", $feature, "` client sharing this session's token, rate limiter and connections.")]
-        pub fn $fn(&self) -> crate::$module::Client {
-            crate::$module::Client::new_with_client(
-                &self.base_url($feature),
-                self.shared.http.clone(),
-                crate::hooks::Inner::new(self.shared.clone(), $feature),
-            )
-        }
-    };
-}
-
 impl Session {
+    /// The state every client of this session shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Starts configuring a session.
     pub fn builder() -> SessionBuilder {
         SessionBuilder::default()
@@ -215,16 +211,6 @@ impl Session {
     ) -> Result<Response, Error> {
         self.shared.call(service, operation, request, options).await
     }
-
-    accessor!("ttid", ttid, ttid);
-    accessor!("ttpds", pds, ttpds);
-    accessor!("ttledger", ledger, ttledger);
-    accessor!("ttmonitor", monitor, ttmonitor);
-    accessor!("ttaccount", account, ttaccount);
-    accessor!("ttuser", user, ttuser);
-    accessor!("ttgroup", group, ttgroup);
-    accessor!("ttsetup", setup, ttsetup);
-    accessor!("ttbacktest", backtest, ttbacktest);
 }
 
 /// Where the credentials come from.
@@ -481,7 +467,7 @@ impl SessionBuilder {
 }
 
 /// The session's own reqwest client: no automatic redirects (see
-/// [`crate::redirect`]), gzip on (TT answers 413 to large uncompressed bodies).
+/// `transport::redirect`), gzip on (TT answers 413 to large uncompressed bodies).
 fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -56,12 +56,7 @@ impl From<progenitor_client::Error<ErrorBody>> for Error {
                 ),
             },
             P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-                let call = CallInfo {
-                    service: e.url().and_then(service_of),
-                    operation: None,
-                    request_id: e.url().and_then(request_id_from_url),
-                };
-                Error::from_transport(call, e)
+                transport_error(e)
             }
             P::UnexpectedResponse(response) => {
                 let call = response
@@ -76,8 +71,7 @@ impl From<progenitor_client::Error<ErrorBody>> for Error {
                     )),
                     ..TtMessage::default()
                 };
-                let retry_after = crate::retry::retry_after(response.headers());
-                Error::from_status(call, response.status(), retry_after, tt)
+                Error::from_status(call, response.status(), None, tt)
             }
             P::InvalidResponsePayload(body, e) => Error::Decode {
                 call: Box::default(),
@@ -87,6 +81,30 @@ impl From<progenitor_client::Error<ErrorBody>> for Error {
             },
         }
     }
+}
+
+/// The URL fragment that carries the operation of a transport error (its
+/// URL already carries the requestId); `From` reads and removes it.
+pub(crate) const OPERATION_FRAGMENT: &str = "ttrest-operation=";
+
+/// A transport error with the call read from its URL: the requestId from
+/// the query, the service from the path, the operation from the fragment
+/// the hook added (which is removed again).
+fn transport_error(e: reqwest::Error) -> Error {
+    let Some(mut url) = e.url().cloned() else {
+        return Error::from_transport(CallInfo::default(), e);
+    };
+    let operation = url
+        .fragment()
+        .and_then(|f| f.strip_prefix(OPERATION_FRAGMENT))
+        .map(str::to_string);
+    url.set_fragment(None);
+    let call = CallInfo {
+        service: service_of(&url),
+        operation,
+        request_id: request_id_from_url(&url),
+    };
+    Error::from_transport(call, e.with_url(url))
 }
 
 fn call_from_headers(headers: &reqwest::header::HeaderMap) -> CallInfo {

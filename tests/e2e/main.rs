@@ -29,6 +29,7 @@ mod sandbox_paging;
 mod sandbox_plain_client;
 mod sandbox_spec;
 mod session_config;
+mod session_errors;
 mod session_redirects;
 mod session_retries;
 mod session_tokens;

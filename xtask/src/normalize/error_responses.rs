@@ -66,7 +66,7 @@ fn typed_errors(responses: &mut Map<String, Value>) {
 
 fn schema() -> Value {
     json!({
-        "description": "A failed call as ttrest reports it: TT's message with the status, service, operation and requestId.",
+        "description": "A failed call as ttrest reports it: TT's message, the status, and the call it belongs to.",
         "type": "object",
         "x-rust-type": {"crate": "ttrest", "version": "*", "path": ERROR_BODY}
     })

@@ -283,3 +283,50 @@ async fn a_thousand_concurrent_failures_each_keep_their_own_message_and_request_
         assert!(ids.insert(id));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn refused_credentials_reach_a_generated_call_typed_and_without_the_secret() {
+    let script = Scripted::new(|seen| match seen.is_token() {
+        true => Reply::json(
+            400,
+            r#"{"status":"StatusFail","status_message":"invalid_client","status_desc":"Invalid app key or secret"}"#,
+        ),
+        false => Reply::json(200, HEALTH_JSON),
+    });
+    let s = session(&script, RetryPolicy::default());
+    let err = Error::from(s.ttid().get_healthcheckstatus().send().await.unwrap_err());
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                kind: crate::AuthErrorKind::BadCredentials,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.tt_message().unwrap().text(), Some("invalid_client"));
+    assert_eq!(err.call().unwrap().operation.as_deref(), Some("token"));
+    let token_id = crate::request_id::request_id_from_url(&script.seen()[0].url);
+    assert_eq!(err.request_id(), token_id.as_deref());
+    let shown = format!("{err} {err:#} {err:?} {s:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_body_of_the_wrong_shape_fails_with_its_json_path_and_request_id() {
+    let script = tt(3600, |_| {
+        Reply::json(200, r#"{"status":"Ok","systemStatus":5}"#)
+    });
+    let s = session(&script, RetryPolicy::default());
+    let err = Error::from(s.ttid().get_healthcheckstatus().send().await.unwrap_err());
+    match &err {
+        Error::Decode { path, call, .. } => {
+            assert_eq!(path, "systemStatus");
+            assert_eq!(call.operation.as_deref(), Some("get_healthcheckstatus"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let id = crate::request_id::request_id_from_url(&calls(&script)[0].url);
+    assert_eq!(err.request_id(), id.as_deref());
+}

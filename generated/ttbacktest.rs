@@ -1270,7 +1270,10 @@ pub mod builder {
         ///Sends a `GET` request to `/algobacktest`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetAlgobacktestResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetAlgobacktestResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/algobacktest", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1299,9 +1302,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1348,7 +1361,10 @@ pub mod builder {
         ///Sends a `POST` request to `/algobacktest`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PostAlgobacktestResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::PostAlgobacktestResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -1383,9 +1399,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1422,7 +1448,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetAlgobacktestByBacktestIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, backtest_id } = self;
             let backtest_id = backtest_id.map_err(Error::InvalidRequest)?;
@@ -1456,9 +1482,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1495,7 +1531,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::DeleteAlgobacktestByBacktestIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, backtest_id } = self;
             let backtest_id = backtest_id.map_err(Error::InvalidRequest)?;
@@ -1529,9 +1565,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1568,7 +1614,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetAlgobacktestByBacktestIdResultResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, backtest_id } = self;
             let backtest_id = backtest_id.map_err(Error::InvalidRequest)?;
@@ -1602,9 +1648,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1641,7 +1697,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::PostAlgobacktestByBacktestIdStopResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, backtest_id } = self;
             let backtest_id = backtest_id.map_err(Error::InvalidRequest)?;
@@ -1675,9 +1731,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

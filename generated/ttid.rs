@@ -1077,7 +1077,10 @@ pub mod builder {
         ///Sends a `GET` request to `/healthcheckstatus`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::HealthcheckstatusGet>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::HealthcheckstatusGet>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/healthcheckstatus", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1106,9 +1109,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1185,7 +1198,10 @@ pub mod builder {
         ///Sends a `GET` request to `/keyusage`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+        ) -> Result<
+            ResponseValue<::serde_json::Value>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, app_key, end_date, start_date, user_id } = self;
             let app_key = app_key.map_err(Error::InvalidRequest)?;
             let end_date = end_date.map_err(Error::InvalidRequest)?;
@@ -1222,7 +1238,13 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::hooks::decode(response).await,
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1267,7 +1289,10 @@ pub mod builder {
         ///Sends a `POST` request to `/token`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::TokenResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::TokenResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -1302,7 +1327,13 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::hooks::decode(response).await,
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -5325,7 +5325,10 @@ pub mod builder {
         ///Sends a `GET` request to `/fills`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetFillsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetFillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self {
                 client,
                 account_id,
@@ -5378,11 +5381,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends the request as one window of a time-paged stream: TT's
+        /// 408/504 (the window is too wide) come back at once, without
+        /// retries, for the paginator to halve the window. Everything else
+        /// is retried as by `send`.
+        pub async fn send_window(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetFillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
+            let client = self.client.for_time_window();
+            GetFills {
+                client: &client,
+                ..self
+            }
+                .send()
+                .await
         }
     }
     /**Builder for [`Client::get_orderdata`]
@@ -5399,7 +5430,10 @@ pub mod builder {
         ///Sends a `GET` request to `/orderdata`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrderdataResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrderdataResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/orderdata", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -5428,9 +5462,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -5466,7 +5510,10 @@ pub mod builder {
         ///Sends a `GET` request to `/orders`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrdersResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrdersResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, accounts } = self;
             let accounts = accounts.map_err(Error::InvalidRequest)?;
             let url = format!("{}/orders", client.baseurl,);
@@ -5497,9 +5544,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -5534,7 +5591,10 @@ pub mod builder {
         ///Sends a `GET` request to `/orders/{orderId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrdersByOrderIdResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrdersByOrderIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, order_id } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -5566,9 +5626,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -5658,7 +5728,10 @@ pub mod builder {
         ///Sends a `GET` request to `/positionmodifications`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetPositionmodificationsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetPositionmodificationsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self {
                 client,
                 account_ids,
@@ -5708,11 +5781,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends the request as one window of a time-paged stream: TT's
+        /// 408/504 (the window is too wide) come back at once, without
+        /// retries, for the paginator to halve the window. Everything else
+        /// is retried as by `send`.
+        pub async fn send_window(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetPositionmodificationsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
+            let client = self.client.for_time_window();
+            GetPositionmodifications {
+                client: &client,
+                ..self
+            }
+                .send()
+                .await
         }
     }
     /**Builder for [`Client::get_tcrfills`]
@@ -5818,7 +5919,10 @@ pub mod builder {
         ///Sends a `GET` request to `/tcrfills`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetTcrfillsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetTcrfillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self {
                 client,
                 account_id,
@@ -5871,11 +5975,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends the request as one window of a time-paged stream: TT's
+        /// 408/504 (the window is too wide) come back at once, without
+        /// retries, for the paginator to halve the window. Everything else
+        /// is retried as by `send`.
+        pub async fn send_window(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetTcrfillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
+            let client = self.client.for_time_window();
+            GetTcrfills {
+                client: &client,
+                ..self
+            }
+                .send()
+                .await
         }
     }
     /**Builder for [`Client::get_tradingaccountfills`]
@@ -5981,7 +6113,10 @@ pub mod builder {
         ///Sends a `GET` request to `/tradingaccountfills`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetTradingaccountfillsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetTradingaccountfillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self {
                 client,
                 account_id,
@@ -6034,11 +6169,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends the request as one window of a time-paged stream: TT's
+        /// 408/504 (the window is too wide) come back at once, without
+        /// retries, for the paginator to halve the window. Everything else
+        /// is retried as by `send`.
+        pub async fn send_window(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetTradingaccountfillsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
+            let client = self.client.for_time_window();
+            GetTradingaccountfills {
+                client: &client,
+                ..self
+            }
+                .send()
+                .await
         }
     }
 }

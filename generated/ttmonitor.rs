@@ -1793,7 +1793,10 @@ pub mod builder {
         ///Sends a `POST` request to `/adminfill`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PostAdminfillResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::PostAdminfillResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/adminfill", client.baseurl,);
@@ -1824,9 +1827,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1888,7 +1901,10 @@ pub mod builder {
         ///Sends a `GET` request to `/creditutilization`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetCreditutilizationResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetCreditutilizationResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, account_id, include_product_pos, next_page_key } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let include_product_pos = include_product_pos
@@ -1931,9 +1947,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2010,7 +2036,10 @@ pub mod builder {
         ///Sends a `GET` request to `/position`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetPositionResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetPositionResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self {
                 client,
                 account_ids,
@@ -2061,9 +2090,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2122,7 +2161,10 @@ pub mod builder {
         ///Sends a `GET` request to `/position/{accountId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetPositionByAccountIdResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetPositionByAccountIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, account_id, next_page_key, scale_qty } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -2160,9 +2202,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2210,7 +2262,10 @@ pub mod builder {
         ///Sends a `GET` request to `/productfamilyposition`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetProductfamilypositionResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetProductfamilypositionResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, account_ids, scale_qty } = self;
             let account_ids = account_ids.map_err(Error::InvalidRequest)?;
             let scale_qty = scale_qty.map_err(Error::InvalidRequest)?;
@@ -2243,9 +2298,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2291,7 +2356,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetProductfamilypositionByAccountIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, account_id, scale_qty } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
@@ -2327,9 +2392,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2377,7 +2452,10 @@ pub mod builder {
         ///Sends a `GET` request to `/productposition`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetProductpositionResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetProductpositionResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, account_ids, scale_qty } = self;
             let account_ids = account_ids.map_err(Error::InvalidRequest)?;
             let scale_qty = scale_qty.map_err(Error::InvalidRequest)?;
@@ -2410,9 +2488,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2458,7 +2546,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetProductpositionByAccountIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, account_id, scale_qty } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
@@ -2494,9 +2582,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2530,7 +2628,10 @@ pub mod builder {
         ///Sends a `POST` request to `/sod/upload`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PostSodUploadResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::PostSodUploadResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/sod/upload", client.baseurl,);
@@ -2561,9 +2662,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2598,7 +2709,10 @@ pub mod builder {
         ///Sends a `GET` request to `/sod/upload/{batchId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetSodUploadByBatchIdResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetSodUploadByBatchIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, batch_id } = self;
             let batch_id = batch_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -2630,9 +2744,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2679,7 +2803,10 @@ pub mod builder {
         ///Sends a `GET` request to `/sod/{accountId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetSodByAccountIdResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetSodByAccountIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, account_id, next_page_key } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -2715,9 +2842,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

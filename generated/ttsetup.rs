@@ -2176,7 +2176,10 @@ pub mod builder {
         ///Sends a `GET` request to `/commondata`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetCommondataResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetCommondataResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/commondata", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2205,9 +2208,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2226,7 +2239,10 @@ pub mod builder {
         ///Sends a `GET` request to `/company`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetCompanyResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetCompanyResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/company", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2255,9 +2271,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2306,7 +2332,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetCompanyProductmarginByCompanyIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, company_id, next_page_key } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
@@ -2344,9 +2370,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2365,7 +2401,10 @@ pub mod builder {
         ///Sends a `GET` request to `/connections`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetConnectionsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetConnectionsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/connections", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2394,9 +2433,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2432,7 +2481,10 @@ pub mod builder {
         ///Sends a `GET` request to `/ordertagdefaults`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrdertagdefaultsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/ordertagdefaults", client.baseurl,);
@@ -2465,9 +2517,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2500,7 +2562,10 @@ pub mod builder {
         ///Sends a `GET` request to `/ordertagdefaults/algos`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrdertagdefaultsAlgosResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsAlgosResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/ordertagdefaults/algos", client.baseurl,);
@@ -2531,9 +2596,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2554,7 +2629,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetOrdertagdefaultsCommondataResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/ordertagdefaults/commondata", client.baseurl,);
@@ -2584,9 +2659,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2626,7 +2711,7 @@ pub mod builder {
             ResponseValue<
                 types::GetOrdertagdefaultsCompanyexchangeproductgroupsResponse,
             >,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -2662,9 +2747,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2702,7 +2797,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetOrdertagdefaultsExchangeproductgroupsResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -2738,9 +2833,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2776,7 +2881,10 @@ pub mod builder {
         ///Sends a `GET` request to `/ordertagdefaults/fields`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrdertagdefaultsFieldsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrdertagdefaultsFieldsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/ordertagdefaults/fields", client.baseurl,);
@@ -2809,9 +2917,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2849,7 +2967,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetOrdertagdefaultsProfilesResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -2883,9 +3001,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2924,7 +3052,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::GetOrdertagdefaultsByOrderTagDefaultIdResponse>,
-            Error<()>,
+            Error<::ttrest::error::ErrorBody>,
         > {
             let Self { client, order_tag_default_id } = self;
             let order_tag_default_id = order_tag_default_id
@@ -2959,9 +3087,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2980,7 +3118,10 @@ pub mod builder {
         ///Sends a `GET` request to `/organizations`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetOrganizationsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetOrganizationsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/organizations", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3009,9 +3150,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3030,7 +3181,10 @@ pub mod builder {
         ///Sends a `GET` request to `/report`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetReportResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetReportResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/report", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3059,9 +3213,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3080,7 +3244,10 @@ pub mod builder {
         ///Sends a `GET` request to `/ttcommondata`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetTtcommondataResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetTtcommondataResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/ttcommondata", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3109,9 +3276,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -2902,7 +2902,10 @@ pub mod builder {
         ///Sends a `POST` request to `/user`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PostUserResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::PostUserResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/user", client.baseurl,);
@@ -2933,9 +2936,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2954,7 +2967,10 @@ pub mod builder {
         ///Sends a `GET` request to `/user/countryIds`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUserCountryIdsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUserCountryIdsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/user/countryIds", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2983,9 +2999,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3004,7 +3030,10 @@ pub mod builder {
         ///Sends a `GET` request to `/user/stateIds`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUserStateIdsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUserStateIdsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client } = self;
             let url = format!("{}/user/stateIds", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3033,9 +3062,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3067,7 +3106,10 @@ pub mod builder {
         ///Sends a `GET` request to `/user/{userId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUserByUserIdResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUserByUserIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, user_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -3099,9 +3141,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3148,7 +3200,10 @@ pub mod builder {
         ///Sends a `GET` request to `/user/{userId}/accounts`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUserByUserIdAccountsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUserByUserIdAccountsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, user_id, next_page_key } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -3185,9 +3240,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3234,7 +3299,10 @@ pub mod builder {
         ///Sends a `GET` request to `/user/{userId}/limits`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUserByUserIdLimitsResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUserByUserIdLimitsResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, user_id, next_page_key } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
@@ -3270,9 +3338,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3308,7 +3386,10 @@ pub mod builder {
         ///Sends a `GET` request to `/users`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GetUsersResponse>, Error<()>> {
+        ) -> Result<
+            ResponseValue<types::GetUsersResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
             let Self { client, next_page_key } = self;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/users", client.baseurl,);
@@ -3341,9 +3422,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -5,6 +5,7 @@
 //! variant ever holds the app secret or a token; response excerpts are cut
 //! short and dropped entirely if they look like they hold a token.
 
+mod body;
 mod convert;
 mod tt_body;
 
@@ -12,19 +13,24 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
 
+pub use body::ErrorBody;
 pub use convert::IntoTt;
-pub(crate) use convert::{excerpt, record, Pending};
+pub(crate) use convert::{excerpt, OPERATION_FRAGMENT};
 pub use tt_body::TtMessage;
 
 /// Where a failed call was going: enough to find it in logs and at TT.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallInfo {
     /// The TT service (`ttid`, `ttledger`...), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// The operation id (`get_fills`...), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The requestId of the last attempt, when one was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 
@@ -213,9 +219,43 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
-            Error::Tt { status, .. } => crate::retry::is_retryable_status(*status),
+            Error::Tt { status, .. } => is_retryable_status(*status),
             _ => false,
         }
+    }
+
+    /// What to do about it, in one sentence (shown by the CLI as its hint;
+    /// `{:#}` appends it to the message).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::Transport { .. } => "check the network, proxy and root URL, then try again",
+            Error::Timeout { .. } => {
+                "try again later, narrow the request, or raise SessionBuilder::timeout"
+            }
+            Error::RateLimited { .. } => {
+                "wait and retry, and make the plan (SessionBuilder::plan, --plan) match your key's usage plan"
+            }
+            Error::Auth { kind, .. } => match kind {
+                AuthErrorKind::BadCredentials => {
+                    "check TT_APP_KEY/TT_APP_SECRET (or the profile) and that the key was made for this environment"
+                }
+                AuthErrorKind::Unauthorized => {
+                    "the key may have been revoked or belong to another environment"
+                }
+                AuthErrorKind::Forbidden => {
+                    "check that the key may use this service and data and that the environment is right"
+                }
+            },
+            Error::Tt { status, .. } => match status.as_u16() {
+                500..=599 => "a TT-side failure; try again later",
+                404 => "check the ids in the request and that the environment is right",
+                _ => "check the request's parameters against the operation's documentation",
+            },
+            Error::Decode { .. } => "please report this with the requestId",
+            Error::InvalidArgument { .. } | Error::Paging { .. } | Error::Config { .. } => {
+                return None
+            }
+        })
     }
 
     /// Builds the error for a non-success HTTP answer.
@@ -260,24 +300,32 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// What happened; with `{:#}`, followed by `; ` and [`Error::hint`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_what(f)?;
+        match self.hint() {
+            Some(hint) if f.alternate() => write!(f, "; {hint}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    fn fmt_what(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Transport { call, source } => write!(
-                f,
-                "{call}: could not reach TT: {source}; check the network, proxy and root URL, then try again"
-            ),
-            Error::Timeout { call, .. } => write!(
-                f,
-                "{call}: TT did not answer in time on any attempt; try again later or raise SessionBuilder::timeout"
-            ),
+            Error::Transport { call, source } => {
+                write!(f, "{call}: could not reach TT: {source}")
+            }
+            Error::Timeout { call, .. } => {
+                write!(f, "{call}: TT did not answer in time on any attempt")
+            }
             Error::RateLimited { call, retry_after, tt } => {
                 write!(f, "{call}: TT rate limit reached (HTTP 429)")?;
                 tt.fmt_suffix(f)?;
                 match retry_after {
-                    Some(d) => write!(f, "; retry after {} s", d.as_secs_f64().ceil())?,
-                    None => write!(f, "; retry later")?,
+                    Some(d) => write!(f, "; TT asked to retry after {} s", d.as_secs_f64().ceil()),
+                    None => Ok(()),
                 }
-                write!(f, " and make SessionBuilder::plan match your key's usage plan")
             }
             Error::Auth { call, kind, status, tt } => {
                 write!(f, "{call}: ")?;
@@ -289,24 +337,15 @@ impl fmt::Display for Error {
                 if let (Some(s), AuthErrorKind::BadCredentials) = (status, kind) {
                     write!(f, " (HTTP {})", s.as_u16())?;
                 }
-                tt.fmt_suffix(f)?;
-                f.write_str(match kind {
-                    AuthErrorKind::BadCredentials => "; check TT_APP_KEY/TT_APP_SECRET (or the profile) and that the key was made for this environment",
-                    AuthErrorKind::Unauthorized => "; the key may have been revoked or belong to another environment",
-                    AuthErrorKind::Forbidden => "; check that the key may use this service and data and that the environment is right",
-                })
+                tt.fmt_suffix(f)
             }
             Error::Tt { call, status, tt } => {
                 write!(f, "{call}: TT answered HTTP {}", status.as_u16())?;
-                tt.fmt_suffix(f)?;
-                if status.is_server_error() {
-                    f.write_str("; TT-side failure, try again later")?;
-                }
-                Ok(())
+                tt.fmt_suffix(f)
             }
             Error::Decode { call, path, message, excerpt } => write!(
                 f,
-                "{call}: TT's answer does not match the expected shape at `{path}`: {message}; body starts with {excerpt:?}; please report this with the requestId"
+                "{call}: TT's answer does not match the expected shape at `{path}`: {message}; body starts with {excerpt:?}"
             ),
             Error::InvalidArgument { call: Some(call), message } => write!(f, "{call}: {message}"),
             Error::InvalidArgument { call: None, message }
@@ -316,6 +355,11 @@ impl fmt::Display for Error {
             }
         }
     }
+}
+
+/// TT statuses worth another attempt.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 impl std::error::Error for Error {
@@ -373,6 +417,8 @@ mod tests {
             }
         ));
         let e = Error::from_status(call(), StatusCode::BAD_GATEWAY, None, m());
-        assert!(e.is_transient() && e.to_string().contains("try again later"));
+        assert!(e.is_transient() && e.hint().unwrap().contains("try again later"));
+        assert!(format!("{e:#}").ends_with("; a TT-side failure; try again later"));
+        assert!(!e.to_string().contains("try again"));
     }
 }

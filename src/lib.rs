@@ -7,7 +7,10 @@
 //! [progenitor](https://docs.rs/progenitor) from `specs/normalized/<service>.json`
 //! and enabled by a cargo feature of the same name (all on by default).
 //! A handwritten layer plugs into every generated client through
-//! [`progenitor_client::ClientHooks`] (see [`hooks`]).
+//! [`progenitor_client::ClientHooks`]: each call runs through the session's
+//! pipeline (token, requestId, rate limit, redirects, retries), and a failed
+//! call comes back as [`Error`] with TT's message, status, service, operation
+//! and requestId, all carried in the error value itself.
 
 #![warn(missing_docs)]
 
@@ -15,24 +18,25 @@
 // `x-rust-type`), which this alias makes resolve inside ttrest itself.
 extern crate self as ttrest;
 
+mod clients;
 pub mod credentials;
 pub mod env;
 pub mod error;
-pub mod hooks;
+mod hooks;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod rate_limit;
 pub mod records;
-mod redirect;
 pub mod request_id;
 pub mod retry;
 pub mod session;
 mod tls;
 mod token;
+mod transport;
 
 pub use credentials::{Credentials, Profile};
 pub use env::Environment;
-pub use error::{AuthErrorKind, CallInfo, Error, IntoTt, TtMessage};
+pub use error::{AuthErrorKind, CallInfo, Error, ErrorBody, IntoTt, TtMessage};
 pub use rate_limit::Plan;
 pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;

@@ -8,8 +8,6 @@ use progenitor_client::ResponseValue;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Url;
 
-use crate::error::Error;
-
 /// The response header in which ttrest reports the requestId it sent.
 ///
 /// TT does not echo the id; ttrest inserts this header into every response it
@@ -27,8 +25,9 @@ const FORBIDDEN: &str = "$&+,/:;=?@\"<>#%{}|\\^~[]`";
 pub(crate) struct RequestIdPrefix(String);
 
 impl RequestIdPrefix {
-    /// Validates the app and company names, naming the offending character.
-    pub(crate) fn new(app: &str, company: &str) -> Result<Self, Error> {
+    /// Validates the app and company names; the error names the offending
+    /// character and what to use instead.
+    pub(crate) fn new(app: &str, company: &str) -> Result<Self, String> {
         validate("app name", app)?;
         validate("company name", company)?;
         Ok(RequestIdPrefix(format!("{app}-{company}")))
@@ -40,12 +39,12 @@ impl RequestIdPrefix {
     }
 }
 
-fn validate(what: &str, value: &str) -> Result<(), Error> {
+fn validate(what: &str, value: &str) -> Result<(), String> {
     let bad = |why: String| {
-        Err(Error::invalid_argument(format!(
+        Err(format!(
             "{what} `{value}` cannot be used in TT's requestId: {why}; \
              use letters, digits, `-`, `_` or `.` (SessionBuilder::app_name / company)"
-        )))
+        ))
     };
     if value.is_empty() {
         return bad("it is empty".into());
@@ -131,11 +130,11 @@ mod tests {
             ("", "empty"),
             ("café", "non-ASCII"),
         ] {
-            let err = RequestIdPrefix::new(app, "co").unwrap_err().to_string();
+            let err = RequestIdPrefix::new(app, "co").unwrap_err();
             assert!(err.contains(shown), "{app}: {err}");
             assert!(err.contains("app name"), "{err}");
         }
-        let err = RequestIdPrefix::new("app", "a&b").unwrap_err().to_string();
+        let err = RequestIdPrefix::new("app", "a&b").unwrap_err();
         assert!(err.contains("company name") && err.contains("`&`"), "{err}");
     }
 

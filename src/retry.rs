@@ -15,6 +15,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
+use crate::error::is_retryable_status;
+
 /// How a session retries failed attempts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
@@ -94,11 +96,6 @@ pub(crate) enum Verdict {
     GiveUp,
     /// Wait this long, then try again (the budget was charged).
     RetryAfter(Duration),
-}
-
-/// TT statuses worth another attempt.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// Whether `failure` may be retried for a call with this method.

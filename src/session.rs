@@ -1,37 +1,96 @@
 //! [`Session`]: one set of credentials, many services.
 //!
-//! A session owns what all its generated clients share: one reqwest
-//! connection pool, one token, one rate limiter and one retry budget. It is an
-//! `Arc` inside, so cloning it is cheap, and every accessor (`.ttid()`,
-//! `.ledger()`...) returns a generated client wired to that shared state.
+//! A session owns what all its generated clients share: the transport (one
+//! reqwest connection pool, one rate limiter, one retry budget) and the token
+//! cache that authenticates it. It is an `Arc` inside, so cloning it is cheap;
+//! every accessor (`.ttid()`, `.ledger()`...) returns a generated client wired
+//! to that shared state, and [`Session::call`] sends any prepared request
+//! through the same pipeline.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::{Request, Response};
+
 use crate::credentials::{self, Credentials};
 use crate::env::{Environment, Root};
-use crate::error::Error;
-use crate::hooks::Inner;
+use crate::error::{CallInfo, Error, TtMessage};
 use crate::rate_limit::{Plan, RateLimiter};
-use crate::request_id::RequestIdPrefix;
-use crate::retry::{RetryBudget, RetryPolicy};
-use crate::token::TokenCache;
+use crate::request_id::{self, RequestIdPrefix};
+use crate::retry::{self, RetryPolicy};
+use crate::token::{TokenCache, TokenSource};
+use crate::transport::exchange::Exchange;
+use crate::transport::{CallOptions, CallSpec, Outcome, Transport};
 
 /// What every client of one session shares.
 pub(crate) struct Shared {
-    pub(crate) credentials: Credentials,
-    pub(crate) environment: Environment,
-    pub(crate) root: Root,
-    pub(crate) plan: Plan,
-    pub(crate) request_ids: RequestIdPrefix,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
-    pub(crate) http: reqwest::Client,
-    pub(crate) limiter: RateLimiter,
-    pub(crate) budget: RetryBudget,
-    pub(crate) tokens: TokenCache,
+    credentials: Credentials,
+    environment: Environment,
+    root: Root,
+    plan: Plan,
+    /// The reqwest client generated clients are built with (the transport
+    /// sends through its own handle on it, or through a test exchange).
+    http: reqwest::Client,
+    transport: Transport,
+    tokens: TokenCache,
+}
+
+impl Shared {
+    /// The reqwest client generated clients are built with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends `request` for `service`'s `operation` through the pipeline.
+    ///
+    /// A success comes back with [`crate::REQUEST_ID_HEADER`] and the
+    /// [`CallInfo`] as a response extension; anything else as the typed
+    /// error, TT's message read from the body.
+    pub(crate) async fn call(
+        &self,
+        service: &str,
+        operation: &str,
+        request: Request,
+        options: CallOptions,
+    ) -> Result<Response, Error> {
+        let spec = CallSpec {
+            service,
+            operation,
+            idempotent: retry::is_idempotent(request.method()),
+            options,
+        };
+        let call = |id: String| CallInfo::new(service, operation, Some(id));
+        match self.transport.send(request, &spec, &self.tokens).await {
+            Outcome::Response {
+                mut response,
+                request_id,
+            } if response.status().is_success() => {
+                request_id::set_on_headers(response.headers_mut(), &request_id);
+                response.extensions_mut().insert(call(request_id));
+                Ok(response)
+            }
+            Outcome::Response {
+                response,
+                request_id,
+            } => Err(failed(call(request_id), response).await),
+            Outcome::Transport { error, request_id } => {
+                Err(Error::from_transport(call(request_id), error))
+            }
+            Outcome::Failed(error) => Err(error),
+        }
+    }
+}
+
+/// The typed error of a response TT answered with a failure status.
+async fn failed(call: CallInfo, response: Response) -> Error {
+    let status = response.status();
+    let retry_after = retry::retry_after(response.headers());
+    match response.bytes().await {
+        Ok(body) => Error::from_status(call, status, retry_after, TtMessage::parse(&body)),
+        Err(e) => Error::from_transport(call, e),
+    }
 }
 
 impl fmt::Debug for Shared {
@@ -73,6 +132,11 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
+    /// The state every client of this session shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Starts configuring a session.
     pub fn builder() -> SessionBuilder {
         SessionBuilder::default()
@@ -104,28 +168,49 @@ impl Session {
     /// rather than on the first call. Returns when the token expires (the
     /// token itself never leaves the session).
     pub async fn authenticate(&self) -> Result<std::time::SystemTime, Error> {
-        let token = self.shared.tokens.get(&self.shared).await?;
+        let token = self.shared.tokens.get(&self.shared.transport).await?;
         Ok(token.expires_at)
     }
 
-    /// The hook state for a generated client of `service`.
-    fn inner(&self, service: &'static str) -> Inner {
-        Inner::new(self.shared.clone(), service)
+    /// Sends a prepared request as `service`'s `operation` through the full
+    /// pipeline: token, requestId, rate limit, redirects, retries.
+    ///
+    /// For requests the generated clients do not cover (the `ttrest call`
+    /// command, endpoints missing from the specs). Build the URL from
+    /// [`Session::base_url`]. A success comes back as TT sent it, plus the
+    /// [`crate::REQUEST_ID_HEADER`]; a failure status as the typed
+    /// [`Error`] with TT's message and the requestId.
+    ///
+    /// ```no_run
+    /// # async fn f(session: ttrest::Session) -> Result<(), ttrest::Error> {
+    /// let url = format!("{}/healthcheckstatus", session.base_url("ttid"));
+    /// let request = reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap());
+    /// let response = session.call("ttid", "get_healthcheckstatus", request).await?;
+    /// println!("{}", response.text().await.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn call(
+        &self,
+        service: &str,
+        operation: &str,
+        request: Request,
+    ) -> Result<Response, Error> {
+        self.shared
+            .call(service, operation, request, CallOptions::default())
+            .await
     }
 
-    /// The connection pool every client of this session shares.
-    pub(crate) fn http_client(&self) -> &reqwest::Client {
-        &self.shared.http
+    /// [`Session::call`] with per-call options (tests).
+    #[cfg(test)]
+    pub(crate) async fn call_with(
+        &self,
+        service: &str,
+        operation: &str,
+        request: Request,
+        options: CallOptions,
+    ) -> Result<Response, Error> {
+        self.shared.call(service, operation, request, options).await
     }
-
-    /// The hook state for a generated client of `service` (used by the
-    /// generated accessors, `Session::ledger()`...).
-    pub(crate) fn hook_state(&self, service: &'static str) -> Inner {
-        self.inner(service)
-    }
-
-    // One accessor per enabled service (`ttid()`, `ledger()`...) is generated
-    // into the service table (see `crate::service`).
 }
 
 /// Where the credentials come from.
@@ -156,6 +241,20 @@ pub struct SessionBuilder {
     connect_timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
     token_cache: Option<PathBuf>,
+    #[cfg(test)]
+    exchange: Option<TestExchange>,
+}
+
+/// A scripted exchange standing in for the network in unit tests.
+#[cfg(test)]
+#[derive(Clone)]
+struct TestExchange(Arc<dyn Exchange>);
+
+#[cfg(test)]
+impl fmt::Debug for TestExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TestExchange")
+    }
 }
 
 /// Default app and company parts of the requestId.
@@ -262,6 +361,13 @@ impl SessionBuilder {
         self
     }
 
+    /// Sends through `exchange` instead of the network (tests).
+    #[cfg(test)]
+    pub(crate) fn exchange(mut self, exchange: Arc<dyn Exchange>) -> Self {
+        self.exchange = Some(TestExchange(exchange));
+        self
+    }
+
     /// Validates the settings and builds the session. Makes no request.
     pub fn build(self) -> Result<Session, Error> {
         let profile = match &self.profile {
@@ -313,7 +419,8 @@ impl SessionBuilder {
         let request_ids = RequestIdPrefix::new(
             app.as_deref().unwrap_or(DEFAULT_APP),
             company.as_deref().unwrap_or(DEFAULT_COMPANY),
-        )?;
+        )
+        .map_err(Error::invalid_argument)?;
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
@@ -326,19 +433,33 @@ impl SessionBuilder {
             Some(client) => client,
             None => default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?,
         };
-        let tokens = TokenCache::new(self.token_cache);
+        let exchange: Arc<dyn Exchange> = Arc::new(http.clone());
+        #[cfg(test)]
+        let exchange = self.exchange.map_or(exchange, |e| e.0);
+        let tokens = TokenCache::new(
+            TokenSource {
+                url: format!("{}/token", root.service_url("ttid", environment)),
+                app_key: credentials.app_key().to_string(),
+                token_app_key: credentials.token_app_key(),
+            },
+            self.token_cache,
+        );
+        let transport = Transport::new(
+            exchange,
+            RateLimiter::new(plan),
+            retry,
+            request_ids,
+            timeout,
+            credentials.app_key(),
+        );
         Ok(Session {
             shared: Arc::new(Shared {
                 credentials,
                 environment,
                 root,
                 plan,
-                request_ids,
-                limiter: RateLimiter::new(plan),
-                budget: RetryBudget::new(retry.budget),
-                retry,
-                timeout,
                 http,
+                transport,
                 tokens,
             }),
         })
@@ -346,7 +467,7 @@ impl SessionBuilder {
 }
 
 /// The session's own reqwest client: no automatic redirects (see
-/// [`crate::redirect`]), gzip on (TT answers 413 to large uncompressed bodies).
+/// `transport::redirect`), gzip on (TT answers 413 to large uncompressed bodies).
 fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
     crate::tls::http_client_builder()?
         .redirect(reqwest::redirect::Policy::none())

@@ -9,8 +9,8 @@
 //!   many concurrent 401s cause one refresh.
 //! - Optional file cache so separate processes reuse a valid token.
 //!
-//! The token request is raw reqwest through [`crate::hooks::send`] (not the
-//! generated client, which would recurse into the hooks), so it is
+//! The token request is a plain request sent through the session's
+//! transport as [`Anonymous`] (see [`crate::transport::auth`]), so it is
 //! rate-limited, redirected and retried like a GET: it is safe to repeat.
 
 mod file;
@@ -28,8 +28,8 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::error::{AuthErrorKind, CallInfo, Error, TtMessage};
-use crate::hooks::{CallSpec, Outcome};
-use crate::session::Shared;
+use crate::transport::auth::{Anonymous, Authenticate, Authorization};
+use crate::transport::{CallOptions, CallSpec, Outcome, Transport};
 
 /// The operation name the token request is reported under.
 pub(crate) const TOKEN_OPERATION: &str = "token";
@@ -90,18 +90,56 @@ fn schedule(secret: SecretString, left: Duration, lifetime: Duration, generation
     }
 }
 
+/// Where and how to ask for a token.
+pub(crate) struct TokenSource {
+    /// `<root>/ttid/<env>/token`.
+    pub(crate) url: String,
+    /// The app key, for the file cache's key.
+    pub(crate) app_key: String,
+    /// `<key>:<secret>`, as TT's token request wants it.
+    pub(crate) token_app_key: SecretString,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("url", &self.url)
+            .field("app_key", &self.app_key)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The session's token slot.
 #[derive(Debug)]
 pub(crate) struct TokenCache {
+    source: TokenSource,
     current: RwLock<Option<Arc<Token>>>,
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     file: Option<PathBuf>,
 }
 
+impl Authenticate for TokenCache {
+    async fn authorize(&self, transport: &Transport) -> Result<Option<Authorization>, Error> {
+        let token = self.get(transport).await?;
+        let header = token.header().ok_or_else(|| {
+            Error::invalid_argument("TT's token is not a valid header value; fetch a new one")
+        })?;
+        Ok(Some(Authorization {
+            header,
+            generation: token.generation,
+        }))
+    }
+
+    fn refused(&self, generation: u64) {
+        self.invalidate(generation);
+    }
+}
+
 impl TokenCache {
-    pub(crate) fn new(file: Option<PathBuf>) -> Self {
+    pub(crate) fn new(source: TokenSource, file: Option<PathBuf>) -> Self {
         TokenCache {
+            source,
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
@@ -121,7 +159,7 @@ impl TokenCache {
     }
 
     /// A fresh token, fetching one (once, for all waiting callers) if needed.
-    pub(crate) async fn get(&self, shared: &Shared) -> Result<Arc<Token>, Error> {
+    pub(crate) async fn get(&self, transport: &Transport) -> Result<Arc<Token>, Error> {
         if let Some(t) = self.cached().filter(|t| t.is_fresh(Instant::now())) {
             return Ok(t);
         }
@@ -130,11 +168,11 @@ impl TokenCache {
         if let Some(t) = stale.as_ref().filter(|t| t.is_fresh(Instant::now())) {
             return Ok(t.clone());
         }
-        if let Some(t) = self.load_from_file(shared).await {
+        if let Some(t) = self.load_from_file().await {
             self.store(t.clone());
             return Ok(t);
         }
-        match self.fetch(shared).await {
+        match self.fetch(transport).await {
             Ok(t) => {
                 self.store(t.clone());
                 Ok(t)
@@ -162,9 +200,9 @@ impl TokenCache {
         self.generation.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    async fn load_from_file(&self, shared: &Shared) -> Option<Arc<Token>> {
+    async fn load_from_file(&self) -> Option<Arc<Token>> {
         let path = self.file.clone()?;
-        let key = file::cache_key(shared.credentials.app_key(), &token_url(shared));
+        let key = file::cache_key(&self.source.app_key, &self.source.url);
         let stored = file::load(path, key).await?;
         let left = stored.expires_at.duration_since(SystemTime::now()).ok()?;
         let lifetime = stored
@@ -175,16 +213,15 @@ impl TokenCache {
         token.is_fresh(Instant::now()).then(|| Arc::new(token))
     }
 
-    async fn fetch(&self, shared: &Shared) -> Result<Arc<Token>, Error> {
-        let request = token_request(shared)?;
+    async fn fetch(&self, transport: &Transport) -> Result<Arc<Token>, Error> {
+        let request = token_request(&self.source)?;
         let spec = CallSpec {
             service: "ttid",
             operation: TOKEN_OPERATION,
-            authenticate: false,
             idempotent: true,
-            time_window: false,
+            options: CallOptions::default(),
         };
-        let (response, request_id) = match crate::hooks::send_boxed(shared, request, &spec).await {
+        let (response, request_id) = match transport.send(request, &spec, &Anonymous).await {
             Outcome::Response {
                 response,
                 request_id,
@@ -205,7 +242,7 @@ impl TokenCache {
         let (secret, lifetime) = parse_token_response(call.clone(), status, retry_after, &body)?;
         let issued_at = SystemTime::now();
         if let Some(path) = self.file.clone() {
-            let key = file::cache_key(shared.credentials.app_key(), &token_url(shared));
+            let key = file::cache_key(&self.source.app_key, &self.source.url);
             file::save(path, key, &secret, issued_at, lifetime).await;
         }
         tracing::debug!(
@@ -221,19 +258,12 @@ impl TokenCache {
     }
 }
 
-fn token_url(shared: &Shared) -> String {
-    format!(
-        "{}/token",
-        shared.root.service_url("ttid", shared.environment)
-    )
-}
-
 /// `POST <root>/ttid/<env>/token` with `grant_type=user_app&app_key=<key>:<secret>`.
-fn token_request(shared: &Shared) -> Result<Request, Error> {
-    let url = Url::parse(&token_url(shared))
-        .map_err(|e| Error::invalid_argument(format!("bad token URL: {e}")))?;
+fn token_request(source: &TokenSource) -> Result<Request, Error> {
+    let url = Url::parse(&source.url)
+        .map_err(|e| Error::invalid_argument(format!("bad token URL {}: {e}", source.url)))?;
     let mut request = Request::new(Method::POST, url);
-    let body = token_body(shared.credentials.token_app_key().expose_secret());
+    let body = token_body(source.token_app_key.expose_secret());
     request.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),

@@ -9,26 +9,26 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// TT's explanation of a failure, from whichever error shape it used.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TtMessage {
     /// `status` (`"Fail"`, `"StatusFail"`...).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `status_message`: TT's short error text.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// `status_desc`: TT's longer description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_desc: Option<String>,
     /// `message`: the API gateway's error text. For a body that is not JSON (an
     /// HTML error page): `answer is not JSON: "<excerpt>"`, the excerpt being the
     /// page's text (tags dropped, whitespace collapsed, at most 160
     /// characters).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 

@@ -211,12 +211,11 @@ impl FetchError {
     }
 }
 
-impl<E> From<progenitor_client::Error<E>> for FetchError
-where
-    progenitor_client::Error<E>: std::error::Error + Send + Sync + 'static,
-{
-    fn from(error: progenitor_client::Error<E>) -> Self {
-        Self::new(error)
+/// A generated client's failure, as the typed [`crate::Error`] (status,
+/// requestId and TT's message intact).
+impl From<progenitor_client::Error<crate::ErrorBody>> for FetchError {
+    fn from(error: progenitor_client::Error<crate::ErrorBody>) -> Self {
+        Self::new(crate::Error::from(error))
     }
 }
 
@@ -298,13 +297,15 @@ impl FetchStatus for crate::Error {
 }
 
 /// Lets `?` turn a paging failure into the crate's one error type: a failed
-/// fetch gives back the typed error of that call, anything else becomes
+/// fetch (or the last time-out of a window that could not be halved further)
+/// gives back the typed error of that call, anything else becomes
 /// [`crate::Error::Paging`].
 impl From<PaginationError> for crate::Error {
     fn from(error: PaginationError) -> Self {
         let operation = error.operation();
         match error {
-            PaginationError::Fetch { source, .. } => {
+            PaginationError::Fetch { source, .. }
+            | PaginationError::WindowTimeout { source, .. } => {
                 match source.into_inner().downcast::<crate::Error>() {
                     Ok(typed) => *typed,
                     Err(other) => crate::Error::Paging {

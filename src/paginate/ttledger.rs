@@ -64,8 +64,11 @@ macro_rules! time_paged {
                 request
             }
 
+            /// Sends through `send_window` (generated for every operation the
+            /// spec pages by time): TT's 408/504 come back at once, so the
+            /// stream halves the window instead of retrying it.
             async fn fetch_fills(self) -> Result<Vec<types::Fill>, FetchError> {
-                let page = self.send().await.map_err(FetchError::from)?;
+                let page = self.send_window().await.map_err(FetchError::from)?;
                 Ok(page.into_inner().fills.unwrap_or_default())
             }
         }

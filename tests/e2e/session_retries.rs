@@ -88,27 +88,12 @@ async fn a_503_is_retried_on_get_with_fresh_request_ids() {
 }
 
 #[tokio::test]
-async fn a_timed_out_fills_window_is_left_to_the_paginator_but_a_503_is_retried() {
+async fn a_direct_fills_call_retries_504_and_a_stream_window_hands_it_back() {
     const FILLS: &str = "/ttledger/ext_uat_cert/fills";
     let server = Server::start().await;
     let session = server.session().build().unwrap();
-    // 504 on a minTimestamp window means "too wide": retrying it would time out
-    // again, so the session hands it straight back for the paginator to halve.
+    // A direct call is retried on 504 like any GET, minTimestamp or not.
     server.script(FILLS, [Reply::new(504, "{}")]);
-    let err = session
-        .ledger()
-        .get_fills()
-        .min_timestamp(1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        ttrest::Error::from(err).status().map(|s| s.as_u16()),
-        Some(504)
-    );
-    assert_eq!(server.seen(FILLS).len(), 1);
-
-    server.script(FILLS, [Reply::new(503, "{}")]);
     session
         .ledger()
         .get_fills()
@@ -116,7 +101,34 @@ async fn a_timed_out_fills_window_is_left_to_the_paginator_but_a_503_is_retried(
         .send()
         .await
         .unwrap();
+    assert_eq!(server.seen(FILLS).len(), 2);
+
+    // A window of the fills stream comes back at once, for it to halve.
+    server.script(
+        FILLS,
+        [Reply::new(
+            504,
+            r#"{"message":"Endpoint request timed out"}"#,
+        )],
+    );
+    let err = session
+        .ledger()
+        .get_fills()
+        .min_timestamp(1)
+        .send_window()
+        .await
+        .unwrap_err();
+    let err = ttrest::Error::from(err);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(504));
+    assert_eq!(
+        err.tt_message().and_then(|m| m.text()),
+        Some("Endpoint request timed out")
+    );
     assert_eq!(server.seen(FILLS).len(), 3);
+    assert_eq!(
+        err.request_id(),
+        server.seen(FILLS)[2].request_id.as_deref()
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,6 @@
-//! Token handling: single flight, refresh ahead of expiry, 401 → one refresh.
+//! Token handling over loopback: single flight, 401 → one refresh, the file
+//! cache. Refresh ahead of expiry, `Retry-After` and the budget run on the
+//! paused clock in `transport::tests`.
 
 use crate::session_util;
 
@@ -47,33 +49,6 @@ async fn authenticate_reports_when_the_token_expires() {
         left > Duration::from_secs(590) && left <= Duration::from_secs(601),
         "{left:?}"
     );
-}
-
-#[tokio::test]
-async fn the_token_is_refreshed_before_it_expires() {
-    let server = Server::start().await;
-    // 4 s tokens: the refresh point is 3.0–3.4 s, leaving 0.5 s of slack for
-    // a loaded CI machine between it and expiry.
-    server.state.token_lifetime_secs.store(4, Ordering::SeqCst);
-    let session = server.session().build().unwrap();
-    session.ttid().get_healthcheckstatus().send().await.unwrap();
-    // Past the refresh point (75–85 % of 4 s) but before expiry (4 s).
-    tokio::time::sleep(Duration::from_millis(3500)).await;
-    session.ttid().get_healthcheckstatus().send().await.unwrap();
-
-    assert_eq!(server.token_requests(), 2);
-    let tokens = server.issued_tokens();
-    let calls = server.seen(HEALTH);
-    assert_eq!(
-        calls[1].authorization.as_deref(),
-        Some(format!("Bearer {}", tokens[1]).as_str())
-    );
-    let token_calls = server.seen("/ttid/ext_uat_cert/token");
-    assert!(
-        token_calls[1].at - token_calls[0].at < Duration::from_secs(4),
-        "the new token was requested while the old one was still valid"
-    );
-    assert!(calls.iter().all(|c| c.authorization.is_some()));
 }
 
 #[tokio::test]

@@ -104,6 +104,8 @@ impl Server {
         self.state.token_requests.load(Ordering::SeqCst)
     }
 
+    /// Every token issued so far (used by `tests/session_secrets.rs`).
+    #[allow(dead_code)]
     pub fn issued_tokens(&self) -> Vec<String> {
         let issued = self.state.issued.lock().unwrap();
         issued.iter().map(|(t, _)| t.clone()).collect()

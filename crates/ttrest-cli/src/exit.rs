@@ -15,7 +15,7 @@ use std::fmt;
 use std::path::Path;
 
 use ttrest::paginate::{FetchStatus, PaginationError};
-use ttrest::{AuthErrorKind, Error};
+use ttrest::Error;
 
 /// Bad command line (clap uses the same code).
 pub const USAGE: i32 = 2;
@@ -91,72 +91,25 @@ impl CliError {
         self
     }
 
-    /// Converts a ttrest error; `env` is the `--env` value, for hints.
+    /// Converts a ttrest error: its message, its hint, and for refused
+    /// credentials a reminder of `--env` (`env` is its value).
     pub fn from_tt(err: Error, env: &str) -> Self {
-        let call = err.call().cloned().unwrap_or_default();
-        let who = call.service.clone().unwrap_or_else(|| "TT".to_string());
-        let what = call.to_string();
-        let tt_text = err
-            .tt_message()
-            .and_then(|m| m.text())
-            .map(|t| format!(": {t}"))
-            .unwrap_or_default();
-        let env_hint =
-            format!("is this key for --env {env}? TT app keys work in one environment only");
-        match &err {
+        let base = match &err {
             Error::Config { .. } => Self::auth(err.to_string())
                 .hint("export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox"),
             Error::InvalidArgument { .. } => Self::usage(err.to_string()),
-            Error::Auth { kind, status, .. } => {
-                let status = status.map_or(String::new(), |s| format!("{} ", s.as_u16()));
-                match kind {
-                    AuthErrorKind::BadCredentials => Self::auth(format!(
-                        "{status}from ttid: TT refused the app key/secret{tt_text}"
-                    ))
-                    .hint(format!(
-                        "check TT_APP_KEY/TT_APP_SECRET (or the profile); {env_hint}"
-                    )),
-                    AuthErrorKind::Unauthorized => Self::auth(format!(
-                        "401 from {who}: the token was rejected ({what}){tt_text}"
-                    ))
-                    .hint(env_hint),
-                    _ => Self::auth(format!("403 from {who}: access denied ({what}){tt_text}"))
-                        .hint(format!(
-                            "the key may lack permission for {who} or this data; {env_hint}"
-                        )),
-                }
-            }
-            Error::RateLimited { .. } => Self::tt(format!(
-                "429 from {who}: TT's rate limit was reached ({what}){tt_text}"
-            ))
-            .hint(
-                "pass your key's usage plan with --plan free|low|medium|high, or try again later",
-            ),
-            Error::Tt { status, .. } => {
-                let e = Self::tt(format!(
-                    "{} from {who}: TT refused the call ({what}){tt_text}",
-                    status.as_u16()
-                ));
-                match status.as_u16() {
-                    500..=599 => e.hint("a TT-side failure; try again later"),
-                    404 => e.hint(format!(
-                        "check the ids you passed and that --env {env} is right"
-                    )),
-                    _ => {
-                        e.hint("check the parameters: `ttrest call --list` shows each operation's")
-                    }
-                }
-            }
-            Error::Transport { source, .. } => Self::tt(format!(
-                "could not reach {who} ({what}): {}",
-                innermost(source)
-            ))
-            .hint("check the network, a proxy, or --base-url"),
-            Error::Timeout { .. } => Self::tt(format!(
-                "{who} did not answer in time on any attempt ({what})"
-            ))
-            .hint("try again later, or narrow the request (--since/--until, --account)"),
+            Error::Auth { .. } => Self::auth(err.to_string()),
+            Error::Transport { source, .. } => Self::tt(format!("{err} ({})", innermost(source))),
             _ => Self::tt(err.to_string()),
+        };
+        match (base.hint.is_some(), err.hint()) {
+            (false, Some(hint)) => match &err {
+                Error::Auth { .. } => base.hint(format!(
+                    "{hint}; is this key for --env {env}? TT app keys work in one environment only"
+                )),
+                _ => base.hint(hint),
+            },
+            _ => base,
         }
     }
 
@@ -238,7 +191,7 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ttrest::CallInfo;
+    use ttrest::{AuthErrorKind, CallInfo};
 
     fn call() -> Box<CallInfo> {
         Box::new(CallInfo {
@@ -256,14 +209,14 @@ mod tests {
             status: Some(reqwest::StatusCode::UNAUTHORIZED),
             tt: Default::default(),
         };
+        let hint = err.hint().unwrap();
         let e = CliError::from_tt(err, "live");
         assert_eq!(e.code, AUTH);
         let text = e.to_string();
-        assert!(
-            text.contains("401 from ttledger: the token was rejected"),
-            "{text}"
-        );
+        assert!(text.contains("ttledger.get_fills"), "{text}");
+        assert!(text.contains("TT refused the token (HTTP 401)"), "{text}");
         assert!(text.contains("requestId ttrest-cli--1"), "{text}");
+        assert!(text.contains(hint), "the library's hint: {text}");
         assert!(text.contains("--env live"), "{text}");
     }
 
@@ -276,7 +229,8 @@ mod tests {
         };
         let e = CliError::from_tt(err, "uat");
         assert_eq!(e.code, TT);
-        assert!(e.to_string().contains("502 from ttledger"));
+        assert!(e.to_string().contains("ttledger.get_fills"));
+        assert!(e.to_string().contains("TT answered HTTP 502"));
         assert!(e.hint.unwrap().contains("try again later"));
     }
 

@@ -1,19 +1,17 @@
 //! Sends any spec operation as raw JSON through the session.
 //!
-//! The request is built from the operation's path and parameters and handed to
-//! the generated client's hook state ([`ttrest::hooks::Inner`]), so it gets the
-//! same token, requestId, rate limit, redirects and retries as a typed call;
-//! failures become the same typed [`ttrest::Error`]s. Answers stay JSON
-//! (`serde_json::Value`), so exports keep every field TT sends.
+//! The request is built from the operation's path and parameters and sent with
+//! [`Session::call`], so it gets the same token, requestId, rate limit,
+//! redirects and retries as a typed call, and failures are the same typed
+//! [`ttrest::Error`]s. Answers stay JSON (`serde_json::Value`), so exports
+//! keep every field TT sends.
 
 use std::sync::Arc;
 
 use futures::stream::{self, Stream, TryStreamExt};
-use progenitor_client::{ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use serde_json::Value;
-use ttrest::hooks::Inner;
 use ttrest::paginate::{page_stream, LastPageFlag, PageKeyValue, PageState, PaginationError};
 use ttrest::{CallInfo, Error, Session, TtMessage};
 
@@ -108,23 +106,9 @@ impl Api {
     /// Sends one request and returns TT's JSON answer.
     pub async fn send(&self, op: &'static Operation, args: &Args) -> Result<Value, ApiError> {
         let request = self.build(op, args).map_err(ApiError::Tt)?;
-        let inner = inner(&self.session, op.service).ok_or_else(|| {
-            ApiError::Tt(invalid(op, format!("unknown service `{}`", op.service)))
-        })?;
-        let info = OperationInfo {
-            operation_id: op.id,
-        };
-        let response = inner.execute(request, &info).await;
+        let response = self.session.call(op.service, op.id, request).await;
         self.progress.page_done();
-        let response = response.map_err(|e| {
-            ApiError::Tt(Error::from(
-                progenitor_client::Error::<()>::CommunicationError(e),
-            ))
-        })?;
-        if !response.status().is_success() {
-            let err = progenitor_client::Error::<()>::UnexpectedResponse(response);
-            return Err(ApiError::Tt(Error::from(err)));
-        }
+        let response = response.map_err(ApiError::Tt)?;
         let request_id = ttrest::request_id_from_headers(response.headers()).map(str::to_string);
         let call = || call_info(op, request_id.clone());
         let status = response.status();
@@ -236,22 +220,6 @@ impl Api {
         }
         Ok(request)
     }
-}
-
-/// The hook state of the generated client of `service`.
-fn inner(session: &Session, service: &str) -> Option<Inner> {
-    Some(match service {
-        "ttid" => session.ttid().inner().clone(),
-        "ttpds" => session.pds().inner().clone(),
-        "ttledger" => session.ledger().inner().clone(),
-        "ttmonitor" => session.monitor().inner().clone(),
-        "ttaccount" => session.account().inner().clone(),
-        "ttuser" => session.user().inner().clone(),
-        "ttgroup" => session.group().inner().clone(),
-        "ttsetup" => session.setup().inner().clone(),
-        "ttbacktest" => session.backtest().inner().clone(),
-        _ => return None,
-    })
 }
 
 fn call_info(op: &Operation, request_id: Option<String>) -> CallInfo {

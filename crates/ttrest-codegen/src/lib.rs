@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod paging;
+mod pipeline;
 mod services;
 
 pub use services::{accessor_name, generate_services_file, service_names};
@@ -78,9 +79,13 @@ pub fn generate(origin: &str, spec: &OpenAPI) -> Result<String, CodegenError> {
             message: e.to_string(),
         })?;
     let tokens = paging::append(origin, spec, &generator, tokens)?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Generate {
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Generate {
         path: origin.to_string(),
         message: format!("progenitor produced code that does not parse: {e}"),
+    })?;
+    pipeline::rewrite(spec, &mut file).map_err(|message| CodegenError::Generate {
+        path: origin.to_string(),
+        message: format!("cannot plug the generated client into the pipeline: {message}"),
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
@@ -143,6 +148,8 @@ pub(crate) const HEADER: &str =
 /// - Hooks `Expected`: the crate must implement `ClientHooks` for each client,
 ///   which is where the session layer (tokens, requestId, retries...) plugs in.
 /// - Inner type: the shared session state every client of a session carries.
+/// - After generation, [`pipeline`] routes every body through ttrest's decoder
+///   and adds `send_window()` to time-windowed builders.
 /// - Crate `ttrest` trusted for `x-rust-type`: the normalizer maps TT's lenient
 ///   scalars (`format: tt-id`...) to `ttrest::scalar::*`; ttrest itself resolves
 ///   that path through `extern crate self as ttrest`.
@@ -178,6 +185,70 @@ mod tests {
             "components": {"schemas": {"Thing": schema}}
         })
         .to_string()
+    }
+
+    /// A spec as `cargo xtask normalize` writes it: 400/500 and the 4XX/5XX
+    /// ranges have an inline schema mapped to `ttrest::error::ErrorBody`.
+    fn spec_with_error_body(params: serde_json::Value) -> String {
+        let body = json!({"type": "object", "x-rust-type": {"crate": "ttrest", "version": "*", "path": "ttrest::error::ErrorBody"}});
+        let error = json!({"description": "e", "content": {"application/json": {"schema": body}}});
+        json!({
+            "openapi": "3.0.1",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/thing": {"get": {
+                "operationId": "get_thing",
+                "parameters": params,
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "400": error, "500": error, "4XX": error, "5XX": error
+                }
+            }}},
+            "components": {"schemas": {
+                "Thing": {"type": "object", "properties": {"n": {"type": "integer"}}}
+            }}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn error_responses_decode_into_ttrests_error_body_through_its_decoder() {
+        let code = generate_str("test", &spec_with_error_body(json!([]))).unwrap();
+        let compact: String = code.split_whitespace().collect();
+        assert!(
+            compact
+                .contains("Result<ResponseValue<types::Thing>,Error<::ttrest::error::ErrorBody>>"),
+            "{code}"
+        );
+        for arm in ["400u16", "500u16", "400u16..=499u16", "500u16..=599u16"] {
+            assert!(
+                compact.contains(&format!(
+                    "{arm}=>{{Err(Error::ErrorResponse(crate::hooks::decode(response).await?))}}"
+                )),
+                "{arm}: {code}"
+            );
+        }
+        assert!(
+            compact.contains("200u16=>crate::hooks::decode(response).await"),
+            "{code}"
+        );
+        assert!(!code.contains("from_response"), "{code}");
+        assert!(!code.contains("send_window"), "not time-windowed: {code}");
+    }
+
+    #[test]
+    fn time_windowed_operations_get_send_window() {
+        let window =
+            |name: &str| json!({"name": name, "in": "query", "schema": {"type": "integer"}});
+        let code = generate_str(
+            "test",
+            &spec_with_error_body(json!([window("minTimestamp"), window("maxTimestamp")])),
+        )
+        .unwrap();
+        let compact: String = code.split_whitespace().collect();
+        assert!(
+            compact.contains("pubasyncfnsend_window(self,)->Result<ResponseValue<types::Thing>,Error<::ttrest::error::ErrorBody>>{letclient=self.client.for_time_window();GetThing{client:&client,..self}.send().await}"),
+            "{code}"
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn takes_page_key(spec: &OpenAPI, operation: &Operation) -> bool {
     })
 }
 
-fn resolve_parameter<'a>(
+pub(crate) fn resolve_parameter<'a>(
     spec: &'a OpenAPI,
     p: &'a ReferenceOr<Parameter>,
 ) -> Option<&'a Parameter> {
@@ -275,7 +275,7 @@ fn ident_of(types: &TypeSpace, id: &TypeId) -> Result<TokenStream, String> {
 }
 
 /// typify's name for a schema (UpperCamelCase, a valid identifier).
-fn sanitize_type(name: &str) -> String {
+pub(crate) fn sanitize_type(name: &str) -> String {
     make_ident(
         name.replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
             .to_pascal_case(),

@@ -29,6 +29,20 @@ impl fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// `app_key` and its secret, given bare or as `<app_key>:<secret>`.
+    pub(crate) fn new(app_key: String, app_secret: String) -> Self {
+        let secret = match app_secret.split_once(':') {
+            Some((key, bare)) if key == app_key => bare.to_string(),
+            _ => app_secret,
+        };
+        Self {
+            key: app_key,
+            secret,
+        }
+    }
+}
+
 impl Default for Credentials {
     fn default() -> Self {
         Self {

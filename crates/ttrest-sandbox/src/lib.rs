@@ -150,16 +150,14 @@ impl SandboxBuilder {
         self.fills_page_size = size.max(1);
         self
     }
-    /// The app key and secret to accept instead of the defaults.
+    /// The app key and secret to accept instead of the defaults. The secret
+    /// may be bare or in TT's `<key>:<secret>` form, as everywhere else.
     pub fn credentials(
         mut self,
         app_key: impl Into<String>,
         app_secret: impl Into<String>,
     ) -> Self {
-        self.credentials = Credentials {
-            key: app_key.into(),
-            secret: app_secret.into(),
-        };
+        self.credentials = Credentials::new(app_key.into(), app_secret.into());
         self
     }
     /// How long issued tokens live; 12 hours by default.

@@ -15,6 +15,7 @@ pub mod content_type_header;
 pub mod cors_options;
 pub mod dedup_params;
 pub mod empty_ref;
+pub mod error_responses;
 pub mod extra_fields;
 pub mod field_collisions;
 pub mod html;
@@ -83,6 +84,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("optional_arrays", optional_arrays::optional_arrays),
     ("response_defaults", response_defaults::response_defaults),
     ("field_collisions", field_collisions::field_collisions),
+    ("error_responses", error_responses::error_responses),
 ];
 
 /// Normalizes one service's raw spec (scraped or reconstructed, TT dialect) and then applies

@@ -61,3 +61,22 @@ fn banner(s: &Sandbox) -> String {
         fills = s.fill_count(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_banner_prints_a_secret_that_works_when_exported() {
+        let sandbox = Sandbox::builder()
+            .addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .credentials("K", "K:S")
+            .start()
+            .await
+            .unwrap();
+        let text = banner(&sandbox);
+        assert!(text.contains("TT_APP_KEY=K\n"), "{text}");
+        assert!(text.contains("TT_APP_SECRET=S\n"), "{text}");
+        sandbox.shutdown().await;
+    }
+}

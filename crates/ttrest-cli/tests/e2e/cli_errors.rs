@@ -109,7 +109,9 @@ async fn tt_errors_exit_4_and_unwritable_targets_exit_5() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
-        stderr.contains("404 from ttpds") && stderr.contains("requestId"),
+        stderr.contains("ttpds.get_product_by_product_id (requestId")
+            && stderr.contains("TT answered HTTP 404")
+            && stderr.contains("hint: check the ids"),
         "{stderr}"
     );
     let out = run(setup.ttrest(&["markets", "-o", "/nonexistent/dir/markets.csv"])).await;

@@ -10,3 +10,4 @@ mod sandbox_paging;
 mod sandbox_plain_client;
 mod sandbox_setup_sdk;
 mod sandbox_spec;
+mod session_errors;

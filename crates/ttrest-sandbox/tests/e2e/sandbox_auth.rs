@@ -280,3 +280,28 @@ async fn security_headers_and_debug_hide_the_secret() {
     assert_eq!(r.headers()["x-frame-options"], "deny");
     assert!(!format!("{sb:?}").contains(DEFAULT_APP_SECRET));
 }
+
+#[tokio::test]
+async fn a_secret_given_as_key_colon_secret_or_bare_is_accepted_both_ways() {
+    for given in ["K:S", "S"] {
+        let sb = Sandbox::builder()
+            .credentials("K", given)
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(
+            sb.app_secret(),
+            "S",
+            "{given}: the banner's value works when exported"
+        );
+        let (status, body) = token_response(&sb, "K", "K:S").await;
+        assert_eq!(status, StatusCode::OK, "{given}: {body}");
+        let session = ttrest::Session::builder()
+            .root_url(sb.base_url())
+            .credentials(ttrest::Credentials::new("K", given).unwrap())
+            .build()
+            .unwrap();
+        session.authenticate().await.unwrap();
+        sb.shutdown().await;
+    }
+}

@@ -14,6 +14,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, Request, Response, StatusCode, Url};
 
+use super::exchange::Exchange;
 use crate::rate_limit::RateLimiter;
 
 /// The header carrying the app key.
@@ -27,7 +28,7 @@ pub(crate) const MAX_HOPS: usize = 10;
 /// After [`MAX_HOPS`] hops, or when a 307/308 needs a body that cannot be
 /// replayed, the redirect response itself is returned.
 pub(crate) async fn send(
-    http: &reqwest::Client,
+    exchange: &dyn Exchange,
     limiter: &RateLimiter,
     mut request: Request,
 ) -> reqwest::Result<Response> {
@@ -35,7 +36,7 @@ pub(crate) async fn send(
         let replay = request.try_clone();
         let url = request.url().clone();
         limiter.acquire().await;
-        let response = http.execute(request).await?;
+        let response = exchange.execute(request).await?;
         let next = replay.and_then(|r| next_request(r, &url, &response));
         match next {
             Some(next) => {
@@ -46,7 +47,7 @@ pub(crate) async fn send(
         }
     }
     limiter.acquire().await;
-    http.execute(request).await
+    exchange.execute(request).await
 }
 
 /// The request to send after `response`, or `None` if it is not a redirect

@@ -1,0 +1,20 @@
+//! The seam between the transport and the network: one request in, one
+//! response out, no redirects followed.
+//!
+//! Sessions use their reqwest client; tests plug in a scripted exchange
+//! (`transport::scripted`) and run the whole pipeline on tokio's paused clock.
+
+use futures::future::BoxFuture;
+use reqwest::{Request, Response};
+
+/// Sends one request and returns TT's answer as is.
+pub(crate) trait Exchange: Send + Sync + 'static {
+    /// Sends `request` (one hop: redirects come back as responses).
+    fn execute(&self, request: Request) -> BoxFuture<'static, reqwest::Result<Response>>;
+}
+
+impl Exchange for reqwest::Client {
+    fn execute(&self, request: Request) -> BoxFuture<'static, reqwest::Result<Response>> {
+        Box::pin(reqwest::Client::execute(self, request))
+    }
+}

@@ -1,0 +1,125 @@
+//! A scripted in-memory exchange for tests: TT's answers come from a
+//! function of the request, optionally after a delay on tokio's clock, so
+//! whole call pipelines run under `tokio::time::pause` in milliseconds.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, Request, Response, ResponseBuilderExt, Url};
+use tokio::time::Instant;
+
+use super::exchange::Exchange;
+
+/// One answer of the script.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    delay: Duration,
+}
+
+impl Reply {
+    /// `status` with a JSON `body`.
+    pub(crate) fn json(status: u16, body: impl Into<String>) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// A successful token answer for a token of `seconds`.
+    pub(crate) fn token(secret: &str, seconds: u64) -> Self {
+        Reply::json(
+            200,
+            format!(
+                r#"{{"status":"Ok","access_token":"{secret}","token_type":"bearer","seconds_until_expiry":{seconds}}}"#
+            ),
+        )
+    }
+
+    /// Adds a header.
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Answers after `delay` (on tokio's clock).
+    pub(crate) fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// A request as the script saw it.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) at: Instant,
+}
+
+impl Seen {
+    /// Whether this is the token request.
+    pub(crate) fn is_token(&self) -> bool {
+        self.url.path().ends_with("/token")
+    }
+}
+
+type Script = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+/// Answers every request with `script(request)` and records it.
+pub(crate) struct Scripted {
+    script: Box<Script>,
+    seen: Mutex<Vec<Seen>>,
+}
+
+impl Scripted {
+    pub(crate) fn new(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Scripted {
+            script: Box::new(script),
+            seen: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Every request so far, in order.
+    pub(crate) fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// How many token requests were made.
+    pub(crate) fn token_requests(&self) -> usize {
+        self.seen().iter().filter(|s| s.is_token()).count()
+    }
+}
+
+impl Exchange for Scripted {
+    fn execute(&self, request: Request) -> BoxFuture<'static, reqwest::Result<Response>> {
+        let seen = Seen {
+            method: request.method().clone(),
+            url: request.url().clone(),
+            headers: request.headers().clone(),
+            at: Instant::now(),
+        };
+        let reply = (self.script)(&seen);
+        self.seen.lock().unwrap().push(seen.clone());
+        Box::pin(async move {
+            if !reply.delay.is_zero() {
+                tokio::time::sleep(reply.delay).await;
+            }
+            let mut builder = http::Response::builder().status(reply.status).url(seen.url);
+            for (name, value) in &reply.headers {
+                builder = builder.header(*name, value);
+            }
+            let response = builder
+                .body(reply.body)
+                .expect("a scripted reply is a valid response");
+            Ok(Response::from(response))
+        })
+    }
+}

@@ -6209,3 +6209,87 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+impl crate::paginate::TimePaged for builder::GetFills<'_> {
+    const OPERATION: &'static str = "get_fills";
+    fn for_window(self, window: &crate::paginate::FillsWindow) -> Self {
+        let mut request = self
+            .min_timestamp(crate::scalar::Timestamp::from_nanos(window.min_ts));
+        if let ::std::option::Option::Some(max) = window.max_ts {
+            request = request.max_timestamp(crate::scalar::Timestamp::from_nanos(max));
+        }
+        if let ::std::option::Option::Some(account) = window.filter.account_id {
+            request = request.account_id(account);
+        }
+        if let ::std::option::Option::Some(product) = window.filter.product_id {
+            request = request.product_id(product.to_string());
+        }
+        request
+    }
+    /// Sends through `send_window`: TT's 408/504 come back at once, so
+    /// the stream halves the window instead of retrying it.
+    async fn fetch_fills(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<types::Fill>,
+        crate::paginate::FetchError,
+    > {
+        let page = self.send_window().await.map_err(crate::paginate::FetchError::from)?;
+        ::std::result::Result::Ok(page.into_inner().fills.unwrap_or_default())
+    }
+}
+impl crate::paginate::TimePaged for builder::GetTcrfills<'_> {
+    const OPERATION: &'static str = "get_tcrfills";
+    fn for_window(self, window: &crate::paginate::FillsWindow) -> Self {
+        let mut request = self
+            .min_timestamp(crate::scalar::Timestamp::from_nanos(window.min_ts));
+        if let ::std::option::Option::Some(max) = window.max_ts {
+            request = request.max_timestamp(crate::scalar::Timestamp::from_nanos(max));
+        }
+        if let ::std::option::Option::Some(account) = window.filter.account_id {
+            request = request.account_id(account);
+        }
+        if let ::std::option::Option::Some(product) = window.filter.product_id {
+            request = request.product_id(product.to_string());
+        }
+        request
+    }
+    /// Sends through `send_window`: TT's 408/504 come back at once, so
+    /// the stream halves the window instead of retrying it.
+    async fn fetch_fills(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<types::Fill>,
+        crate::paginate::FetchError,
+    > {
+        let page = self.send_window().await.map_err(crate::paginate::FetchError::from)?;
+        ::std::result::Result::Ok(page.into_inner().fills.unwrap_or_default())
+    }
+}
+impl crate::paginate::TimePaged for builder::GetTradingaccountfills<'_> {
+    const OPERATION: &'static str = "get_tradingaccountfills";
+    fn for_window(self, window: &crate::paginate::FillsWindow) -> Self {
+        let mut request = self
+            .min_timestamp(crate::scalar::Timestamp::from_nanos(window.min_ts));
+        if let ::std::option::Option::Some(max) = window.max_ts {
+            request = request.max_timestamp(crate::scalar::Timestamp::from_nanos(max));
+        }
+        if let ::std::option::Option::Some(account) = window.filter.account_id {
+            request = request.account_id(account);
+        }
+        if let ::std::option::Option::Some(product) = window.filter.product_id {
+            request = request.product_id(product.to_string());
+        }
+        request
+    }
+    /// Sends through `send_window`: TT's 408/504 come back at once, so
+    /// the stream halves the window instead of retrying it.
+    async fn fetch_fills(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<types::Fill>,
+        crate::paginate::FetchError,
+    > {
+        let page = self.send_window().await.map_err(crate::paginate::FetchError::from)?;
+        ::std::result::Result::Ok(page.into_inner().fills.unwrap_or_default())
+    }
+}

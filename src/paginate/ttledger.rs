@@ -7,7 +7,7 @@ use super::fills::{dedup_key, fills_stream, FillRecord, FillsQuery, FillsStream,
 use super::orders::{join_ids, orders_for_accounts, OrderRecord, OrdersLimits};
 use super::watch::{watch_fills, WatchOptions};
 use crate::scalar::Timestamp;
-use crate::ttledger::{builder, types, Client};
+use crate::ttledger::{types, Client};
 
 impl FillRecord for types::Fill {
     fn timestamp(&self) -> Option<i64> {
@@ -30,7 +30,8 @@ impl OrderRecord for types::Order {
 }
 
 /// A ttledger request builder paged by `minTimestamp`/`maxTimestamp`
-/// (`get_fills`, `get_tradingaccountfills`, `get_tcrfills`).
+/// (`get_fills`, `get_tradingaccountfills`, `get_tcrfills`: every operation
+/// whose spec takes both and answers `fills`, implemented by generated code).
 ///
 /// Filters set on the builder (`order_id`, `include_otc`...) are kept; set the
 /// account and product through [`FillsQuery::filter`] instead, so cluster
@@ -44,40 +45,9 @@ pub trait TimePaged: Clone + Send {
     fn fetch_fills(self) -> impl Future<Output = Result<Vec<types::Fill>, FetchError>> + Send;
 }
 
-macro_rules! time_paged {
-    ($builder:ident, $operation:literal) => {
-        impl TimePaged for builder::$builder<'_> {
-            const OPERATION: &'static str = $operation;
-
-            fn for_window(self, window: &FillsWindow) -> Self {
-                let mut request = self.min_timestamp(Timestamp::from_nanos(window.min_ts));
-                if let Some(max) = window.max_ts {
-                    request = request.max_timestamp(Timestamp::from_nanos(max));
-                }
-                if let Some(account) = window.filter.account_id {
-                    // An id beyond i64 fails in `send` with the builder's own message.
-                    request = request.account_id(account);
-                }
-                if let Some(product) = window.filter.product_id {
-                    request = request.product_id(product.to_string());
-                }
-                request
-            }
-
-            /// Sends through `send_window` (generated for every operation the
-            /// spec pages by time): TT's 408/504 come back at once, so the
-            /// stream halves the window instead of retrying it.
-            async fn fetch_fills(self) -> Result<Vec<types::Fill>, FetchError> {
-                let page = self.send_window().await.map_err(FetchError::from)?;
-                Ok(page.into_inner().fills.unwrap_or_default())
-            }
-        }
-    };
-}
-
-time_paged!(GetFills, "get_fills");
-time_paged!(GetTradingaccountfills, "get_tradingaccountfills");
-time_paged!(GetTcrfills, "get_tcrfills");
+// The impls (one per operation the spec pages by `minTimestamp`/`maxTimestamp`
+// and answers with `fills`) are generated with the client: see
+// `crates/ttrest-codegen/src/time_paged.rs`.
 
 /// `fills()` and `watch()` for every [`TimePaged`] builder.
 pub trait TimePagedExt: TimePaged {

@@ -10,6 +10,7 @@
 mod paging;
 mod pipeline;
 mod services;
+mod time_paged;
 
 pub use services::{accessor_name, generate_services_file, service_names};
 
@@ -79,6 +80,8 @@ pub fn generate(origin: &str, spec: &OpenAPI) -> Result<String, CodegenError> {
             message: e.to_string(),
         })?;
     let tokens = paging::append(origin, spec, &generator, tokens)?;
+    let time_paged = time_paged::impls(spec);
+    let tokens = quote!(#tokens #time_paged);
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Generate {
         path: origin.to_string(),
         message: format!("progenitor produced code that does not parse: {e}"),

@@ -19,6 +19,8 @@ mod session_util;
 mod cli_call;
 mod cli_errors;
 mod cli_fills;
+mod cli_parquet;
+mod cli_sync;
 mod mock;
 mod paginate_fills_prop;
 mod paginate_generated;

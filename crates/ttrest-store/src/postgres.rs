@@ -199,38 +199,42 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     let mut select = vec!["$1".to_string()];
     // The SQL types of the array parameters, in order.
     let mut arrays: Vec<&str> = Vec::new();
+    // How each array's element is cast in the SELECT ("" for none).
+    let mut casts: Vec<&str> = Vec::new();
     let first = match fills {
         true => {
             targets.push("fill_key".into());
             arrays.push("text");
+            casts.push("");
             2
         }
         false => {
             targets.extend(["as_of_ns".to_string(), "as_of".into(), "seq".into()]);
             select.extend(["$2".to_string(), "$3".into()]);
             arrays.push("bigint");
+            casts.push("");
             4
         }
     };
     for c in columns {
         if c.kind == Kind::Time {
             arrays.push("bigint");
+            casts.push("");
         }
         arrays.push(match c.kind {
             Kind::Int => "bigint",
             Kind::Float => "float8",
-            Kind::Text => "text",
+            Kind::Text | Kind::U64 => "text",
             Kind::Time => "timestamptz",
         });
+        casts.push(if c.kind == Kind::U64 { "::numeric" } else { "" });
     }
     arrays.push("text");
+    casts.push("::jsonb");
     targets.extend(names(columns));
     targets.push("record".into());
     let count = arrays.len();
-    select.extend((1..=count).map(|i| match i == count {
-        true => format!("u.c{i}::jsonb"),
-        false => format!("u.c{i}"),
-    }));
+    select.extend(casts.iter().enumerate().map(|(i, cast)| format!("u.c{}{cast}", i + 1)));
     let params: Vec<String> = arrays
         .iter()
         .enumerate()
@@ -259,7 +263,7 @@ fn arrays(columns: &[Col], rows: &[Row]) -> Vec<Param> {
             Kind::Float => out.push(Box::new(
                 cells.map(|v| match v { Cell::Float(x) => Some(*x), _ => None }).collect::<Vec<_>>(),
             )),
-            Kind::Text => out.push(Box::new(
+            Kind::Text | Kind::U64 => out.push(Box::new(
                 cells
                     .map(|v| match v { Cell::Text(x) => Some(x.clone()), _ => None })
                     .collect::<Vec<_>>(),

@@ -7,9 +7,13 @@ use super::StateKey;
 /// How a typed column holds its JSON field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// A 64-bit integer (ids, enums); a number or a numeric string. An id over
-    /// `i64::MAX` is left NULL (it stays in `record`).
+    /// A signed 64-bit integer (account and market ids, enums); a number or a
+    /// numeric string.
     Int,
+    /// An unsigned 64-bit id (TT's instrument ids use all 64 bits): exact
+    /// decimal text in SQLite (compare with quoted literals), `NUMERIC(20,0)`
+    /// in PostgreSQL.
+    U64,
     /// A double (prices, quantities).
     Float,
     /// Text; a number or boolean is kept as its JSON text.
@@ -45,7 +49,7 @@ pub const FILL_COLUMNS: &[Col] = &[
     col("order_id", &["orderId"], Kind::Text),
     col("account_id", &["accountId"], Kind::Int),
     col("account", &["account"], Kind::Text),
-    col("instrument_id", &["instrumentId"], Kind::Int),
+    col("instrument_id", &["instrumentId"], Kind::U64),
     col("security_desc", &["securityDesc"], Kind::Text),
     col("market_id", &["marketId"], Kind::Int),
     col("side", &["side"], Kind::Int),
@@ -54,14 +58,14 @@ pub const FILL_COLUMNS: &[Col] = &[
     col("ord_status", &["ordStatus"], Kind::Text),
     col("exec_type", &["execType"], Kind::Text),
     col("multi_leg_reporting_type", &["multiLegReportingType"], Kind::Text),
-    col("parent_instrument_id", &["parentInstrumentId"], Kind::Int),
+    col("parent_instrument_id", &["parentInstrumentId"], Kind::U64),
     col("trade_date", &["tradeDate"], Kind::Text),
 ];
 
 /// The typed columns of `positions` (besides `environment`, `as_of`, `seq`, `record`).
 pub const POSITION_COLUMNS: &[Col] = &[
     col("account_id", &["accountId"], Kind::Int),
-    col("instrument_id", &["instrumentId"], Kind::Int),
+    col("instrument_id", &["instrumentId"], Kind::U64),
     col("net_position", &["netPosition"], Kind::Float),
     col("buy_fill_qty", &["buyFillQty"], Kind::Float),
     col("sell_fill_qty", &["sellFillQty"], Kind::Float),
@@ -82,7 +86,7 @@ pub const ORDER_COLUMNS: &[Col] = &[
     col("date_time", &["dateTime"], Kind::Time),
     col("account_id", &["accountId"], Kind::Int),
     col("user_id", &["userId"], Kind::Int),
-    col("instrument_id", &["instrumentId"], Kind::Int),
+    col("instrument_id", &["instrumentId"], Kind::U64),
     col("security_description", &["securityDescription"], Kind::Text),
     col("side", &["side"], Kind::Text),
     col("order_type", &["orderType"], Kind::Text),
@@ -172,6 +176,12 @@ pub(crate) fn cell(col: &Col, record: &Value) -> Cell {
     };
     let cell = match col.kind {
         Kind::Int => number(v).map(Cell::Int),
+        Kind::U64 => match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        }
+        .map(|n| Cell::Text(n.to_string())),
         Kind::Time => number(v).map(Cell::Time),
         Kind::Float => match v {
             Value::Number(n) => n.as_f64(),
@@ -269,7 +279,7 @@ mod tests {
     fn cells_accept_numbers_and_numeric_strings() {
         let f = json!({"timeStamp": "1795185000000000001", "accountId": 7, "instrumentId": "123",
                        "lastPx": "1.25", "side": 1, "execType": 15, "ordStatus": "2",
-                       "parentInstrumentId": "18446744073709551615"});
+                       "parentInstrumentId": "18446744073709551615", "marketId": "x"});
         let rows = fill_rows(std::slice::from_ref(&f));
         let get = |name: &str| {
             let i = FILL_COLUMNS.iter().position(|c| c.name == name).unwrap();
@@ -278,11 +288,12 @@ mod tests {
         assert_eq!(get("time_stamp"), Cell::Time(1_795_185_000_000_000_001));
         assert_eq!(rows[0].ts, Some(1_795_185_000_000_000_001));
         assert_eq!(get("account_id"), Cell::Int(7));
-        assert_eq!(get("instrument_id"), Cell::Int(123));
+        assert_eq!(get("instrument_id"), Cell::Text("123".into()));
         assert_eq!(get("last_px"), Cell::Float(1.25));
         assert_eq!(get("exec_type"), Cell::Text("15".into()));
-        assert_eq!(get("parent_instrument_id"), Cell::Null, "over i64: NULL, kept in record");
+        assert_eq!(get("parent_instrument_id"), Cell::Text(u64::MAX.to_string()));
         assert_eq!(get("transact_time"), Cell::Null);
+        assert_eq!(get("market_id"), Cell::Null, "not a number: NULL, kept in record");
     }
 
     #[test]

@@ -21,9 +21,10 @@ impl Dialect {
         match (self, kind) {
             (Dialect::Sqlite, Kind::Int) => "INTEGER",
             (Dialect::Sqlite, Kind::Float) => "REAL",
-            (Dialect::Sqlite, Kind::Text | Kind::Time) => "TEXT",
+            (Dialect::Sqlite, Kind::Text | Kind::Time | Kind::U64) => "TEXT",
             (Dialect::Postgres, Kind::Int) => "BIGINT",
             (Dialect::Postgres, Kind::Float) => "DOUBLE PRECISION",
+            (Dialect::Postgres, Kind::U64) => "NUMERIC(20, 0)",
             (Dialect::Postgres, Kind::Text) => "TEXT",
             (Dialect::Postgres, Kind::Time) => "TIMESTAMPTZ",
         }

@@ -49,13 +49,15 @@ async fn one_hundred_thousand_fills_read_back_equal() {
     assert_eq!(column("extra").logical_type_ref(), Some(&LogicalType::String));
 
     // Headers that differ from their field (see `ttrest fills --help`).
-    let field_of = |header: &str| match header {
-        "ordType" => vec!["ordType", "orderType"],
-        "tradeType" => vec!["tradeType", "trdType"],
-        "connectionId" => vec!["connectionId", "exchOrderAssoc"],
-        "execId" => vec!["execId", "execID"],
-        other => vec![other],
-    };
+    fn field_of(header: &str) -> Vec<&str> {
+        match header {
+            "ordType" => vec!["ordType", "orderType"],
+            "tradeType" => vec!["tradeType", "trdType"],
+            "connectionId" => vec!["connectionId", "exchOrderAssoc"],
+            "execId" => vec!["execId", "execID"],
+            other => vec![other],
+        }
+    }
     let mut rows = 0;
     for (row, fill) in reader.get_row_iter(None).unwrap().zip(&want) {
         let row = row.unwrap();

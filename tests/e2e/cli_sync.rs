@@ -344,7 +344,7 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     let sample = oracle(&setup).await.remove(0);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("follow.db");
-    let mut child = setup
+    let child = setup
         .ttrest(&["sync", "fills", "--db", &db_arg(&db), "--follow", "--interval", "0.1"])
         .stdout(Stdio::piped())
         .spawn()

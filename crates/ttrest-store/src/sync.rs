@@ -177,7 +177,7 @@ async fn drain<E>(
     on_page: &mut dyn FnMut(&SyncReport, Option<i64>),
 ) -> Result<SyncReport, SyncError<E>> {
     let mut report = SyncReport::default();
-    let mut committed: Option<FillsCursor> = None;
+    let mut committed: FillsCursor = stream.cursor();
     let mut ended = false;
     while !ended {
         let mut page: Vec<Value> = Vec::new();
@@ -204,7 +204,7 @@ async fn drain<E>(
             }
         }
         let cursor = stream.cursor();
-        let changed = committed.as_ref() != Some(&cursor);
+        let changed = committed != cursor;
         if !page.is_empty() || (with_cursor && changed) {
             let at = page.last().and_then(FillRecord::timestamp);
             let saved = store
@@ -213,7 +213,7 @@ async fn drain<E>(
             report.added += saved.added;
             report.duplicates += saved.duplicates;
             report.pages += 1;
-            committed = Some(cursor);
+            committed = cursor;
             on_page(&report, at);
         }
         if let Some(e) = failure {

@@ -25,7 +25,11 @@ async fn one_hundred_thousand_fills_read_back_equal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fills.parquet");
     ok(&run(setup.ttrest(&["fills", "-o", path.to_str().unwrap()])).await);
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(names, ["fills.parquet"], "no temporary file left");
 
     let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
@@ -41,12 +45,27 @@ async fn one_hundred_thousand_fills_read_back_equal() {
     };
     let ts = column("timeStamp");
     assert_eq!(ts.physical_type(), Physical::INT64);
-    assert_eq!(ts.logical_type_ref(), Some(&LogicalType::timestamp(true, TimeUnit::NANOS)));
-    assert_eq!(column("accountId").logical_type_ref(), Some(&LogicalType::integer(64, false)));
-    assert_eq!(column("instrumentId").logical_type_ref(), Some(&LogicalType::integer(64, false)));
+    assert_eq!(
+        ts.logical_type_ref(),
+        Some(&LogicalType::timestamp(true, TimeUnit::NANOS))
+    );
+    assert_eq!(
+        column("accountId").logical_type_ref(),
+        Some(&LogicalType::integer(64, false))
+    );
+    assert_eq!(
+        column("instrumentId").logical_type_ref(),
+        Some(&LogicalType::integer(64, false))
+    );
     assert_eq!(column("lastPx").physical_type(), Physical::DOUBLE);
-    assert_eq!(column("recordId").logical_type_ref(), Some(&LogicalType::String));
-    assert_eq!(column("extra").logical_type_ref(), Some(&LogicalType::String));
+    assert_eq!(
+        column("recordId").logical_type_ref(),
+        Some(&LogicalType::String)
+    );
+    assert_eq!(
+        column("extra").logical_type_ref(),
+        Some(&LogicalType::String)
+    );
 
     // Headers that differ from their field (see `ttrest fills --help`).
     fn field_of(header: &str) -> Vec<&str> {
@@ -98,7 +117,11 @@ async fn one_hundred_thousand_fills_read_back_equal() {
                 assert_eq!(extra.get(k), Some(v), "{k} kept in extra");
             }
         }
-        assert_eq!(covered.len() + extra.len(), obj.len(), "no field twice, none lost");
+        assert_eq!(
+            covered.len() + extra.len(),
+            obj.len(),
+            "no field twice, none lost"
+        );
         rows += 1;
     }
     assert_eq!(rows, FILLS);

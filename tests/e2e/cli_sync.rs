@@ -46,7 +46,9 @@ const TYPED: &[(&str, &str, char)] = &[
 /// Every fill of the sandbox as the CLI's raw JSON, in stream order.
 async fn oracle(setup: &Setup) -> Vec<Value> {
     let out = ok(&run(setup.ttrest(&["fills", "--format", "jsonl"])).await);
-    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn identity(fill: &Value) -> String {
@@ -125,7 +127,10 @@ fn expected(fill: &Value, field: &str, kind: char) -> Option<String> {
     match (kind, v) {
         (_, Value::Null) => None,
         ('i', Value::String(s)) => Some(s.clone()),
-        ('f', v) => Some(format!("{}", v.as_f64().or_else(|| v.as_str()?.parse().ok())?)),
+        ('f', v) => Some(format!(
+            "{}",
+            v.as_f64().or_else(|| v.as_str()?.parse().ok())?
+        )),
         (_, Value::String(s)) => Some(s.clone()),
         (_, other) => Some(other.to_string()),
     }
@@ -147,7 +152,12 @@ fn assert_table_equals(rows: &[Stored], oracle: &[Value], time: fn(i64) -> Strin
             assert_eq!(got, expected(fill, field, *kind), "{col} of {}", row.key);
         }
         let ns: i64 = text(fill, "timeStamp").parse().unwrap();
-        assert_eq!(row.time_text.as_deref(), Some(time(ns).as_str()), "time_stamp of {}", row.key);
+        assert_eq!(
+            row.time_text.as_deref(),
+            Some(time(ns).as_str()),
+            "time_stamp of {}",
+            row.key
+        );
         assert_eq!(&row.record, fill, "record of {}", row.key);
     }
 }
@@ -182,7 +192,11 @@ fn counts(stdout: &str) -> (u64, u64, u64) {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("no `{label}` in {line:?}"))
     };
-    (num(" fills added"), num(" duplicates skipped"), num(" late fills"))
+    (
+        num(" fills added"),
+        num(" duplicates skipped"),
+        num(" late fills"),
+    )
 }
 
 fn db_arg(path: &Path) -> String {
@@ -214,9 +228,18 @@ async fn twenty_thousand_fills_into_sqlite_exactly_once_and_idempotent() {
     assert_eq!(rows, 20_000);
 
     let again = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)])).await);
-    assert_eq!(counts(&again), (0, 0, 0), "resumed from the cursor: {again}");
-    let restart = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db), "--since", "0"])).await);
-    assert_eq!(counts(&restart), (0, 20_000, 0), "re-read, all skipped: {restart}");
+    assert_eq!(
+        counts(&again),
+        (0, 0, 0),
+        "resumed from the cursor: {again}"
+    );
+    let restart =
+        ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db), "--since", "0"])).await);
+    assert_eq!(
+        counts(&restart),
+        (0, 20_000, 0),
+        "re-read, all skipped: {restart}"
+    );
     assert_table_equals(&sqlite_rows(&db), &want, sqlite_time);
 }
 
@@ -230,7 +253,10 @@ async fn twenty_thousand_fills_into_postgres_exactly_once_and_idempotent() {
     let first = ok(&run(setup.ttrest(&["sync", "fills", "--db", &url])).await);
     assert_eq!(counts(&first), (20_000, 0, 0), "{first}");
     assert_table_equals(&pg_rows(&pg, "fills"), &want, pg_time);
-    let state = pg.psql("fills", "SELECT last_fill_ns, last_fill_key, rows FROM sync_state");
+    let state = pg.psql(
+        "fills",
+        "SELECT last_fill_ns, last_fill_key, rows FROM sync_state",
+    );
     let last = want.last().unwrap();
     assert_eq!(
         state.trim(),
@@ -251,15 +277,27 @@ async fn twenty_thousand_fills_into_postgres_exactly_once_and_idempotent() {
     let out = run(setup.ttrest(&["sync", "fills", "--db", &url, "--since", "0"])).await;
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&url) && err.contains("newer than this ttrest"), "{err}");
-    assert_eq!(pg.psql("fills", "SELECT count(*), max(rows) FROM fills, sync_state"), before);
-    assert_eq!(pg.psql("fills", "SELECT version FROM ttrest_schema").trim(), "99");
+    assert!(
+        err.contains(&url) && err.contains("newer than this ttrest"),
+        "{err}"
+    );
+    assert_eq!(
+        pg.psql("fills", "SELECT count(*), max(rows) FROM fills, sync_state"),
+        before
+    );
+    assert_eq!(
+        pg.psql("fills", "SELECT version FROM ttrest_schema").trim(),
+        "99"
+    );
 
     // A database that does not exist, and a server that is not there.
     let out = run(setup.ttrest(&["sync", "fills", "--db", &pg.url("nosuchdb")])).await;
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nosuchdb") && err.contains("cannot connect"), "{err}");
+    assert!(
+        err.contains("nosuchdb") && err.contains("cannot connect"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -270,7 +308,13 @@ async fn sigkill_at_ten_random_points_then_one_run_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     let started = Instant::now();
-    ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&dir.path().join("timing.db"))])).await);
+    ok(&run(setup.ttrest(&[
+        "sync",
+        "fills",
+        "--db",
+        &db_arg(&dir.path().join("timing.db")),
+    ]))
+    .await);
     let full = started.elapsed().as_millis().max(20) as u64;
     let mut seen_counts = Vec::new();
     for _ in 0..10 {
@@ -296,7 +340,11 @@ async fn sigkill_at_ten_random_points_then_one_run_loses_and_repeats_nothing() {
     let last = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)])).await);
     let (added, duplicates, _) = counts(&last);
     let before = *seen_counts.last().unwrap_or(&0) as u64;
-    assert_eq!(added + before, 20_000, "the final run adds exactly what was missing: {last}");
+    assert_eq!(
+        added + before,
+        20_000,
+        "the final run adds exactly what was missing: {last}"
+    );
     assert_eq!(duplicates, 0, "resumed from the committed cursor: {last}");
     assert_table_equals(&sqlite_rows(&db), &want, sqlite_time);
     let (last_ns, last_key, rows) = sync_state(&db);
@@ -315,7 +363,11 @@ async fn admin_fill(setup: &Setup, sample: &Value, ts: i64, price: f64) {
         "side": 1, "qty": 3, "price": price, "timeStamp": ts.to_string(),
     });
     ok(&run(setup.ttrest(&[
-        "call", "ttmonitor", "post_adminfill", "--body", &body.to_string(),
+        "call",
+        "ttmonitor",
+        "post_adminfill",
+        "--body",
+        &body.to_string(),
     ]))
     .await);
 }
@@ -329,7 +381,11 @@ fn count_rows(db: &Path) -> i64 {
 async fn wait_for_rows(db: &Path, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while count_rows(db) < n {
-        assert!(Instant::now() < deadline, "{} rows, waiting for {n}", count_rows(db));
+        assert!(
+            Instant::now() < deadline,
+            "{} rows, waiting for {n}",
+            count_rows(db)
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -345,7 +401,15 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("follow.db");
     let child = setup
-        .ttrest(&["sync", "fills", "--db", &db_arg(&db), "--follow", "--interval", "0.1"])
+        .ttrest(&[
+            "sync",
+            "fills",
+            "--db",
+            &db_arg(&db),
+            "--follow",
+            "--interval",
+            "0.1",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -362,7 +426,11 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     // Later than the rescan window (2 h behind): not found, as documented.
     admin_fill(&setup, &sample, now_ns() - 7_200_000_000_000, 98.0).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(count_rows(&db), 604, "a fill later than the rescan window is not found");
+    assert_eq!(
+        count_rows(&db),
+        604,
+        "a fill later than the rescan window is not found"
+    );
 
     // Ctrl-C: commits and exits 130.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
@@ -372,7 +440,12 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     assert_eq!(out.status.code(), Some(130));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(counts(&stdout), (604, 0, 1), "{stdout}");
-    assert!(stdout.lines().any(|l| l.starts_with("1 fills added, 0 duplicates skipped, 1 late fills")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("1 fills added, 0 duplicates skipped, 1 late fills")),
+        "{stdout}"
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
     let prices: Vec<f64> = conn
         .prepare("SELECT last_px FROM fills WHERE last_px BETWEEN 97 AND 103 AND last_qty = 3 ORDER BY last_px")
@@ -381,7 +454,11 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(prices, [99.0, 100.0, 101.0, 102.0], "every new fill once, the late one too");
+    assert_eq!(
+        prices,
+        [99.0, 100.0, 101.0, 102.0],
+        "every new fill once, the late one too"
+    );
 }
 
 /// Runs `cmd` and checks: exit 5, stderr names `db` and contains `what`.
@@ -395,12 +472,18 @@ async fn fails_with(cmd: Command, db: &str, what: &str) {
 
 fn table_snapshot(db: &Path) -> (i64, String, String) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let n = conn.query_row("SELECT count(*) FROM fills", [], |r| r.get(0)).unwrap();
+    let n = conn
+        .query_row("SELECT count(*) FROM fills", [], |r| r.get(0))
+        .unwrap();
     let state = conn
-        .query_row("SELECT cursor || '|' || rows FROM sync_state", [], |r| r.get(0))
+        .query_row("SELECT cursor || '|' || rows FROM sync_state", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     let version = conn
-        .query_row("SELECT CAST(version AS TEXT) FROM ttrest_schema", [], |r| r.get(0))
+        .query_row("SELECT CAST(version AS TEXT) FROM ttrest_schema", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     (n, state, version)
 }
@@ -414,13 +497,25 @@ async fn bad_database_input_exits_5_naming_it_and_leaves_it_unchanged() {
     let out = run(setup.ttrest(&["sync", "fills", "--db", mysql])).await;
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.contains("mysql://me:***@db/fills") && err.contains("sqlite:PATH"), "{err}");
+    assert!(
+        err.contains("mysql://me:***@db/fills") && err.contains("sqlite:PATH"),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "no password in messages: {err}");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let down = format!("postgres://me:hunter2@127.0.0.1:{port}/fills");
     let shown = format!("postgres://me:***@127.0.0.1:{port}/fills");
-    fails_with(setup.ttrest(&["sync", "fills", "--db", &down]), &shown, "cannot connect").await;
+    fails_with(
+        setup.ttrest(&["sync", "fills", "--db", &down]),
+        &shown,
+        "cannot connect",
+    )
+    .await;
 
     let missing = dir.path().join("no/such/dir/f.db");
     fails_with(
@@ -470,7 +565,10 @@ fn set_mode(path: &Path, mode: u32) {
 /// The same command run by `nobody` through runuser.
 fn as_nobody(cmd: Command) -> Command {
     let mut wrapped = Command::new("runuser");
-    wrapped.args(["-u", "nobody", "--"]).arg(cmd.get_program()).args(cmd.get_args());
+    wrapped
+        .args(["-u", "nobody", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         match v {
             Some(v) => wrapped.env(k, v),
@@ -505,18 +603,29 @@ async fn a_full_disk_mid_sync_keeps_the_last_committed_page_and_the_next_run_com
     fails_with(cmd, &db_arg(&db), "free disk space").await;
     // What is there is exactly the first N fills of the stream, and the cursor agrees.
     let stored: Vec<String> = sqlite_rows(&db).into_iter().map(|r| r.key).collect();
-    assert!(!stored.is_empty() && stored.len() < want.len(), "{} rows", stored.len());
+    assert!(
+        !stored.is_empty() && stored.len() < want.len(),
+        "{} rows",
+        stored.len()
+    );
     let mut prefix: Vec<String> = want[..stored.len()].iter().map(identity).collect();
     let mut got = stored.clone();
     prefix.sort();
     got.sort();
-    assert_eq!(got, prefix, "the committed pages, nothing of the failed one");
+    assert_eq!(
+        got, prefix,
+        "the committed pages, nothing of the failed one"
+    );
     let (_, last_key, rows) = sync_state(&db);
     assert_eq!(rows as usize, stored.len());
     assert_eq!(last_key, Some(identity(&want[stored.len() - 1])));
 
     let rest = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)])).await);
-    assert_eq!(counts(&rest), ((want.len() - stored.len()) as u64, 0, 0), "{rest}");
+    assert_eq!(
+        counts(&rest),
+        ((want.len() - stored.len()) as u64, 0, 0),
+        "{rest}"
+    );
     assert_table_equals(&sqlite_rows(&db), &want, sqlite_time);
 }
 
@@ -529,19 +638,26 @@ async fn positions_and_orders_snapshots_with_their_as_of_time() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let orders = ok(&run(setup.ttrest(&["orders", "--format", "jsonl"])).await).lines().count();
+    let orders = ok(&run(setup.ttrest(&["orders", "--format", "jsonl"])).await)
+        .lines()
+        .count();
     assert!(!positions.is_empty() && orders > 0);
     for _ in 0..2 {
         let out = ok(&run(setup.ttrest(&["sync", "positions", "--db", &db_arg(&db)])).await);
-        assert!(out.contains(&format!("{} positions as of ", positions.len())), "{out}");
+        assert!(
+            out.contains(&format!("{} positions as of ", positions.len())),
+            "{out}"
+        );
     }
     let out = ok(&run(setup.ttrest(&["sync", "orders", "--db", &db_arg(&db)])).await);
     assert!(out.contains(&format!("{orders} orders as of ")), "{out}");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let (snapshots, rows): (i64, i64) = conn
-        .query_row("SELECT count(DISTINCT as_of_ns), count(*) FROM positions", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT count(DISTINCT as_of_ns), count(*) FROM positions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((snapshots, rows as usize), (2, 2 * positions.len()));
     let first: (i64, String, String) = conn
@@ -552,11 +668,20 @@ async fn positions_and_orders_snapshots_with_their_as_of_time() {
         )
         .unwrap();
     assert_eq!(first.0.to_string(), text(&positions[0], "accountId"));
-    assert_eq!(serde_json::from_str::<Value>(&first.2).unwrap(), positions[0]);
-    let n: i64 = conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&first.2).unwrap(),
+        positions[0]
+    );
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n as usize, orders);
     let streams: i64 = conn
-        .query_row("SELECT count(*) FROM sync_state WHERE last_as_of_ns IS NOT NULL", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sync_state WHERE last_as_of_ns IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(streams, 2);
 }
@@ -566,7 +691,14 @@ async fn sync_works_with_the_in_process_sandbox() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("s.db");
     let mut cmd = cli_support::bare(&home);
-    cmd.args(["--sandbox", "--quiet", "sync", "fills", "--db", &db_arg(&db)]);
+    cmd.args([
+        "--sandbox",
+        "--quiet",
+        "sync",
+        "fills",
+        "--db",
+        &db_arg(&db),
+    ]);
     let out = ok(&run(cmd).await);
     let (added, _, _) = counts(&out);
     assert!(added > 0, "{out}");

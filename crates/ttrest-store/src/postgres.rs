@@ -64,7 +64,10 @@ impl Db {
             .get(0);
         let found: i64 = match exists {
             true => tx
-                .query_one("SELECT coalesce(max(version), 0)::bigint FROM ttrest_schema", &[])
+                .query_one(
+                    "SELECT coalesce(max(version), 0)::bigint FROM ttrest_schema",
+                    &[],
+                )
                 .await
                 .map_err(err)?
                 .get(0),
@@ -84,10 +87,15 @@ impl Db {
             let sql = schema::migration(Dialect::Postgres, v).unwrap_or_default();
             tx.batch_execute(&sql).await.map_err(err)?;
         }
-        tx.execute("DELETE FROM ttrest_schema", &[]).await.map_err(err)?;
-        tx.execute("INSERT INTO ttrest_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])
+        tx.execute("DELETE FROM ttrest_schema", &[])
             .await
             .map_err(err)?;
+        tx.execute(
+            "INSERT INTO ttrest_schema (version) VALUES ($1)",
+            &[&SCHEMA_VERSION],
+        )
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)
     }
 
@@ -113,14 +121,24 @@ impl Db {
         .transpose()
     }
 
-    pub(crate) async fn commit_fills(&mut self, page: &Page<'_>) -> Result<PageOutcome, StoreError> {
+    pub(crate) async fn commit_fills(
+        &mut self,
+        page: &Page<'_>,
+    ) -> Result<PageOutcome, StoreError> {
         let url = self.url.clone();
         let err = |e: tokio_postgres::Error| error(&url, &e);
         let tx = self.client.transaction().await.map_err(err)?;
         let mut params: Vec<Param> = vec![Box::new(page.key.environment.clone())];
-        params.push(Box::new(page.rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>()));
+        params.push(Box::new(
+            page.rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
+        ));
         params.extend(arrays(FILL_COLUMNS, page.rows));
-        params.push(Box::new(page.rows.iter().map(|r| r.record.clone()).collect::<Vec<_>>()));
+        params.push(Box::new(
+            page.rows
+                .iter()
+                .map(|r| r.record.clone())
+                .collect::<Vec<_>>(),
+        ));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let added = tx.execute(&self.insert_fills, &refs).await.map_err(err)?;
         let outcome = PageOutcome {
@@ -128,7 +146,11 @@ impl Db {
             duplicates: page.rows.len() as u64 - added,
         };
         if let Some(cursor) = page.cursor {
-            let last = page.rows.iter().rev().find_map(|r| Some((r.ts?, r.key.clone())));
+            let last = page
+                .rows
+                .iter()
+                .rev()
+                .find_map(|r| Some((r.ts?, r.key.clone())));
             let (last_ns, last_key) = (last.as_ref().map(|l| l.0), last.map(|l| l.1));
             tx.execute(
                 "INSERT INTO sync_state (key, environment, stream, cursor, last_fill_ns, \
@@ -166,7 +188,12 @@ impl Db {
             Box::new((0..n as i64).collect::<Vec<i64>>()),
         ];
         params.extend(arrays(snap.columns, snap.rows));
-        params.push(Box::new(snap.rows.iter().map(|r| r.record.clone()).collect::<Vec<_>>()));
+        params.push(Box::new(
+            snap.rows
+                .iter()
+                .map(|r| r.record.clone())
+                .collect::<Vec<_>>(),
+        ));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         tx.execute(&insert_sql(snap.table, snap.columns, false), &refs)
             .await
@@ -234,7 +261,12 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     targets.extend(names(columns));
     targets.push("record".into());
     let count = arrays.len();
-    select.extend(casts.iter().enumerate().map(|(i, cast)| format!("u.c{}{cast}", i + 1)));
+    select.extend(
+        casts
+            .iter()
+            .enumerate()
+            .map(|(i, cast)| format!("u.c{}{cast}", i + 1)),
+    );
     let params: Vec<String> = arrays
         .iter()
         .enumerate()
@@ -258,19 +290,36 @@ fn arrays(columns: &[Col], rows: &[Row]) -> Vec<Param> {
         let cells = rows.iter().map(|r| &r.cells[i]);
         match c.kind {
             Kind::Int => out.push(Box::new(
-                cells.map(|v| match v { Cell::Int(x) => Some(*x), _ => None }).collect::<Vec<_>>(),
+                cells
+                    .map(|v| match v {
+                        Cell::Int(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
             )),
             Kind::Float => out.push(Box::new(
-                cells.map(|v| match v { Cell::Float(x) => Some(*x), _ => None }).collect::<Vec<_>>(),
+                cells
+                    .map(|v| match v {
+                        Cell::Float(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
             )),
             Kind::Text | Kind::U64 => out.push(Box::new(
                 cells
-                    .map(|v| match v { Cell::Text(x) => Some(x.clone()), _ => None })
+                    .map(|v| match v {
+                        Cell::Text(x) => Some(x.clone()),
+                        _ => None,
+                    })
                     .collect::<Vec<_>>(),
             )),
             Kind::Time => {
-                let ns: Vec<Option<i64>> =
-                    cells.map(|v| match v { Cell::Time(x) => Some(*x), _ => None }).collect();
+                let ns: Vec<Option<i64>> = cells
+                    .map(|v| match v {
+                        Cell::Time(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect();
                 out.push(Box::new(ns.iter().map(|n| n.map(time)).collect::<Vec<_>>()));
                 out.push(Box::new(ns));
                 let len = out.len();
@@ -333,8 +382,13 @@ mod tests {
     #[test]
     fn the_fills_insert_numbers_every_array() {
         let sql = insert_sql("fills", FILL_COLUMNS, true);
-        assert!(sql.starts_with("INSERT INTO fills (environment, fill_key, time_stamp_ns, time_stamp,"));
-        assert!(sql.contains("$2::text[], $3::bigint[], $4::timestamptz[]"), "{sql}");
+        assert!(
+            sql.starts_with("INSERT INTO fills (environment, fill_key, time_stamp_ns, time_stamp,")
+        );
+        assert!(
+            sql.contains("$2::text[], $3::bigint[], $4::timestamptz[]"),
+            "{sql}"
+        );
         assert!(sql.ends_with("ON CONFLICT DO NOTHING"));
         let arrays = FILL_COLUMNS.len() + 2 + 2; // keys, record, a second array per time
         assert!(sql.contains(&format!("${}::text[])", arrays + 1)), "{sql}");

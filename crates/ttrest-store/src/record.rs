@@ -57,7 +57,11 @@ pub const FILL_COLUMNS: &[Col] = &[
     col("last_px", &["lastPx"], Kind::Float),
     col("ord_status", &["ordStatus"], Kind::Text),
     col("exec_type", &["execType"], Kind::Text),
-    col("multi_leg_reporting_type", &["multiLegReportingType"], Kind::Text),
+    col(
+        "multi_leg_reporting_type",
+        &["multiLegReportingType"],
+        Kind::Text,
+    ),
     col("parent_instrument_id", &["parentInstrumentId"], Kind::U64),
     col("trade_date", &["tradeDate"], Kind::Text),
 ];
@@ -267,8 +271,14 @@ mod tests {
 
     #[test]
     fn keys_prefer_record_id_then_unique_exec_id_never_exec_id() {
-        assert_eq!(fill_key(&json!({"recordId": "a", "uniqueExecId": "b"})), "r:a");
-        assert_eq!(fill_key(&json!({"recordId": "", "uniqueExecId": "b"})), "u:b");
+        assert_eq!(
+            fill_key(&json!({"recordId": "a", "uniqueExecId": "b"})),
+            "r:a"
+        );
+        assert_eq!(
+            fill_key(&json!({"recordId": "", "uniqueExecId": "b"})),
+            "u:b"
+        );
         let one = fill_key(&json!({"execId": "7", "lastPx": 1.5}));
         let two = fill_key(&json!({"execId": "7", "lastPx": 1.75}));
         assert!(one.starts_with("h:") && one.len() == 34);
@@ -291,15 +301,28 @@ mod tests {
         assert_eq!(get("instrument_id"), Cell::Text("123".into()));
         assert_eq!(get("last_px"), Cell::Float(1.25));
         assert_eq!(get("exec_type"), Cell::Text("15".into()));
-        assert_eq!(get("parent_instrument_id"), Cell::Text(u64::MAX.to_string()));
+        assert_eq!(
+            get("parent_instrument_id"),
+            Cell::Text(u64::MAX.to_string())
+        );
         assert_eq!(get("transact_time"), Cell::Null);
-        assert_eq!(get("market_id"), Cell::Null, "not a number: NULL, kept in record");
+        assert_eq!(
+            get("market_id"),
+            Cell::Null,
+            "not a number: NULL, kept in record"
+        );
     }
 
     #[test]
     fn times_print_with_nanoseconds() {
-        assert_eq!(rfc3339_ns(1_795_185_000_000_000_001), "2026-11-20T14:30:00.000000001Z");
+        assert_eq!(
+            rfc3339_ns(1_795_185_000_000_000_001),
+            "2026-11-20T14:30:00.000000001Z"
+        );
         assert_eq!(rfc3339_ns(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(rfc3339_ns(951_782_400_000_000_000), "2000-02-29T00:00:00.000000000Z");
+        assert_eq!(
+            rfc3339_ns(951_782_400_000_000_000),
+            "2000-02-29T00:00:00.000000000Z"
+        );
     }
 }

@@ -135,6 +135,9 @@ mod tests {
     fn a_newer_schema_is_refused_with_advice() {
         assert!(check_version(SCHEMA_VERSION).is_ok());
         let e = check_version(SCHEMA_VERSION + 1).unwrap_err();
-        assert!(e.contains("newer than this ttrest") && e.contains("upgrade ttrest"), "{e}");
+        assert!(
+            e.contains("newer than this ttrest") && e.contains("upgrade ttrest"),
+            "{e}"
+        );
     }
 }

@@ -179,7 +179,12 @@ impl Db {
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
-                let mut columns = vec!["environment".to_string(), "as_of_ns".into(), "as_of".into(), "seq".into()];
+                let mut columns = vec![
+                    "environment".to_string(),
+                    "as_of_ns".into(),
+                    "as_of".into(),
+                    "seq".into(),
+                ];
                 columns.extend(names(snap.columns));
                 columns.push("record".into());
                 let marks = (1..=columns.len())

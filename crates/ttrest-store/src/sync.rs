@@ -133,9 +133,15 @@ where
                 query = query.narrow_with(hook.clone());
             }
             let stream = fills_stream(query, fetch.clone());
-            let late = drain(store, key, stream, false, options, &mut stop, &mut |r, at| {
-                on_page(r, at)
-            })
+            let late = drain(
+                store,
+                key,
+                stream,
+                false,
+                options,
+                &mut stop,
+                &mut |r, at| on_page(r, at),
+            )
             .await?;
             report.late += late.added;
             report.added += late.added;
@@ -155,11 +161,19 @@ where
     }
     let stream = fills_stream(query, fetch);
     let base = report;
-    let main = drain(store, key, stream, true, options, &mut stop, &mut |r, at| {
-        let mut sum = base;
-        sum += *r;
-        on_page(&sum, at)
-    })
+    let main = drain(
+        store,
+        key,
+        stream,
+        true,
+        options,
+        &mut stop,
+        &mut |r, at| {
+            let mut sum = base;
+            sum += *r;
+            on_page(&sum, at)
+        },
+    )
     .await?;
     report += main;
     Ok(report)

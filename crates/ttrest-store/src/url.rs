@@ -26,7 +26,10 @@ impl DatabaseUrl {
         if let Some(rest) = text.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
             if path.is_empty() {
-                return Err(usage(text, "names no file; write sqlite:PATH, e.g. sqlite:ttrest.db"));
+                return Err(usage(
+                    text,
+                    "names no file; write sqlite:PATH, e.g. sqlite:ttrest.db",
+                ));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
@@ -113,7 +116,10 @@ mod tests {
         let e = DatabaseUrl::parse("mysql://u:secret@h/db").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Url);
         let text = e.to_string();
-        assert!(text.contains("mysql://u:***@h/db") && !text.contains("secret"), "{text}");
+        assert!(
+            text.contains("mysql://u:***@h/db") && !text.contains("secret"),
+            "{text}"
+        );
         assert!(text.contains("sqlite:PATH"), "{text}");
         assert!(DatabaseUrl::parse("sqlite:").is_err());
     }

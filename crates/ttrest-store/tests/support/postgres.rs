@@ -171,7 +171,14 @@ impl Drop for Postgres {
             false => Command::new(&exe),
         };
         let _ = cmd
-            .args(["-D", data.to_str().unwrap_or_default(), "-m", "immediate", "-w", "stop"])
+            .args([
+                "-D",
+                data.to_str().unwrap_or_default(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ])
             .output();
     }
 }
@@ -200,7 +207,13 @@ fn chown_to_postgres(dir: &Path) {
     let path = CString::new(dir.as_os_str().to_str().unwrap()).unwrap();
     // SAFETY: a valid C string path.
     let rc = unsafe { libc::chown(path.as_ptr(), uid, gid) };
-    assert_eq!(rc, 0, "chown {}: {}", dir.display(), std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "chown {}: {}",
+        dir.display(),
+        std::io::Error::last_os_error()
+    );
 }
 
 fn free_port() -> u16 {

@@ -90,7 +90,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" | "min" => 60.0,
         "h" => 3600.0,
         "d" => 86_400.0,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "`{s}`: unknown unit `{unit}` (use ms, s, m, h or d)"
+            ))
+        }
     };
     Duration::try_from_secs_f64(value * scale)
         .map_err(|_| format!("`{s}` is not a duration: write e.g. 15m, 90s, 2h or 0"))
@@ -242,12 +246,17 @@ async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError>
         false => accounts.to_vec(),
     };
     let api = &ctx.api;
-    orders_for_accounts(op.id, &accounts, OrdersLimits::default(), |chunk| async move {
-        let page = api
-            .send(op, &CallArgs::default().with("accounts", join_ids(&chunk)))
-            .await?;
-        Ok(list_of(page, "orders"))
-    })
+    orders_for_accounts(
+        op.id,
+        &accounts,
+        OrdersLimits::default(),
+        |chunk| async move {
+            let page = api
+                .send(op, &CallArgs::default().with("accounts", join_ids(&chunk)))
+                .await?;
+            Ok(list_of(page, "orders"))
+        },
+    )
     .await
     .map_err(|e| CliError::from_pages(e, ctx.env))
 }

@@ -72,8 +72,8 @@ const TIMES: &[&str] = &[
 ];
 
 const NUMBER_HINTS: &[&str] = &[
-    "Px", "Qty", "Price", "price", "Pnl", "pnl", "Position", "NetPos", "avg", "Quantity",
-    "Limit", "Used", "Amount",
+    "Px", "Qty", "Price", "price", "Pnl", "pnl", "Position", "NetPos", "avg", "Quantity", "Limit",
+    "Used", "Amount",
 ];
 
 /// The kind of a column from its field's name (`@field` columns are times).
@@ -203,7 +203,9 @@ impl Encoder {
         }
         match extra.is_empty() {
             true => self.extra.push_null(),
-            false => self.extra.push(Kind::Str, &Value::String(Value::Object(extra).to_string())),
+            false => self
+                .extra
+                .push(Kind::Str, &Value::String(Value::Object(extra).to_string())),
         };
         self.rows += 1;
         if self.rows >= ROW_GROUP {
@@ -218,12 +220,15 @@ impl Encoder {
             return Ok(());
         }
         let mut group = self.writer.next_row_group().map_err(io_error)?;
-        let bufs = self.cols.iter_mut().map(|c| &mut c.buf).chain([&mut self.extra]);
+        let bufs = self
+            .cols
+            .iter_mut()
+            .map(|c| &mut c.buf)
+            .chain([&mut self.extra]);
         for buf in bufs {
-            let mut col = group
-                .next_column()
-                .map_err(io_error)?
-                .ok_or_else(|| io_error(ParquetError::General("schema has fewer columns".into())))?;
+            let mut col = group.next_column().map_err(io_error)?.ok_or_else(|| {
+                io_error(ParquetError::General("schema has fewer columns".into()))
+            })?;
             buf.write(col.untyped()).map_err(io_error)?;
             col.close().map_err(io_error)?;
         }
@@ -332,7 +337,10 @@ impl Buf {
 /// The schema field of one column (all optional: TT omits fields freely).
 fn field(name: &str, kind: Kind) -> Result<Type, ParquetError> {
     let (physical, logical) = match kind {
-        Kind::Time => (Physical::INT64, Some(LogicalType::timestamp(true, TimeUnit::NANOS))),
+        Kind::Time => (
+            Physical::INT64,
+            Some(LogicalType::timestamp(true, TimeUnit::NANOS)),
+        ),
         Kind::U64 => (Physical::INT64, Some(LogicalType::integer(64, false))),
         Kind::I64 => (Physical::INT64, None),
         Kind::F64 => (Physical::DOUBLE, None),

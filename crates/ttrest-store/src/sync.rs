@@ -187,7 +187,7 @@ async fn drain<E>(
     mut stream: FillsStream<'_, Value, E>,
     with_cursor: bool,
     options: &SyncOptions,
-    stop: &mut (impl Future<Output = ()> + Unpin + futures::future::FusedFuture),
+    stop: &mut (impl futures::future::FusedFuture<Output = ()> + Unpin),
     on_page: &mut dyn FnMut(&SyncReport, Option<i64>),
 ) -> Result<SyncReport, SyncError<E>> {
     let mut report = SyncReport::default();

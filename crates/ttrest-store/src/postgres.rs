@@ -30,9 +30,14 @@ impl Db {
         let DatabaseUrl::Postgres { url: text, .. } = url else {
             unreachable!("only PostgreSQL URLs come here");
         };
-        let (client, connection) = tokio_postgres::connect(text, NoTls)
-            .await
-            .map_err(|e| error(url, &e))?;
+        let mut config: tokio_postgres::Config = text
+            .parse()
+            .map_err(|e: tokio_postgres::Error| error(url, &e))?;
+        if config.get_connect_timeout().is_none() {
+            // An unreachable host should fail in seconds, not after TCP's minutes.
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let (client, connection) = config.connect(NoTls).await.map_err(|e| error(url, &e))?;
         tokio::spawn(async move {
             // Failures surface on the next query, with their message.
             let _ = connection.await;

@@ -126,7 +126,7 @@ fn state_key(ctx: &Context, stream: &str) -> StateKey {
 async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     let op = spec::find("ttledger", "get_fills")
         .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
-    let mut store = Store::open(&args.db).await.map_err(db_error)?;
+    let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
     options.restart = args.since.is_some();
@@ -200,8 +200,24 @@ fn line(r: &SyncReport, total: Option<(String, Instant)>) -> String {
     }
 }
 
+/// Opens the database; Ctrl-C while connecting stops the run (exit 130).
+async fn open(url: &str) -> Result<Store, CliError> {
+    tokio::select! {
+        store = Store::open(url) => store.map_err(db_error),
+        () = crate::interrupted() => Err(CliError::interrupted()),
+    }
+}
+
+/// A snapshot is one transaction: Ctrl-C before its commit leaves nothing of it.
 async fn snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
-    let mut store = Store::open(&args.db).await.map_err(db_error)?;
+    tokio::select! {
+        done = take_snapshot(ctx, args, what) => done,
+        () = crate::interrupted() => Err(CliError::interrupted()),
+    }
+}
+
+async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
+    let mut store = open(&args.db).await?;
     let as_of = Timestamp::now().map_or(0, Timestamp::as_nanos);
     let records = match what {
         Snapshot::Positions => positions(ctx, &args.accounts).await?,

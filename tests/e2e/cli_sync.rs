@@ -307,36 +307,28 @@ async fn sigkill_at_ten_random_points_then_one_run_loses_and_repeats_nothing() {
     let want = oracle(&setup).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
-    let started = Instant::now();
-    ok(&run(setup.ttrest(&[
-        "sync",
-        "fills",
-        "--db",
-        &db_arg(&dir.path().join("timing.db")),
-    ]))
-    .await);
-    let full = started.elapsed().as_millis().max(20) as u64;
+    // Ten random points of the sync, each reached by a fresh process, which is
+    // killed as soon as the table holds that many rows (it is then mid-page).
+    let mut points: Vec<i64> = (0..10).map(|_| fastrand::i64(1..19_000)).collect();
+    points.sort_unstable();
     let mut seen_counts = Vec::new();
-    for _ in 0..10 {
+    for point in points {
         let mut child = setup
             .ttrest(&["sync", "fills", "--db", &db_arg(&db)])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = fastrand::u64(10..full);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+        while count_rows(&db) < point && child.try_wait().unwrap().is_none() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         // SIGKILL: no handler runs, nothing is flushed or committed on the way out.
         let _ = child.kill();
         let _ = child.wait();
-        if db.exists() {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let n: i64 = conn
-                .query_row("SELECT count(*) FROM fills", [], |r| r.get(0))
-                .unwrap_or(0);
-            seen_counts.push(n);
-        }
+        seen_counts.push(count_rows(&db));
     }
+    let mid = seen_counts.iter().filter(|n| **n < 20_000).count();
+    assert!(mid >= 8, "kills landed mid-sync: {seen_counts:?}");
     let last = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)])).await);
     let (added, duplicates, _) = counts(&last);
     let before = *seen_counts.last().unwrap_or(&0) as u64;

@@ -117,6 +117,8 @@ pub enum Command {
     /// Order enumeration labels, one row per code (ttledger /orderdata).
     #[command(after_help = columns::help(columns::ORDERDATA))]
     Orderdata(ListArgs),
+    /// Keep fills (exactly once), positions or working orders in SQLite or PostgreSQL.
+    Sync(crate::commands::sync::SyncArgs),
     /// Call any operation of any service; prints TT's JSON answer.
     Call(CallArgs),
     /// Check the credentials: fetch a token and print when it expires (never the token).
@@ -128,7 +130,7 @@ pub enum Command {
 /// Where and how records are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson), else csv].
+    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson, .parquet), else csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to FILE (atomically: it appears only once complete) instead of stdout.

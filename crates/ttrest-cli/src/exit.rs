@@ -6,7 +6,7 @@
 //! | 2    | usage: bad flags or values (clap's code), unknown operation or parameter |
 //! | 3    | credentials or authentication: missing/invalid key or secret, profile errors, 401/403 |
 //! | 4    | TT or HTTP: error answers, 429, time-outs, unreachable host, malformed answers |
-//! | 5    | local I/O: cannot read `--body @file` or write `-o FILE` |
+//! | 5    | local I/O: cannot read `--body @file` or write `-o FILE`; a `--db` database that cannot be used |
 //! | 130  | interrupted (Ctrl-C / SIGTERM): no file was left at the target |
 //!
 //! A reader closing stdout (`ttrest fills | head`) ends the run quietly with 0.
@@ -23,7 +23,7 @@ pub const USAGE: i32 = 2;
 pub const AUTH: i32 = 3;
 /// TT answered with an error, or could not be reached.
 pub const TT: i32 = 4;
-/// A local file could not be read or written.
+/// A local file could not be read or written, or a database could not be used.
 pub const IO: i32 = 5;
 /// Stopped by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: i32 = 130;
@@ -35,7 +35,7 @@ Exit codes:
   2    usage: bad flags or values, unknown operation or parameter
   3    credentials: missing or refused key/secret, profile errors, HTTP 401/403
   4    TT/HTTP: error answers, 429, time-outs, TT unreachable, malformed answers
-  5    I/O: cannot read --body @FILE or write -o FILE
+  5    I/O: cannot read --body @FILE or write -o FILE; a --db database that cannot be used
   130  interrupted (Ctrl-C/SIGTERM); no partial file is left at the -o target";
 
 /// A failure, as the user sees it: one line, an optional hint, an exit code.

@@ -45,6 +45,8 @@ async fn run(cli: Cli) -> i32 {
     let handles_signals = match &cli.command {
         Command::Fills(f) => f.follow,
         Command::Sandbox(_) => true,
+        // Commits what it read, then exits 130.
+        Command::Sync(_) => true,
         _ => false,
     };
     let result = match handles_signals {

@@ -14,6 +14,8 @@ use ttrest::scalar::Timestamp;
 
 use crate::exit::CliError;
 
+mod parquet;
+
 /// How records are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -23,6 +25,8 @@ pub enum Format {
     Jsonl,
     /// One JSON array.
     Json,
+    /// Apache Parquet (needs -o FILE): typed columns, see `output/parquet.rs`.
+    Parquet,
 }
 
 impl Format {
@@ -38,6 +42,7 @@ impl Format {
         match ext.as_deref() {
             Some("json") => Format::Json,
             Some("jsonl" | "ndjson") => Format::Jsonl,
+            Some("parquet") => Format::Parquet,
             _ => Format::Csv,
         }
     }
@@ -207,6 +212,7 @@ enum Encoder {
     Csv(Box<csv::Writer<Sink>>, Vec<Column>),
     Jsonl(Sink),
     Json(Sink, bool),
+    Parquet(Box<parquet::Encoder>),
 }
 
 /// Writes records in one format to stdout or (atomically) to a file.
@@ -239,6 +245,7 @@ impl Writer {
             }
             Format::Jsonl => Encoder::Jsonl(sink),
             Format::Json => Encoder::Json(sink, true),
+            Format::Parquet => Encoder::Parquet(Box::new(parquet::Encoder::new(sink, &columns)?)),
         };
         Ok(Writer {
             encoder,
@@ -278,6 +285,7 @@ impl Writer {
                 });
                 r.map_err(|e| sink.error(e))?;
             }
+            Encoder::Parquet(parquet) => parquet.write(record)?,
         }
         self.count += 1;
         Ok(())
@@ -303,6 +311,7 @@ impl Writer {
                 sink.write_all(end.as_bytes()).map_err(|e| sink.error(e))?;
                 sink
             }
+            Encoder::Parquet(parquet) => parquet.finish()?,
         };
         sink.commit()?;
         Ok(self.count)

@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use super::{cargo, target_dir, Row};
 
 /// Peak RSS goal for the CLI, in MB (10^6 bytes).
-const GOAL_MB: f64 = 64.0;
+pub(super) const GOAL_MB: f64 = 64.0;
 
 /// Builds the release CLI, then measures one row per fill count.
 pub fn rows(root: &Path, counts: &[usize]) -> anyhow::Result<Vec<Row>> {
@@ -65,13 +65,13 @@ fn measure(bin: &PathBuf, fills: usize) -> anyhow::Result<(u64, f64)> {
 
 /// What `ttrest sandbox` prints: its URL and credentials.
 #[derive(Debug, Default, PartialEq)]
-struct Banner {
-    url: String,
-    key: String,
-    secret: String,
+pub(super) struct Banner {
+    pub(super) url: String,
+    pub(super) key: String,
+    pub(super) secret: String,
 }
 
-fn banner(sandbox: &mut Child) -> anyhow::Result<Banner> {
+pub(super) fn banner(sandbox: &mut Child) -> anyhow::Result<Banner> {
     let stdout = sandbox.stdout.take().context("sandbox stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let mut b = Banner::default();
@@ -122,7 +122,7 @@ fn export(bin: &PathBuf, b: &Banner, fills: usize) -> anyhow::Result<(u64, f64)>
 }
 
 /// Waits for `child` and returns (exited 0, peak RSS in KiB) from `wait4`.
-fn wait_peak_rss(child: Child) -> anyhow::Result<(bool, u64)> {
+pub(super) fn wait_peak_rss(child: Child) -> anyhow::Result<(bool, u64)> {
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: wait4 writes only to the two out-parameters given.

@@ -4,7 +4,8 @@
 //! Rows come from benchmarks, never from timed tests:
 //! - `decode`: criterion's `benches/decode.rs` (typed vs `serde_json::Value`);
 //! - `stream`, `rate`: `benches/sandbox_e2e.rs` against the sandbox on loopback;
-//! - `memory`: peak RSS of the release `ttrest fills` against `ttrest sandbox`;
+//! - `memory`: peak RSS of the release `ttrest fills` (CSV, then Parquet) against
+//!   `ttrest sandbox`;
 //! - `compile`: cold builds in a scratch target directory, and generated lines.
 
 mod compile;
@@ -12,6 +13,8 @@ mod decode;
 mod e2e;
 #[cfg(unix)]
 mod memory;
+#[cfg(unix)]
+mod parquet;
 mod table;
 
 use std::path::Path;
@@ -57,6 +60,8 @@ pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
     if wanted("memory") {
         #[cfg(unix)]
         rows.extend(memory::rows(root, &args.memory_fills)?);
+        #[cfg(unix)]
+        rows.extend(parquet::rows(root, &args.memory_fills)?);
         #[cfg(not(unix))]
         bail!("the memory rows read peak RSS with wait4, which needs a unix system");
     }

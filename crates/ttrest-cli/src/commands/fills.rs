@@ -104,7 +104,7 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
 }
 
 /// One `/fills` request for `window`.
-fn fetch(
+pub(crate) fn fetch(
     api: Api,
     op: &'static spec::Operation,
     window: FillsWindow,
@@ -128,7 +128,7 @@ fn fetch(
 
 /// Splits a cluster of more than a page of fills at one timestamp by account
 /// (every account of `/accounts`); a cluster within one account cannot be split.
-fn narrow_hook(api: Api) -> NarrowHook<ApiError> {
+pub(crate) fn narrow_hook(api: Api) -> NarrowHook<ApiError> {
     Arc::new(move |by, window| {
         let api = api.clone();
         async move {

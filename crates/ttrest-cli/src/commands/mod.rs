@@ -5,6 +5,7 @@ pub mod columns;
 pub mod fills;
 pub mod lists;
 pub mod sandbox;
+pub mod sync;
 pub mod token;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Products(args) => lists::products(&ctx, &args).await,
         Command::Instruments(args) => lists::instruments(&ctx, &args).await,
         Command::Orderdata(args) => lists::orderdata(&ctx, &args.out).await,
+        Command::Sync(args) => sync::run(&ctx, &args).await,
         Command::Call(args) => match call {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),

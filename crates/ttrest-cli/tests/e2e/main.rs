@@ -7,3 +7,5 @@ mod cli_support;
 mod cli_call;
 mod cli_errors;
 mod cli_fills;
+mod cli_parquet;
+mod cli_sync;

@@ -1,0 +1,203 @@
+//! # ttrest-store
+//!
+//! Keeps what ttrest reads from TT in a database: every fill exactly once, even
+//! across crashes, and snapshots of positions and working orders.
+//!
+//! - [`Store::open`] takes `sqlite:PATH` (embedded, WAL mode) or
+//!   `postgres://user@host/db` and applies the schema's migrations; a database
+//!   whose schema is newer than this crate is refused.
+//! - [`Store::commit_fills`] writes one page of fills **and** the stream's
+//!   [`FillsCursor`] in one transaction: a crash at any point leaves the rows
+//!   and the cursor consistent, and the next run resumes from the cursor.
+//! - [`sync_fills`] drives a fills stream into the store, page by page, and
+//!   re-reads a trailing window behind the cursor for fills TT delivered late.
+//!
+//! Fills are keyed by their identity: `recordId`, else `uniqueExecId`, else a
+//! hash of the whole record (never `execId`, which TT reuses). The typed
+//! columns of each table are listed in [`FILL_COLUMNS`], [`POSITION_COLUMNS`]
+//! and [`ORDER_COLUMNS`]; the whole record is kept as JSON (`jsonb` in
+//! PostgreSQL) in the `record` column, so no field TT sends is lost.
+
+#![warn(missing_docs)]
+
+mod error;
+mod postgres;
+mod record;
+mod schema;
+mod sqlite;
+mod sync;
+mod url;
+
+use serde_json::Value;
+use ttrest::paginate::FillsCursor;
+
+pub use self::error::{ErrorKind, StoreError};
+pub use self::record::{fill_key, Col, Kind, FILL_COLUMNS, ORDER_COLUMNS, POSITION_COLUMNS};
+pub use self::schema::SCHEMA_VERSION;
+pub use self::sync::{sync_fills, SyncError, SyncOptions, SyncReport};
+pub use self::url::DatabaseUrl;
+
+/// Whose data a `sync_state` row tracks: the app key (its public id, never the
+/// secret), the TT environment and the stream (`fills`, `positions`, `orders`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateKey {
+    /// The app key id.
+    pub key: String,
+    /// The TT environment, e.g. `ext_uat_cert`.
+    pub environment: String,
+    /// The stream's name.
+    pub stream: String,
+}
+
+impl StateKey {
+    /// The state of `stream` for `key` in `environment`.
+    pub fn new(key: impl Into<String>, environment: impl Into<String>, stream: &str) -> Self {
+        Self {
+            key: key.into(),
+            environment: environment.into(),
+            stream: stream.to_string(),
+        }
+    }
+}
+
+/// A `sync_state` row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncState {
+    /// The fills stream's cursor after the last committed page.
+    pub cursor: Option<FillsCursor>,
+    /// `timeStamp` (epoch ns) of the last fill the stream committed.
+    pub last_fill_ns: Option<i64>,
+    /// Identity key of that fill (see [`fill_key`]).
+    pub last_fill_key: Option<String>,
+    /// Rows this stream added, over all runs.
+    pub rows: i64,
+}
+
+/// What one committed page did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// Rows inserted.
+    pub added: u64,
+    /// Rows skipped because a row with the same identity was there.
+    pub duplicates: u64,
+}
+
+/// Which snapshot table [`Store::snapshot`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snapshot {
+    /// `positions`: one row per account and instrument.
+    Positions,
+    /// `orders`: the working orders.
+    Orders,
+}
+
+impl Snapshot {
+    /// The stream name in `sync_state` and the table's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Snapshot::Positions => "positions",
+            Snapshot::Orders => "orders",
+        }
+    }
+
+    fn columns(self) -> &'static [Col] {
+        match self {
+            Snapshot::Positions => POSITION_COLUMNS,
+            Snapshot::Orders => ORDER_COLUMNS,
+        }
+    }
+}
+
+enum Backend {
+    Sqlite(self::sqlite::Db),
+    Postgres(self::postgres::Db),
+}
+
+/// An open database with the current schema.
+pub struct Store {
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &self.url).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let backend = match &url {
+            DatabaseUrl::Sqlite(path) => Backend::Sqlite(self::sqlite::Db::open(path, &url)?),
+            DatabaseUrl::Postgres { .. } => {
+                Backend::Postgres(self::postgres::Db::open(&url).await?)
+            }
+        };
+        Ok(Store { backend, url })
+    }
+
+    /// The database, as messages name it (a password shown as `***`).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// The `sync_state` row of `key`, if a run committed one.
+    pub async fn state(&mut self, key: &StateKey) -> Result<Option<SyncState>, StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.state(key),
+            Backend::Postgres(db) => db.state(key).await,
+        }
+    }
+
+    /// Inserts `fills` (skipping those already stored) and, when `cursor` is
+    /// given, saves it as `key`'s state, all in one transaction. Without a
+    /// cursor (a rescan) only rows are added.
+    pub async fn commit_fills(
+        &mut self,
+        key: &StateKey,
+        fills: &[Value],
+        cursor: Option<&FillsCursor>,
+    ) -> Result<PageOutcome, StoreError> {
+        let rows = self::record::fill_rows(fills);
+        let cursor = match cursor {
+            Some(c) => Some(serde_json::to_string(c).map_err(|e| {
+                StoreError::new(&self.url, ErrorKind::Other, format!("cursor: {e}"))
+            })?),
+            None => None,
+        };
+        let page = self::record::Page {
+            key,
+            rows: &rows,
+            cursor: cursor.as_deref(),
+        };
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.commit_fills(&page),
+            Backend::Postgres(db) => db.commit_fills(&page).await,
+        }
+    }
+
+    /// Writes one snapshot of `records` taken at `as_of_ns` (epoch ns) in one
+    /// transaction, and records it in `key`'s state; returns the rows written.
+    pub async fn snapshot(
+        &mut self,
+        key: &StateKey,
+        what: Snapshot,
+        as_of_ns: i64,
+        records: &[Value],
+    ) -> Result<u64, StoreError> {
+        let rows = self::record::rows(what.columns(), records);
+        let snap = self::record::SnapshotRows {
+            key,
+            table: what.name(),
+            columns: what.columns(),
+            as_of_ns,
+            rows: &rows,
+        };
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.snapshot(&snap),
+            Backend::Postgres(db) => db.snapshot(&snap).await,
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! SQLite: one file, WAL mode, one `BEGIN IMMEDIATE` transaction per page.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+use super::error::{advice, ErrorKind, StoreError};
+use super::record::{rfc3339_ns, Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
+use super::schema::{self, names, Dialect, SCHEMA_VERSION};
+use super::url::DatabaseUrl;
+use super::{PageOutcome, StateKey, SyncState};
+
+pub(crate) struct Db {
+    conn: Connection,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    pub(crate) fn open(path: &Path, url: &DatabaseUrl) -> Result<Db, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| error(url, &e))?;
+        let mut db = Db {
+            conn,
+            url: url.clone(),
+        };
+        db.setup().map_err(|e| db.error(&e))?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn setup(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL: readers (analysts) do not block the sync, and a killed process
+        // leaves the last committed transaction intact.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some(format!("journal mode stays {mode}")),
+            ));
+        }
+        Ok(())
+    }
+
+    fn error(&self, e: &rusqlite::Error) -> StoreError {
+        error(&self.url, e)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let url = self.url.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| error(&url, &e))?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS ttrest_schema (version INTEGER NOT NULL)")
+            .map_err(|e| error(&url, &e))?;
+        let found: Option<i64> = tx
+            .query_row("SELECT max(version) FROM ttrest_schema", [], |r| r.get(0))
+            .map_err(|e| error(&url, &e))?;
+        let found = found.unwrap_or(0);
+        schema::check_version(found)
+            .map_err(|m| StoreError::new(&url, ErrorKind::SchemaNewer, m))?;
+        if found == SCHEMA_VERSION {
+            // Nothing to write: end the transaction without touching the file.
+            return tx.rollback().map_err(|e| error(&url, &e));
+        }
+        for v in found + 1..=SCHEMA_VERSION {
+            let sql = schema::migration(Dialect::Sqlite, v).unwrap_or_default();
+            tx.execute_batch(&sql).map_err(|e| error(&url, &e))?;
+        }
+        tx.execute("DELETE FROM ttrest_schema", [])
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO ttrest_schema (version) VALUES (?1)",
+                    [SCHEMA_VERSION],
+                )
+            })
+            .map_err(|e| error(&url, &e))?;
+        tx.commit().map_err(|e| error(&url, &e))
+    }
+
+    pub(crate) fn state(&mut self, key: &StateKey) -> Result<Option<SyncState>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT cursor, last_fill_ns, last_fill_key, rows FROM sync_state \
+                 WHERE key = ?1 AND environment = ?2 AND stream = ?3",
+                params![key.key, key.environment, key.stream],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.error(&e))?;
+        row.map(|(cursor, last_fill_ns, last_fill_key, rows)| {
+            Ok(SyncState {
+                cursor: parse_cursor(&self.url, cursor.as_deref())?,
+                last_fill_ns,
+                last_fill_key,
+                rows,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) fn commit_fills(&mut self, page: &Page<'_>) -> Result<PageOutcome, StoreError> {
+        let url = self.url.clone();
+        let mut run = || -> rusqlite::Result<PageOutcome> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut outcome = PageOutcome::default();
+            {
+                let columns = fill_columns();
+                let marks = (1..=columns.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO fills ({}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                    columns.join(", ")
+                );
+                let mut insert = tx.prepare_cached(&sql)?;
+                for row in page.rows {
+                    let mut values = vec![
+                        Sql::Text(page.key.environment.clone()),
+                        Sql::Text(row.key.clone()),
+                    ];
+                    values.extend(cells(FILL_COLUMNS, row));
+                    values.push(Sql::Text(row.record.clone()));
+                    match insert.execute(params_from_iter(values))? {
+                        0 => outcome.duplicates += 1,
+                        _ => outcome.added += 1,
+                    }
+                }
+            }
+            if let Some(cursor) = page.cursor {
+                let last = page.rows.iter().rev().find_map(|r| Some((r.ts?, &r.key)));
+                tx.execute(
+                    "INSERT INTO sync_state (key, environment, stream, cursor, last_fill_ns, \
+                     last_fill_key, rows, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (key, environment, stream) DO UPDATE SET cursor = excluded.cursor, \
+                     last_fill_ns = coalesce(excluded.last_fill_ns, sync_state.last_fill_ns), \
+                     last_fill_key = coalesce(excluded.last_fill_key, sync_state.last_fill_key), \
+                     rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at",
+                    params![
+                        page.key.key,
+                        page.key.environment,
+                        page.key.stream,
+                        cursor,
+                        last.map(|l| l.0),
+                        last.map(|l| l.1),
+                        outcome.added as i64,
+                        rfc3339_ns(now_ns()),
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            Ok(outcome)
+        };
+        run().map_err(|e| error(&url, &e))
+    }
+
+    pub(crate) fn snapshot(&mut self, snap: &SnapshotRows<'_>) -> Result<u64, StoreError> {
+        let url = self.url.clone();
+        let mut run = || -> rusqlite::Result<u64> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut columns = vec![
+                    "environment".to_string(),
+                    "as_of_ns".into(),
+                    "as_of".into(),
+                    "seq".into(),
+                ];
+                columns.extend(names(snap.columns));
+                columns.push("record".into());
+                let marks = (1..=columns.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({marks})",
+                    snap.table,
+                    columns.join(", ")
+                );
+                let mut insert = tx.prepare_cached(&sql)?;
+                for (seq, row) in snap.rows.iter().enumerate() {
+                    let mut values = vec![
+                        Sql::Text(snap.key.environment.clone()),
+                        Sql::Integer(snap.as_of_ns),
+                        Sql::Text(rfc3339_ns(snap.as_of_ns)),
+                        Sql::Integer(seq as i64),
+                    ];
+                    values.extend(cells(snap.columns, row));
+                    values.push(Sql::Text(row.record.clone()));
+                    insert.execute(params_from_iter(values))?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key, environment, stream) DO UPDATE \
+                 SET last_as_of_ns = excluded.last_as_of_ns, rows = sync_state.rows + excluded.rows, \
+                 updated_at = excluded.updated_at",
+                params![
+                    snap.key.key,
+                    snap.key.environment,
+                    snap.key.stream,
+                    snap.as_of_ns,
+                    snap.rows.len() as i64,
+                    rfc3339_ns(now_ns()),
+                ],
+            )?;
+            tx.commit()?;
+            Ok(snap.rows.len() as u64)
+        };
+        run().map_err(|e| error(&url, &e))
+    }
+}
+
+/// The columns of `fills`, in insert order.
+fn fill_columns() -> Vec<String> {
+    let mut columns = vec!["environment".to_string(), "fill_key".to_string()];
+    columns.extend(names(FILL_COLUMNS));
+    columns.push("record".into());
+    columns
+}
+
+/// A row's typed values in table order (a time gives `_ns` and its text).
+fn cells(columns: &[Col], row: &Row) -> Vec<Sql> {
+    let mut out = Vec::with_capacity(row.cells.len() + 2);
+    for (col, cell) in columns.iter().zip(&row.cells) {
+        match (cell, col.kind) {
+            (Cell::Time(ns), _) => {
+                out.push(Sql::Integer(*ns));
+                out.push(Sql::Text(rfc3339_ns(*ns)));
+            }
+            (Cell::Null, Kind::Time) => out.extend([Sql::Null, Sql::Null]),
+            (Cell::Null, _) => out.push(Sql::Null),
+            (Cell::Int(i), _) => out.push(Sql::Integer(*i)),
+            (Cell::Float(f), _) => out.push(Sql::Real(*f)),
+            (Cell::Text(t), _) => out.push(Sql::Text(t.clone())),
+        }
+    }
+    out
+}
+
+pub(crate) fn parse_cursor(
+    url: &DatabaseUrl,
+    text: Option<&str>,
+) -> Result<Option<ttrest::paginate::FillsCursor>, StoreError> {
+    text.map(|t| {
+        serde_json::from_str(t).map_err(|e| {
+            StoreError::new(
+                url,
+                ErrorKind::Other,
+                format!(
+                    "sync_state holds a cursor this ttrest cannot read ({e}); \
+                     delete that sync_state row to sync again from --since"
+                ),
+            )
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// An SQLite error as a store error with its kind and advice.
+fn error(url: &DatabaseUrl, e: &rusqlite::Error) -> StoreError {
+    let kind = match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => ErrorKind::ReadOnly,
+        Some(ErrorCode::DiskFull) => ErrorKind::Full,
+        Some(ErrorCode::CannotOpen | ErrorCode::NotADatabase | ErrorCode::PermissionDenied) => {
+            ErrorKind::Connect
+        }
+        Some(ErrorCode::SystemIoFailure) => ErrorKind::Full,
+        _ => ErrorKind::Other,
+    };
+    let what = match kind {
+        ErrorKind::ReadOnly => format!("cannot write: the database is read-only ({e})"),
+        ErrorKind::Full => format!("a write failed: the disk or a file size limit is full ({e})"),
+        ErrorKind::Connect => format!("cannot open it as an SQLite database ({e})"),
+        _ => e.to_string(),
+    };
+    let hint = match kind {
+        ErrorKind::Connect => {
+            "; check the path (its folder must exist and be writable) and that it is an SQLite file"
+        }
+        other => advice(other),
+    };
+    StoreError::new(url, kind, format!("{what}{hint}"))
+}

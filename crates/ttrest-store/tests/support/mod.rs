@@ -1,0 +1,4 @@
+//! Helpers of the store's tests.
+
+pub mod postgres;
+pub mod sandbox;

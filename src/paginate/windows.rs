@@ -12,20 +12,22 @@
 //!   starts at `hi_i + 1`. A timestamp, and so every fill of a cluster sharing
 //!   it, belongs to exactly one window, which pages it with the usual
 //!   re-ask-inclusive and cluster narrowing. Boundaries cannot cut a cluster.
-//! - **Windows split adaptively**: a window starts as wide as it may be; when a
-//!   full page comes back, the page's time span says how dense the data is, and
-//!   the window keeps about [`WindowOptions::pages_per_window`] pages and hands
-//!   the rest of its range to new windows. The split point is always past every
-//!   fill the window has already received, and answers still in flight are cut
-//!   at the new bound: a page is the oldest fills of its window, so a page cut
-//!   at the bound holds every fill below it, and the window ends there. Sparse
-//!   windows widen the next ones (up to 16x each time), so a dense hour and an
-//!   empty month both take few requests.
+//! - **Windows split adaptively**: the first window is the whole range. When a
+//!   full page comes back, the page's time span says how dense the data is
+//!   there, and the window keeps about [`WindowOptions::pages_per_window`]
+//!   pages and hands the rest of its range to a new window, which does the
+//!   same with its own first page. The split point is always past every fill
+//!   the window has already received, and answers still in flight are cut at
+//!   the new bound: a page is the oldest fills of its window, so a page cut at
+//!   the bound holds every fill below it, and the window ends there. Windows
+//!   are only made where a full page proved there is data, so a dense hour and
+//!   an empty month both cost no request beyond each window's last page.
 //! - **Concurrency follows the plan**: the number of windows paging at once is
 //!   `rate x latency` (latency as measured, the fastest round trip seen) plus
 //!   headroom, so the session's shared rate limiter, not latency, bounds the
-//!   pull. Every request still goes through the session's limiter and retries,
-//!   so the pull causes no 429 that sequential paging would not.
+//!   pull; where one window alone keeps up with the rate, nothing is split.
+//!   Every request still goes through the session's limiter and retries, so
+//!   the pull causes no 429 that sequential paging would not.
 //! - **Memory is bounded**: a window ahead of the one being yielded buffers at
 //!   most its own pages (about `pages_per_window + 2`), and at most
 //!   `concurrency + 2` windows are started at once; a window that is done waits.
@@ -91,9 +93,6 @@ impl WindowOptions {
 /// `pages_per_window` pages' worth rarely needs one more request.
 const MARGIN_PAGES: f64 = 0.2;
 
-/// How fast a sparse window may widen the next ones.
-const MAX_GROWTH: f64 = 16.0;
-
 /// What every window shares: what was learned about latency and density.
 struct Shared {
     page_size: usize,
@@ -143,17 +142,15 @@ impl Shared {
             return 1;
         };
         let wanted = match self.rate {
-            // 25% headroom over rate x latency for jitter, plus one in reserve.
-            Some(rate) => (latency.as_secs_f64() * rate * 1.25).ceil() as usize + 1,
+            // 25% headroom over rate x latency for jitter, plus one in reserve;
+            // one window alone if it already keeps up with the rate.
+            Some(rate) => match latency.as_secs_f64() * rate * 1.25 {
+                n if n <= 1.0 => 1,
+                n => n.ceil() as usize + 1,
+            },
             None => self.max_concurrency,
         };
         wanted.clamp(1, self.max_concurrency.max(1))
-    }
-
-    /// The width of a fresh window, once a full page has been seen.
-    fn window_width(&self) -> Option<i64> {
-        let span = lock(&self.stats).page_span?;
-        Some(self.width_of(span))
     }
 
     fn width_of(&self, page_span: f64) -> i64 {
@@ -190,16 +187,8 @@ impl Shared {
                 stats.page_span = Some(avg);
                 avg
             };
-            self.split(&mut b, span);
-        } else if asked.min_ts == b.lo {
-            // The whole window fit on one page: widen the next windows.
-            if let Some(hi) = asked.max_ts {
-                let width = (hi - asked.min_ts + 1) as f64;
-                let per_page = width * self.page_size as f64 / page.len().max(1) as f64;
-                let mut stats = lock(&self.stats);
-                if let Some(span) = stats.page_span {
-                    stats.page_span = Some(per_page.clamp(span, span * MAX_GROWTH));
-                }
+            if self.limit() > 1 {
+                self.split(&mut b, span);
             }
         }
     }
@@ -219,8 +208,6 @@ impl Shared {
 
 /// What one request of a window asked for.
 struct Asked {
-    min_ts: i64,
-    max_ts: Option<i64>,
     /// A scan of the window, not a narrowed request for one timestamp.
     main: bool,
 }
@@ -248,8 +235,6 @@ where
             window.max_ts = Some(window.max_ts.map_or(upper, |m| m.min(upper)));
         }
         let asked = Asked {
-            min_ts: window.min_ts,
-            max_ts: window.max_ts,
             main: window.filter == shared.filter && window.max_ts != Some(window.min_ts),
         };
         let call = fetch(window);
@@ -391,7 +376,6 @@ impl<F, E> WindowedFills<'_, F, E> {
             if i > 0 && (fetching >= limit || held >= limit + 2) {
                 break;
             }
-            self.carve(i);
             let mut query = self.template.clone();
             let bounds = Arc::clone(&self.windows[i].bounds);
             {
@@ -406,26 +390,6 @@ impl<F, E> WindowedFills<'_, F, E> {
             any = true;
         }
         any
-    }
-
-    /// Narrows pending window `i` to a fresh window's width, once known.
-    fn carve(&mut self, i: usize) {
-        let Some(width) = self.shared.window_width() else {
-            return;
-        };
-        let rest = {
-            let mut b = lock(&self.windows[i].bounds);
-            let hi = b.lo.saturating_add(width - 1);
-            let end = b.upper.unwrap_or(self.shared.horizon);
-            if end.saturating_sub(hi) < width / 2 {
-                return;
-            }
-            let rest = (hi + 1, b.upper);
-            b.upper = Some(hi);
-            rest
-        };
-        self.windows
-            .insert(i + 1, Window::pending(rest.0, rest.1));
     }
 
     fn splits_waiting(&self) -> bool {
@@ -666,8 +630,8 @@ mod tests {
         shared.observe_latency(Duration::from_millis(100));
         // 0.1 s x 25/s x 1.25 = 3.125 -> 4, plus one.
         assert_eq!(shared.limit(), 5);
-        shared.observe_latency(Duration::from_millis(1));
-        assert_eq!(shared.limit(), 2);
+        shared.observe_latency(Duration::from_millis(20));
+        assert_eq!(shared.limit(), 1, "20 ms x 25/s: one window keeps up");
         assert_eq!(WindowOptions::for_plan(Plan::Unlimited).max_concurrency, 4);
         let high = WindowOptions::for_plan(Plan::High).rate.unwrap();
         assert!((high - 25.0).abs() < 1e-9);

@@ -264,7 +264,10 @@ fn latency(o: &Options, plan: Plan, enforced: RatePlan, latency_ms: u64, fills: 
         .block_on(
             ledger
                 .get_fills()
-                .fills_windows(FillsQuery::new("get_fills", 0), WindowOptions::for_plan(plan))
+                .fills_windows(
+                    FillsQuery::new("get_fills", 0),
+                    WindowOptions::for_plan(plan),
+                )
                 .try_fold(0, |n, _| async move { Ok(n + 1) }),
         )
         .expect("fills stream");

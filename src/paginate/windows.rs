@@ -548,7 +548,9 @@ mod tests {
 
     #[test]
     fn a_dense_hour_inside_a_sparse_range() {
-        let mut fills: Vec<Value> = (0..50).map(|i| fill(i, i as i64 * 1_000_000, 1, 1)).collect();
+        let mut fills: Vec<Value> = (0..50)
+            .map(|i| fill(i, i as i64 * 1_000_000, 1, 1))
+            .collect();
         fills.extend((50..1_050).map(|i| fill(i, 60_000_000 + i as i64, 1, 1)));
         fills.extend((1_050..1_100).map(|i| fill(i, 90_000_000 + i as i64 * 1_000_000, 1, 1)));
         let mut ledger = FakeLedger::new(fills.clone());

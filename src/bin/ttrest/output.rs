@@ -403,7 +403,9 @@ impl RawIndex {
             for (column, rank, rest) in slots {
                 let better = chosen[*column].is_none_or(|(r, _, _)| *rank < r);
                 // A nested path counts only if it leads somewhere.
-                let found = rest.as_deref().is_none_or(|path| nested(raw.get(), path).is_some());
+                let found = rest
+                    .as_deref()
+                    .is_none_or(|path| nested(raw.get(), path).is_some());
                 if better && found && raw.get() != "null" {
                     chosen[*column] = Some((*rank, raw.get(), rest.as_deref()));
                 }
@@ -551,8 +553,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.jsonl");
         let mut w = Writer::create(Format::Jsonl, Vec::new(), Some(&target), false).unwrap();
-        w.write_raw(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#)).unwrap();
-        w.write_raw(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}")).unwrap();
+        w.write_raw(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#))
+            .unwrap();
+        w.write_raw(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}"))
+            .unwrap();
         w.finish().unwrap();
         assert_eq!(
             std::fs::read_to_string(&target).unwrap(),

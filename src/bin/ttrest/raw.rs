@@ -189,9 +189,18 @@ mod tests {
             {"uniqueExecId":"u\"2","timeStamp":18}]}"#;
         let fills = fills_page(Bytes::from_static(body), &call()).unwrap();
         assert_eq!(fills.len(), 2);
-        assert_eq!(fills[0].json(), r#"{"recordId":"r1","timeStamp":"17","x":[1,2]}"#);
-        assert_eq!((fills[0].timestamp(), fills[0].dedup_key()), (Some(17), "r:r1".into()));
-        assert_eq!((fills[1].timestamp(), fills[1].dedup_key()), (Some(18), "u:u\"2".into()));
+        assert_eq!(
+            fills[0].json(),
+            r#"{"recordId":"r1","timeStamp":"17","x":[1,2]}"#
+        );
+        assert_eq!(
+            (fills[0].timestamp(), fills[0].dedup_key()),
+            (Some(17), "r:r1".into())
+        );
+        assert_eq!(
+            (fills[1].timestamp(), fills[1].dedup_key()),
+            (Some(18), "u:u\"2".into())
+        );
     }
 
     #[test]

@@ -212,13 +212,16 @@ struct Asked {
     main: bool,
 }
 
+/// One window's request for a page.
+type PageFuture<'a, F, E> = Pin<Box<dyn Future<Output = Result<Vec<F>, E>> + Send + 'a>>;
+
 /// A fetch function as one window calls it: clamped to the window's current
 /// bound, timed, and learned from.
 fn window_fetch<'a, F, E, Fe, Fut>(
     fetch: Fe,
     bounds: Arc<Mutex<Bounds>>,
     shared: Arc<Shared>,
-) -> impl Fn(FillsWindow) -> Pin<Box<dyn Future<Output = Result<Vec<F>, E>> + Send + 'a>> + Send + 'a
+) -> impl Fn(FillsWindow) -> PageFuture<'a, F, E> + Send + 'a
 where
     F: FillRecord + Send + 'a,
     E: Send + 'a,

@@ -5,7 +5,7 @@ the next page asked from the last timeStamp + 1 ns (TT's recipe, which drops the
 fills of a timestamp shared across a page cut). `cargo xtask bench --only peer`
 runs it against the sandbox to compare its CPU with ttrest's.
 
-Usage: python tt_fills.py BASE_URL APP_KEY APP_SECRET OUT.csv
+Usage: python tt_fills.py BASE_URL APP_KEY APP_SECRET OUT.csv  (secret bare or <key>:<secret>)
 Prints one JSON line: {"fills": N, "requests": R}.
 """
 
@@ -25,6 +25,9 @@ def request_id():
 
 
 def token(http, base, key, secret):
+    # TT shows the secret as <key>:<secret>; the token request wants that form.
+    if ":" not in secret:
+        secret = f"{key}:{secret}"
     r = http.post(
         f"{base}/ttid/{ENV}/token",
         params={"requestId": request_id()},

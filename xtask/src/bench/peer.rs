@@ -115,9 +115,17 @@ fn measure(bin: &Path, python: &Path, script: &Path, b: &Banner) -> anyhow::Resu
         }
         let cpu = cpu_seconds(&usage);
         let ratio = peer_cpu / cpu;
+        let path = out.join(format!("fills.{format}"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        // CSV has a header line.
+        let written = text.lines().count() - usize::from(format == "csv");
         rows.push(
             Row::new(
-                format!("`ttrest fills --format {format}`, {FILLS} fills, 0 lost"),
+                format!(
+                    "`ttrest fills --format {format}`, {FILLS} fills, {} lost",
+                    FILLS.saturating_sub(written)
+                ),
                 format!("CPU {cpu:.2} s, {ratio:.1}x less than the Python client"),
                 COMMAND,
             )

@@ -307,7 +307,13 @@ impl<F, E> fmt::Debug for WindowedFills<'_, F, E> {
 }
 
 /// Streams every fill of `query`'s range once, in `timeStamp` order, paging
-/// time windows concurrently (see the [module docs](self)).
+/// time windows concurrently (see [`WindowOptions`] for the knobs).
+///
+/// Windows partition the range's integer timestamps, so a cluster of fills
+/// sharing one is paged by exactly one window; a window that gets a full page
+/// keeps about `pages_per_window` pages and hands the rest to a new window;
+/// `rate x latency` windows page at once, so the rate limiter bounds the pull;
+/// windows ahead buffer at most their own pages. An error ends the stream.
 ///
 /// `fetch` is the same one-request function as for
 /// [`fills_stream`](super::fills_stream), cloned for each window; give it the

@@ -156,6 +156,23 @@ pub struct FillsQuery<E = FetchError> {
     hook: Option<NarrowHook<E>>,
 }
 
+// By hand: a derive would require `E: Clone`, and only the hook mentions `E`.
+impl<E> Clone for FillsQuery<E> {
+    fn clone(&self) -> Self {
+        Self {
+            operation: self.operation,
+            cursor: self.cursor.clone(),
+            max_ts: self.max_ts,
+            filter: self.filter.clone(),
+            page_size: self.page_size,
+            max_splits: self.max_splits,
+            accounts: self.accounts.clone(),
+            products: self.products.clone(),
+            hook: self.hook.clone(),
+        }
+    }
+}
+
 impl<E> FillsQuery<E> {
     /// Fills of `operation` (used in errors, e.g. `"get_fills"`) from `min_ts` (epoch ns).
     pub fn new(operation: &'static str, min_ts: i64) -> Self {

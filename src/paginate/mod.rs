@@ -12,6 +12,8 @@
 //!   once in `timeStamp` order, unlike TT's "last timestamp + 1 ns" recipe, which
 //!   drops fills sharing the timestamp at a page cut. [`watch_fills`] polls for
 //!   new fills with the same cursor, which can be saved and resumed.
+//!   [`fills_windows`] pages a range in concurrent time windows, so the usage
+//!   plan's rate, not latency, bounds a pull.
 //!
 //! `/orders` is not paged but takes at most 50 accounts: see [`orders_for_accounts`].
 //!
@@ -42,6 +44,7 @@ mod pages;
 #[cfg(feature = "ttledger")]
 mod ttledger;
 mod watch;
+mod windows;
 
 pub use cursor::FillsCursor;
 pub use error::{FetchError, FetchStatus, PaginationError};
@@ -59,3 +62,4 @@ pub use pages::{
 #[cfg(feature = "ttledger")]
 pub use ttledger::{orders_of_accounts, TimePaged, TimePagedExt};
 pub use watch::{watch_fills, WatchOptions};
+pub use windows::{fills_windows, WindowOptions, WindowedFills};

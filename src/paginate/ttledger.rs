@@ -6,6 +6,7 @@ use super::error::{FetchError, PaginationError};
 use super::fills::{dedup_key, fills_stream, FillRecord, FillsQuery, FillsStream, FillsWindow};
 use super::orders::{join_ids, orders_for_accounts, OrderRecord, OrdersLimits};
 use super::watch::{watch_fills, WatchOptions};
+use super::windows::{fills_windows, WindowOptions, WindowedFills};
 use crate::scalar::Timestamp;
 use crate::ttledger::{types, Client};
 
@@ -65,6 +66,21 @@ pub trait TimePagedExt: TimePaged {
         Self: 'a,
     {
         fills_stream(query, move |window| {
+            self.clone().for_window(&window).fetch_fills()
+        })
+    }
+
+    /// Every fill of `query`'s range, paged in concurrent time windows (see
+    /// [`fills_windows`]); `WindowOptions::for_plan(session.plan())` sizes it.
+    fn fills_windows<'a>(
+        self,
+        query: FillsQuery,
+        options: WindowOptions,
+    ) -> WindowedFills<'a, types::Fill, FetchError>
+    where
+        Self: 'a,
+    {
+        fills_windows(query, options, move |window| {
             self.clone().for_window(&window).fetch_fills()
         })
     }

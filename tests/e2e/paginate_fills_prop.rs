@@ -1,6 +1,8 @@
 //! Property test: over HTTP, with clusters of equal timestamps straddling page cuts
 //! and random 408/504/429 faults, `fills_stream` yields exactly the server's fills,
 //! once each, in time order; TT's "+1 ns" recipe loses fills on the same data.
+//! The same holds for `fills_windows` (concurrent time windows), whose window
+//! bounds fall right next to the clusters that end pages.
 
 use crate::paginate_support;
 
@@ -10,7 +12,7 @@ use std::sync::{Mutex, OnceLock};
 use futures::StreamExt;
 use paginate_support::{fetch, id_of, naive_fills, ts_of, Faults, Server, ServerFill};
 use proptest::prelude::*;
-use ttrest::paginate::{fills_stream, FillsQuery};
+use ttrest::paginate::{fills_stream, fills_windows, FillsQuery, WindowOptions};
 
 const BASE_TS: i64 = 1_750_000_000_000_000_000;
 
@@ -118,6 +120,56 @@ proptest! {
         if cut_straddled {
             prop_assert!(naive.len() < want.len(), "a cluster across the first cut: +1 ns skips its tail");
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 30, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Windows of one or a few pages: every bound sits one past a page's last
+    /// timestamp, where clusters straddle page cuts.
+    #[test]
+    fn windows_yield_every_fill_once_with_faults_inside_windows(
+        clusters in clusters(),
+        accounts in 1u64..6,
+        straddle in any::<bool>(),
+        seed in any::<u64>(),
+        timeout_permille in prop_oneof![Just(0u64), 100u64..600],
+        timeout_wider_than in prop_oneof![Just(10_000i64), Just(1_000_000i64)],
+        throttle_permille in 0u64..150,
+        bounded in any::<bool>(),
+        pages_per_window in 1usize..4,
+        max_concurrency in 1usize..6,
+    ) {
+        let h = harness();
+        let _busy = h.busy.lock().unwrap_or_else(|e| e.into_inner());
+        let fills = layout(&clusters, accounts, straddle);
+        let max_ts = (bounded && !fills.is_empty()).then(|| fills[fills.len() * 3 / 4].ts);
+        let want: HashSet<String> = fills
+            .iter()
+            .filter(|f| max_ts.is_none_or(|m| f.ts <= m))
+            .map(|f| format!("rec-{}", f.id))
+            .collect();
+        let faults = Faults { seed, timeout_permille, timeout_wider_than, throttle_permille };
+        h.server.set(fills.clone(), faults);
+
+        let (http, url) = (h.http.clone(), h.server.url.clone());
+        let mut query = FillsQuery::new("get_fills", BASE_TS);
+        if let Some(max) = max_ts {
+            query = query.max_ts(max);
+        }
+        let options = WindowOptions { rate: None, max_concurrency, pages_per_window };
+        let results: Vec<_> = h.runtime.block_on(
+            fills_windows(query, options, move |w| fetch(http.clone(), url.clone(), w)).collect(),
+        );
+        let got: Vec<_> = results.into_iter().collect::<Result<_, _>>().map_err(|e| TestCaseError::fail(e.to_string()))?;
+
+        let ids: Vec<String> = got.iter().map(id_of).collect();
+        let unique: HashSet<&String> = ids.iter().collect();
+        prop_assert_eq!(unique.len(), ids.len(), "no fill twice");
+        prop_assert_eq!(unique.len(), want.len(), "no fill lost");
+        prop_assert!(ids.iter().all(|id| want.contains(id)));
+        prop_assert!(got.windows(2).all(|w| ts_of(&w[0]) <= ts_of(&w[1])), "timeStamp order");
     }
 }
 

@@ -10,6 +10,7 @@ mod context;
 mod exit;
 mod output;
 mod progress;
+mod raw;
 mod request;
 mod spec;
 

@@ -5,6 +5,8 @@
 //! never leaves a partial file at the target (a dropped temporary file deletes
 //! itself). New files are private (0600); an existing file keeps its mode.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,7 @@ use serde_json::Value;
 use ttrest::scalar::Timestamp;
 
 use crate::exit::CliError;
+use crate::raw::{Fields, RawFill};
 
 mod parquet;
 
@@ -85,8 +88,14 @@ impl Column {
         let value = self.fields.iter().find_map(|f| lookup(record, f));
         match value {
             None | Some(Value::Null) => String::new(),
-            Some(v) if self.as_time => rfc3339(v).unwrap_or_else(|| text(v)),
-            Some(v) => text(v),
+            Some(v) => self.value_cell(v),
+        }
+    }
+
+    fn value_cell(&self, v: &Value) -> String {
+        match self.as_time {
+            true => rfc3339(v).unwrap_or_else(|| text(v)),
+            false => text(v),
         }
     }
 }
@@ -209,7 +218,7 @@ impl Write for Sink {
 
 enum Encoder {
     // Boxed: the CSV writer carries its own buffer.
-    Csv(Box<csv::Writer<Sink>>, Vec<Column>),
+    Csv(Box<csv::Writer<Sink>>, Vec<Column>, RawIndex),
     Jsonl(Sink),
     Json(Sink, bool),
     Parquet(Box<parquet::Encoder>),
@@ -241,7 +250,8 @@ impl Writer {
                 let headers: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
                 csv.write_record(&headers)
                     .map_err(|e| write_error(path, csv_io(e)))?;
-                Encoder::Csv(Box::new(csv), columns)
+                let index = RawIndex::new(&columns);
+                Encoder::Csv(Box::new(csv), columns, index)
             }
             Format::Jsonl => Encoder::Jsonl(sink),
             Format::Json => Encoder::Json(sink, true),
@@ -258,7 +268,7 @@ impl Writer {
     /// Writes one record.
     pub fn write(&mut self, record: &Value) -> Result<(), CliError> {
         match &mut self.encoder {
-            Encoder::Csv(csv, columns) => {
+            Encoder::Csv(csv, columns, _) => {
                 let row: Vec<String> = columns.iter().map(|c| c.cell(record)).collect();
                 let path = self.path.as_deref();
                 csv.write_record(&row)
@@ -291,10 +301,52 @@ impl Writer {
         Ok(())
     }
 
+    /// Writes one fill kept as TT's JSON text: JSON formats copy the text,
+    /// CSV reads the columns from it without building a `Value`.
+    pub fn write_raw(&mut self, fill: &RawFill) -> Result<(), CliError> {
+        let json = fill.json();
+        let path = self.path.as_deref();
+        match &mut self.encoder {
+            Encoder::Csv(csv, columns, index) => {
+                let fields = Fields::of(json).map_err(|e| {
+                    CliError::tt(format!("a fill is not a JSON object ({e}): {json:.200}"))
+                })?;
+                let row = index.row(columns, &fields);
+                csv.write_record(row.iter().map(|c| c.as_bytes()))
+                    .map_err(|e| write_error(path, csv_io(e)))?;
+                if self.stream {
+                    csv.flush().map_err(|e| write_error(path, e))?;
+                }
+            }
+            Encoder::Jsonl(sink) => {
+                let line = one_line(json);
+                let r = writeln!(sink, "{line}").and_then(|_| match self.stream {
+                    true => sink.flush(),
+                    false => Ok(()),
+                });
+                r.map_err(|e| sink.error(e))?;
+            }
+            Encoder::Json(sink, first) => {
+                let lead = if *first { "[\n" } else { ",\n" };
+                *first = false;
+                let item = one_line(json);
+                let r = write!(sink, "{lead}{item}").and_then(|_| match self.stream {
+                    true => sink.flush(),
+                    false => Ok(()),
+                });
+                r.map_err(|e| sink.error(e))?;
+            }
+            // Typed columns: each value is read into its column's type.
+            Encoder::Parquet(parquet) => parquet.write(&fill.to_value())?,
+        }
+        self.count += 1;
+        Ok(())
+    }
+
     /// Ends the document and moves the file into place; returns the record count.
     pub fn finish(self) -> Result<u64, CliError> {
         let sink = match self.encoder {
-            Encoder::Csv(csv, _) => {
+            Encoder::Csv(csv, _, _) => {
                 let stdout = csv.get_ref().is_stdout();
                 match csv.into_inner() {
                     Ok(sink) => sink,
@@ -315,6 +367,101 @@ impl Writer {
         };
         sink.commit()?;
         Ok(self.count)
+    }
+}
+
+/// JSON text on one line: as is, or compacted if TT sent it across lines.
+fn one_line(json: &str) -> Cow<'_, str> {
+    if json.contains(['\n', '\r']) {
+        let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+        Cow::Owned(value.to_string())
+    } else {
+        Cow::Borrowed(json)
+    }
+}
+
+/// Which columns each top-level field feeds, for reading borrowed fields.
+struct RawIndex {
+    /// Field name -> (column, rank among the column's alternatives, nested path).
+    by_name: HashMap<String, Vec<(usize, usize, Option<String>)>>,
+}
+
+impl RawIndex {
+    fn new(columns: &[Column]) -> RawIndex {
+        let mut by_name: HashMap<String, Vec<_>> = HashMap::new();
+        for (column, c) in columns.iter().enumerate() {
+            for (rank, field) in c.fields.iter().enumerate() {
+                let (top, rest) = match field.split_once('.') {
+                    Some((top, rest)) => (top, Some(rest.to_string())),
+                    None => (field.as_str(), None),
+                };
+                by_name
+                    .entry(top.to_string())
+                    .or_default()
+                    .push((column, rank, rest));
+            }
+        }
+        RawIndex { by_name }
+    }
+
+    /// The cells of one record, in column order.
+    fn row<'a>(&self, columns: &[Column], fields: &Fields<'a>) -> Vec<Cow<'a, str>> {
+        let mut chosen: Vec<Option<(usize, &'a str, Option<&str>)>> = vec![None; columns.len()];
+        for (name, raw) in &fields.0 {
+            let Some(slots) = self.by_name.get(name.as_ref()) else {
+                continue;
+            };
+            for (column, rank, rest) in slots {
+                let better = chosen[*column].is_none_or(|(r, _, _)| *rank < r);
+                // A nested path counts only if it leads somewhere.
+                let found = rest
+                    .as_deref()
+                    .is_none_or(|path| nested(raw.get(), path).is_some());
+                if better && found && raw.get() != "null" {
+                    chosen[*column] = Some((*rank, raw.get(), rest.as_deref()));
+                }
+            }
+        }
+        chosen
+            .into_iter()
+            .zip(columns)
+            .map(|(pick, column)| match pick {
+                None => Cow::Borrowed(""),
+                Some((_, raw, None)) => raw_cell(raw, column.as_time),
+                Some((_, raw, Some(path))) => match nested(raw, path) {
+                    Some(v) => Cow::Owned(column.value_cell(&v)),
+                    None => Cow::Borrowed(""),
+                },
+            })
+            .collect()
+    }
+}
+
+/// The value at `path` (`a.b`) inside the JSON text `raw`.
+fn nested(raw: &str, path: &str) -> Option<Value> {
+    let value: Value = serde_json::from_str(raw).ok()?;
+    lookup(&value, path).cloned()
+}
+
+/// A cell from a value's JSON text: strings unquoted, numbers exactly as sent,
+/// nested values as compact JSON, `null` empty.
+fn raw_cell(raw: &str, as_time: bool) -> Cow<'_, str> {
+    let string = raw.starts_with('"');
+    if as_time {
+        let digits = if string { &raw[1..raw.len() - 1] } else { raw };
+        if let Ok(ns) = digits.trim().parse::<i64>() {
+            return Cow::Owned(Timestamp::from_nanos(ns).to_rfc3339());
+        }
+    }
+    match raw.as_bytes().first() {
+        Some(b'"') if !raw.contains('\\') => Cow::Borrowed(&raw[1..raw.len() - 1]),
+        Some(b'"') => Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default()),
+        Some(b'{' | b'[') => {
+            let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+            Cow::Owned(value.to_string())
+        }
+        _ if raw == "null" => Cow::Borrowed(""),
+        _ => Cow::Borrowed(raw),
     }
 }
 
@@ -382,6 +529,50 @@ mod tests {
         assert_eq!(cell("parties"), r#"[{"role":85}]"#);
         assert_eq!(cell("company.name"), "SBX");
         assert_eq!(cell("missing"), "");
+    }
+
+    #[test]
+    fn raw_fills_give_the_same_cells_as_values() {
+        let json = r#"{"timeStamp":"1795185000123456789","instrumentId":"18261353047579511153","execID":"x1","textTT":null,"lastPx":4512.25,"parties":[{"role": 85}],"company":{"name":"SBX"},"textA":"a\"b,c"}"#;
+        let value: Value = serde_json::from_str(json).unwrap();
+        let specs = [
+            "timeStamp",
+            "time:@timeStamp",
+            "instrumentId",
+            "execId:execId|execID",
+            "lastPx",
+            "parties",
+            "company.name",
+            "company.none",
+            "textA",
+            "textTT",
+            "missing",
+        ];
+        let columns = Column::list(&specs);
+        let fields = Fields::of(json).unwrap();
+        let raw: Vec<String> = RawIndex::new(&columns)
+            .row(&columns, &fields)
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect();
+        let typed: Vec<String> = columns.iter().map(|c| c.cell(&value)).collect();
+        assert_eq!(raw, typed);
+    }
+
+    #[test]
+    fn raw_fills_are_written_as_sent_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let mut w = Writer::create(Format::Jsonl, Vec::new(), Some(&target), false).unwrap();
+        w.write_raw(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#))
+            .unwrap();
+        w.write_raw(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}"))
+            .unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "{\"timeStamp\":1,\"a\":\"x\"}\n{\"timeStamp\":2,\"b\":[1,2]}\n"
+        );
     }
 
     #[test]

@@ -105,38 +105,44 @@ impl Api {
 
     /// Sends one request and returns TT's JSON answer.
     pub async fn send(&self, op: &'static Operation, args: &Args) -> Result<Value, ApiError> {
-        let request = self.build(op, args).map_err(ApiError::Tt)?;
-        let response = self.session.call(op.service, op.id, request).await;
-        self.progress.page_done();
-        let response = response.map_err(ApiError::Tt)?;
-        let request_id = ttrest::request_id_from_headers(response.headers()).map(str::to_string);
-        let call = || call_info(op, request_id.clone());
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| {
-            ApiError::Tt(Error::Transport {
-                call: Box::new(call()),
-                source: e,
-            })
-        })?;
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::Tt(Error::Decode {
-                call: Box::new(call()),
-                path: ".".into(),
-                message: format!("not JSON: {e}"),
-                excerpt: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
-            })
-        })?;
+        let (body, call) = self.send_bytes(op, args).await?;
+        let value: Value = serde_json::from_slice(&body).map_err(|e| not_json(&call, &body, &e))?;
         // TT sometimes reports failure in a 200 envelope (`"status": "Fail"`).
         // Read from a borrow: cloning a page of fills cost a fifth of the CPU.
         let tt = TtMessage::deserialize(&value).unwrap_or_default();
         if tt.is_failure() {
             return Err(ApiError::Tt(Error::Tt {
-                call: Box::new(call()),
-                status,
+                call: Box::new(call.info),
+                status: call.status,
                 tt,
             }));
         }
         Ok(value)
+    }
+
+    /// Sends one request and returns the body of a successful answer, unread,
+    /// with what an error about it needs; the caller checks TT's envelope.
+    pub async fn send_bytes(
+        &self,
+        op: &'static Operation,
+        args: &Args,
+    ) -> Result<(bytes::Bytes, Call), ApiError> {
+        let request = self.build(op, args).map_err(ApiError::Tt)?;
+        let response = self.session.call(op.service, op.id, request).await;
+        self.progress.page_done();
+        let response = response.map_err(ApiError::Tt)?;
+        let request_id = ttrest::request_id_from_headers(response.headers()).map(str::to_string);
+        let call = Call {
+            info: call_info(op, request_id),
+            status: response.status(),
+        };
+        let body = response.bytes().await.map_err(|e| {
+            ApiError::Tt(Error::Transport {
+                call: Box::new(call.info.clone()),
+                source: e,
+            })
+        })?;
+        Ok((body, call))
     }
 
     /// Every page of a `nextPageKey`-paged operation (one page otherwise).
@@ -220,6 +226,23 @@ impl Api {
         }
         Ok(request)
     }
+}
+
+/// Which call an answer came from, for errors about its body.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub info: CallInfo,
+    pub status: reqwest::StatusCode,
+}
+
+/// A body that is not JSON, as the decode error it is.
+pub fn not_json(call: &Call, body: &[u8], e: &serde_json::Error) -> ApiError {
+    ApiError::Tt(Error::Decode {
+        call: Box::new(call.info.clone()),
+        path: ".".into(),
+        message: format!("not JSON: {e}"),
+        excerpt: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+    })
 }
 
 fn call_info(op: &Operation, request_id: Option<String>) -> CallInfo {

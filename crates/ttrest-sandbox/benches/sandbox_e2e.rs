@@ -11,14 +11,19 @@
 //! - `rate`: `--pages` (250) pages of fills with plan High (25/s) from a
 //!   sandbox enforcing 25/s per key; wall time vs `pages / 25` s and the 429s
 //!   the sandbox sent.
+//! - `latency`: every fill of a sandbox that adds latency to each answer and
+//!   enforces the plan, pulled with `fills_windows` (concurrent time windows)
+//!   on the same plan: wall time vs the plan's ideal (`fills / 500` pages at
+//!   the plan's rate) and the 429s. Cases: plan High with 100 ms and 20 ms,
+//!   plan Free with 100 ms (`--free-fills`, 20 000, as Free is 8x slower).
 //!
-//! Run: `cargo bench -p ttrest-sandbox --bench sandbox_e2e -- stream rate`
+//! Run: `cargo bench -p ttrest-sandbox --bench sandbox_e2e -- stream rate latency`
 //! (`--json` prints one JSON object per result, which `cargo xtask bench` reads.)
 
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use ttrest::paginate::TimePagedExt;
+use ttrest::paginate::{FillsQuery, TimePagedExt, WindowOptions};
 use ttrest::{Credentials, Plan, Session};
 use ttrest_sandbox::{Faults, RatePlan, Sandbox};
 
@@ -29,6 +34,7 @@ struct Options {
     scenarios: Vec<String>,
     fills: usize,
     pages: usize,
+    free_fills: usize,
     runs: usize,
     json: bool,
 }
@@ -38,6 +44,7 @@ fn options() -> Options {
         scenarios: Vec::new(),
         fills: 100_000,
         pages: 250,
+        free_fills: 20_000,
         runs: 5,
         json: false,
     };
@@ -51,6 +58,7 @@ fn options() -> Options {
         match arg.as_str() {
             "--fills" => o.fills = number("--fills"),
             "--pages" => o.pages = number("--pages"),
+            "--free-fills" => o.free_fills = number("--free-fills"),
             "--runs" => o.runs = number("--runs").max(1),
             "--json" => o.json = true,
             "--bench" => {} // added by `cargo bench`
@@ -70,7 +78,12 @@ fn main() {
         match scenario.as_str() {
             "stream" => stream(&o),
             "rate" => rate(&o),
-            other => panic!("unknown scenario {other}; known: stream, rate"),
+            "latency" => {
+                latency(&o, Plan::High, RatePlan::High, 100, o.fills);
+                latency(&o, Plan::High, RatePlan::High, 20, o.fills);
+                latency(&o, Plan::Free, RatePlan::Free, 100, o.free_fills);
+            }
+            other => panic!("unknown scenario {other}; known: stream, rate, latency"),
         }
     }
 }
@@ -227,6 +240,60 @@ fn rate(o: &Options) {
     } else {
         println!(
             "rate high: {pages} pages + token = {requests} requests in {:.2} s, ideal {ideal:.2} s ({over:+.1}%), {throttled} 429s",
+            wall.as_secs_f64()
+        );
+    }
+}
+
+fn latency(o: &Options, plan: Plan, enforced: RatePlan, latency_ms: u64, fills: usize) {
+    let faults = Faults::default()
+        .rate_plan(enforced)
+        .latency(Duration::from_millis(latency_ms));
+    let server = server(fills, faults);
+    // The client on a runtime of its own too: its windows run concurrently.
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let session = session(&server.sandbox, plan);
+    let ledger = session.ledger();
+    let before = server.sandbox.counters();
+    let started = Instant::now();
+    let got = client
+        .block_on(
+            ledger
+                .get_fills()
+                .fills_windows(
+                    FillsQuery::new("get_fills", 0),
+                    WindowOptions::for_plan(plan),
+                )
+                .try_fold(0, |n, _| async move { Ok(n + 1) }),
+        )
+        .expect("fills stream");
+    let wall = started.elapsed();
+    assert_eq!(got, fills, "every fill exactly once");
+    let after = server.sandbox.counters();
+    let requests = after.requests - before.requests;
+    let pages = requests - (after.tokens_issued - before.tokens_issued);
+    let throttled = after.throttled - before.throttled;
+    let rate = 1.0 / plan.spacing().expect("a limited plan").as_secs_f64();
+    let ideal = fills.div_ceil(PAGE) as f64 / rate;
+    let over = (wall.as_secs_f64() / ideal - 1.0) * 100.0;
+    let name = format!("{plan:?}").to_lowercase();
+    if o.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": "latency", "plan": name, "latency_ms": latency_ms,
+                "fills": fills, "requests": requests, "pages": pages,
+                "wall_s": wall.as_secs_f64(), "ideal_s": ideal,
+                "over_ideal_pct": over, "throttled": throttled,
+            })
+        );
+    } else {
+        println!(
+            "latency {name} {latency_ms} ms: {fills} fills, {pages} pages in {:.2} s, ideal {ideal:.2} s ({over:+.1}%), {throttled} 429s",
             wall.as_secs_f64()
         );
     }

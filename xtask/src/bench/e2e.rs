@@ -10,8 +10,8 @@ use super::{cargo, Row};
 const COMMAND: &str = "cargo bench -p ttrest-sandbox --bench sandbox_e2e --";
 
 /// Runs the selected scenarios and turns their results into rows.
-pub fn rows(root: &Path, stream: bool, rate: bool) -> anyhow::Result<Vec<Row>> {
-    let scenarios: Vec<&str> = [("stream", stream), ("rate", rate)]
+pub fn rows(root: &Path, stream: bool, rate: bool, latency: bool) -> anyhow::Result<Vec<Row>> {
+    let scenarios: Vec<&str> = [("stream", stream), ("rate", rate), ("latency", latency)]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
         .collect();
@@ -27,6 +27,7 @@ pub fn rows(root: &Path, stream: bool, rate: bool) -> anyhow::Result<Vec<Row>> {
 pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
     let stream_command = format!("{command} stream");
     let rate_command = format!("{command} rate");
+    let latency_command = format!("{command} latency");
     let mut rows = Vec::new();
     for line in stdout.lines().filter(|l| l.starts_with('{')) {
         let v: Value =
@@ -71,6 +72,28 @@ pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
                     .goal("within 5% with zero 429s", over <= 5.0 && throttled == 0.0),
                 );
             }
+            Some("latency") => {
+                let over = num("over_ideal_pct")?;
+                let throttled = num("throttled")?;
+                rows.push(
+                    Row::new(
+                        format!(
+                            "{} fills in concurrent windows, plan {}, {} ms latency, sandbox enforcing the plan",
+                            num("fills")?,
+                            v["plan"].as_str().unwrap_or("?"),
+                            num("latency_ms")?
+                        ),
+                        format!(
+                            "{:.2} s vs {:.2} s ideal ({over:+.1}%), {} requests, {throttled} 429s",
+                            num("wall_s")?,
+                            num("ideal_s")?,
+                            num("requests")?
+                        ),
+                        &latency_command,
+                    )
+                    .goal("within 10% with zero 429s", over <= 10.0 && throttled == 0.0),
+                );
+            }
             other => anyhow::bail!("unknown scenario {other:?} in {line}"),
         }
     }
@@ -88,9 +111,16 @@ mod tests {
     fn json_lines_become_rows_with_goals() {
         let out = "noise\n\
             {\"scenario\":\"stream\",\"mode\":\"streaming\",\"fills\":100000,\"fills_per_s\":500000.0,\"client_cpu_s_per_100k\":0.08}\n\
-            {\"scenario\":\"rate\",\"requests\":251,\"pages\":250,\"wall_s\":10.1,\"ideal_s\":10.0,\"over_ideal_pct\":1.0,\"throttled\":0}\n";
+            {\"scenario\":\"rate\",\"requests\":251,\"pages\":250,\"wall_s\":10.1,\"ideal_s\":10.0,\"over_ideal_pct\":1.0,\"throttled\":0}\n\
+            {\"scenario\":\"latency\",\"plan\":\"high\",\"latency_ms\":100,\"fills\":100000,\"requests\":205,\"wall_s\":8.5,\"ideal_s\":8.0,\"over_ideal_pct\":6.25,\"throttled\":0}\n";
         let rows = parse(out, "cmd").unwrap();
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[2].result,
+            "8.50 s vs 8.00 s ideal (+6.2%), 205 requests, 0 429s"
+        );
+        assert_eq!(rows[2].command, "cmd latency");
+        assert!(rows[2].goal.ends_with("met"));
         assert_eq!(
             rows[0].result,
             "500000 fills/s, client CPU 0.080 s per 100k"

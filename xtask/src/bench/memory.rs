@@ -71,6 +71,7 @@ pub(super) struct Banner {
     pub(super) secret: String,
 }
 
+/// Reads the banner of a started `ttrest sandbox`.
 pub(super) fn banner(sandbox: &mut Child) -> anyhow::Result<Banner> {
     let stdout = sandbox.stdout.take().context("sandbox stdout")?;
     let mut lines = BufReader::new(stdout).lines();
@@ -123,6 +124,19 @@ fn export(bin: &PathBuf, b: &Banner, fills: usize) -> anyhow::Result<(u64, f64)>
 
 /// Waits for `child` and returns (exited 0, peak RSS in KiB) from `wait4`.
 pub(super) fn wait_peak_rss(child: Child) -> anyhow::Result<(bool, u64)> {
+    let (ok, usage) = wait_usage(child)?;
+    // Linux reports ru_maxrss in KiB.
+    Ok((ok, usage.ru_maxrss as u64))
+}
+
+/// CPU seconds (user + system) of a finished child's resource usage.
+pub(super) fn cpu_seconds(usage: &libc::rusage) -> f64 {
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Waits for `child` and returns whether it exited 0, and its resource usage.
+pub(super) fn wait_usage(child: Child) -> anyhow::Result<(bool, libc::rusage)> {
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: wait4 writes only to the two out-parameters given.
@@ -132,8 +146,7 @@ pub(super) fn wait_peak_rss(child: Child) -> anyhow::Result<(bool, u64)> {
         bail!("wait4: {}", std::io::Error::last_os_error());
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    // Linux reports ru_maxrss in KiB.
-    Ok((ok, usage.ru_maxrss as u64))
+    Ok((ok, usage))
 }
 
 #[cfg(test)]

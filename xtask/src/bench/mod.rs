@@ -3,7 +3,10 @@
 //!
 //! Rows come from benchmarks, never from timed tests:
 //! - `decode`: criterion's `benches/decode.rs` (typed vs `serde_json::Value`);
-//! - `stream`, `rate`: `benches/sandbox_e2e.rs` against the sandbox on loopback;
+//! - `stream`, `rate`, `latency`: `benches/sandbox_e2e.rs` against the sandbox
+//!   on loopback (`latency`: added latency, plan enforced, concurrent windows);
+//! - `peer`: CPU of `benches/peer/tt_fills.py` (requests + json, as Python TT
+//!   clients are written) vs the release `ttrest fills`, same sandbox, same run;
 //! - `memory`: peak RSS of the release `ttrest fills` (CSV, then Parquet) against
 //!   `ttrest sandbox`;
 //! - `compile`: cold builds in a scratch target directory, and generated lines.
@@ -15,6 +18,8 @@ mod e2e;
 mod memory;
 #[cfg(unix)]
 mod parquet;
+#[cfg(unix)]
+mod peer;
 mod table;
 
 use std::path::Path;
@@ -25,12 +30,15 @@ use anyhow::{bail, Context};
 pub use table::Row;
 
 /// The groups of rows, in the order they are printed.
-pub const GROUPS: &[&str] = &["decode", "stream", "rate", "memory", "compile"];
+pub const GROUPS: &[&str] = &[
+    "decode", "stream", "rate", "latency", "peer", "memory", "compile",
+];
 
 /// `cargo xtask bench` options.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only these groups (comma-separated): decode, stream, rate, memory, compile.
+    /// Only these groups (comma-separated): decode, stream, rate, latency, peer,
+    /// memory, compile.
     /// Default: all of them (compile alone takes several minutes: it builds cold).
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
@@ -54,8 +62,19 @@ pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
     if wanted("decode") {
         rows.extend(decode::rows(root)?);
     }
-    if wanted("stream") || wanted("rate") {
-        rows.extend(e2e::rows(root, wanted("stream"), wanted("rate"))?);
+    if wanted("stream") || wanted("rate") || wanted("latency") {
+        rows.extend(e2e::rows(
+            root,
+            wanted("stream"),
+            wanted("rate"),
+            wanted("latency"),
+        )?);
+    }
+    if wanted("peer") {
+        #[cfg(unix)]
+        rows.extend(peer::rows(root)?);
+        #[cfg(not(unix))]
+        bail!("the peer rows read child CPU with wait4, which needs a unix system");
     }
     if wanted("memory") {
         #[cfg(unix)]
@@ -117,7 +136,7 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown group `speed`"), "{err}");
         assert!(
-            err.contains("decode, stream, rate, memory, compile"),
+            err.contains("decode, stream, rate, latency, peer, memory, compile"),
             "{err}"
         );
     }

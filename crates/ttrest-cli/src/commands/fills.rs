@@ -8,25 +8,30 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use futures::FutureExt;
 use serde_json::Value;
 use ttrest::paginate::{
-    fills_stream, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, NarrowBy,
-    NarrowHook, PaginationError, WatchOptions,
+    fills_windows, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, NarrowBy,
+    NarrowHook, PaginationError, WatchOptions, WindowOptions,
 };
 
 use super::columns;
 use crate::args::FillsArgs;
 use crate::context::Context;
 use crate::exit::{ApiError, CliError};
-use crate::output::rfc3339;
+use crate::raw::{fills_page, RawFill};
 use crate::request::{list_of, Api, Args};
 use crate::spec;
+use ttrest::scalar::Timestamp;
 
-type Fills = BoxStream<'static, Result<Value, PaginationError<ApiError>>>;
+type Fills = BoxStream<'static, Result<RawFill, PaginationError<ApiError>>>;
+
+/// How often (in fills) the progress line learns the time reached.
+const PROGRESS_EVERY: u64 = 512;
 
 /// Runs `ttrest fills`.
 pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     let mut writer = super::writer(&args.out, columns::FILLS, args.follow)?;
     let started = Instant::now();
     let mut fills = stream_for(ctx, args)?;
+    let mut seen = 0u64;
     loop {
         let next = match args.follow {
             // With --follow, Ctrl-C is the normal end: keep what was written.
@@ -39,10 +44,13 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
         let Some(fill) = next else { break };
         let fill = fill.map_err(|e| CliError::from_pages(e, ctx.env))?;
         ctx.progress().records_done(1);
-        if let Some(at) = fill.get("timeStamp").and_then(rfc3339) {
-            ctx.progress().at(at);
+        seen += 1;
+        if seen % PROGRESS_EVERY == 1 || args.follow {
+            if let Some(ns) = fill.timestamp() {
+                ctx.progress().at(Timestamp::from_nanos(ns).to_rfc3339());
+            }
         }
-        writer.write(&fill)?;
+        writer.write_raw(&fill)?;
     }
     let count = writer.finish()?;
     super::summary(ctx, "fills", count, args.out.output.as_deref(), started);
@@ -68,6 +76,7 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
     if accounts.is_empty() {
         accounts.push(None);
     }
+    let windows = WindowOptions::for_plan(ctx.api.session().plan());
     let mut streams: Vec<Fills> = accounts
         .into_iter()
         .map(|account| {
@@ -91,7 +100,9 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
                     };
                     watch_fills(query, options, fetch).boxed()
                 }
-                false => fills_stream(query, fetch).boxed(),
+                // A range is paged in concurrent windows: the plan's rate, not
+                // latency, bounds it.
+                false => fills_windows(query, windows, fetch).boxed(),
             }
         })
         .collect();
@@ -103,12 +114,12 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
     })
 }
 
-/// One `/fills` request for `window`.
+/// One `/fills` request for `window`, its fills kept as TT's JSON text.
 pub(crate) fn fetch(
     api: Api,
     op: &'static spec::Operation,
     window: FillsWindow,
-) -> BoxFuture<'static, Result<Vec<Value>, ApiError>> {
+) -> BoxFuture<'static, Result<Vec<RawFill>, ApiError>> {
     async move {
         let mut args = Args::default().with("minTimestamp", window.min_ts);
         if let Some(max) = window.max_ts {
@@ -120,8 +131,8 @@ pub(crate) fn fetch(
         if let Some(product) = window.filter.product_id {
             args = args.with("productId", product);
         }
-        let page = api.send(op, &args).await?;
-        Ok(list_of(page, "fills"))
+        let (body, call) = api.send_bytes(op, &args).await?;
+        fills_page(body, &call)
     }
     .boxed()
 }
@@ -171,11 +182,12 @@ pub async fn account_ids(api: &Api) -> Result<Vec<u64>, ApiError> {
 }
 
 /// Merges streams that are each in time order into one in time order.
-fn merge_by_time<S, E>(streams: Vec<S>) -> impl Stream<Item = Result<Value, E>>
+fn merge_by_time<S, F, E>(streams: Vec<S>) -> impl Stream<Item = Result<F, E>>
 where
-    S: Stream<Item = Result<Value, E>> + Unpin,
+    S: Stream<Item = Result<F, E>> + Unpin,
+    F: FillRecord,
 {
-    let heads: Vec<Option<Value>> = streams.iter().map(|_| None).collect();
+    let heads: Vec<Option<F>> = streams.iter().map(|_| None).collect();
     let live = vec![true; streams.len()];
     stream::unfold(Some((streams, heads, live)), |state| async move {
         let (mut streams, mut heads, mut live) = state?;

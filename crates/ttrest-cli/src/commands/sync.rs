@@ -13,6 +13,7 @@ use ttrest::scalar::Timestamp;
 use super::fills::{account_ids, fetch, narrow_hook};
 use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::spec;
 use ttrest_store::{
@@ -135,7 +136,11 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     let mut total = SyncReport::default();
     loop {
         let api = ctx.api.clone();
-        let fetch = move |window: FillsWindow| fetch(api.clone(), op, window);
+        // The store keeps each fill's whole record as JSON and its typed columns.
+        let fetch = move |window: FillsWindow| {
+            let page = fetch(api.clone(), op, window);
+            async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
+        };
         let mut shown = 0;
         let report = sync_fills(
             &mut store,

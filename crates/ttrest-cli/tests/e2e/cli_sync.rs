@@ -578,12 +578,13 @@ async fn a_full_disk_mid_sync_keeps_the_last_committed_page_and_the_next_run_com
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("full.db");
     let mut cmd = setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)]);
-    // The process may write no file past 1 MB: SQLite's write fails as on a full disk.
+    // The process may write no file past 4 MB (a few pages of fills with the
+    // real-data keys): SQLite's write fails as on a full disk.
     unsafe {
         cmd.pre_exec(|| {
             let limit = libc::rlimit {
-                rlim_cur: 1 << 20,
-                rlim_max: 1 << 20,
+                rlim_cur: 4 << 20,
+                rlim_max: 4 << 20,
             };
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {

@@ -358,3 +358,351 @@ where
     });
     Concurrent::new(calls, concurrency)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paginate::error::FetchError;
+    use crate::paginate::fake::Status;
+    use crate::paginate::orders::{orders_stream, OrdersLimits};
+    use crate::paginate::pages::{PageState, PaginatedExt};
+    use serde_json::{json, Value};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    /// Counts requests in flight, and the most at once.
+    #[derive(Clone, Default)]
+    struct InFlight {
+        now: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+
+    impl InFlight {
+        async fn during<T>(&self, latency_ms: u64, answer: T) -> T {
+            let now = self.now.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+            self.now.fetch_sub(1, SeqCst);
+            answer
+        }
+
+        fn most(&self) -> usize {
+            self.most.load(SeqCst)
+        }
+    }
+
+    /// A fake `/orders`: account `a` has `a % 4` orders, and each answer also
+    /// holds the first order of the account after its chunk (so the next chunk
+    /// repeats it). Latency varies by chunk, so answers finish out of order.
+    #[derive(Clone, Default)]
+    struct FakeOrders {
+        in_flight: InFlight,
+        calls: Arc<Mutex<Vec<Vec<u64>>>>,
+        /// The chunk holding this account fails with this status.
+        fail: Option<(u64, u16)>,
+        /// The chunk holding this account answers after 10 s.
+        slow: Option<u64>,
+        /// Answers are cut at this many orders, like TT's cap.
+        cap: Option<usize>,
+        /// Every answer takes this long (instead of 50 to 250 ms by chunk).
+        latency_ms: Option<u64>,
+    }
+
+    impl FakeOrders {
+        fn fetch(
+            &self,
+            chunk: Vec<u64>,
+        ) -> impl Future<Output = Result<Vec<Value>, Status>> + Send + 'static {
+            let this = self.clone();
+            async move {
+                this.calls.lock().unwrap().push(chunk.clone());
+                let mut latency = this.latency_ms.unwrap_or(50 + (chunk[0] * 37 % 11) * 20);
+                if this.slow.is_some_and(|a| chunk.contains(&a)) {
+                    latency = 10_000;
+                }
+                let answer = this.answer(&chunk);
+                this.in_flight.during(latency, answer).await
+            }
+        }
+
+        fn answer(&self, chunk: &[u64]) -> Result<Vec<Value>, Status> {
+            if let Some((account, status)) = self.fail {
+                if chunk.contains(&account) {
+                    return Err(Status(status));
+                }
+            }
+            let order = |a: u64, i: u64| json!({"orderId": format!("o{a}-{i}"), "accountId": a});
+            let mut orders: Vec<Value> = chunk
+                .iter()
+                .flat_map(|&a| (0..a % 4).map(move |i| order(a, i)))
+                .collect();
+            let next = chunk.last().unwrap() + 1;
+            if next % 4 > 0 {
+                orders.push(order(next, 0));
+            }
+            orders.truncate(self.cap.unwrap_or(usize::MAX));
+            Ok(orders)
+        }
+    }
+
+    fn options(max_concurrency: usize) -> ConcurrentOptions {
+        ConcurrentOptions {
+            max_concurrency,
+            ..ConcurrentOptions::default()
+        }
+    }
+
+    /// Every item as its `orderId`, or the error's status.
+    async fn orders(
+        fake: &FakeOrders,
+        accounts: &[u64],
+        limits: OrdersLimits,
+        options: ConcurrentOptions,
+    ) -> Vec<Result<String, Option<u16>>> {
+        let f = fake.clone();
+        let stream = orders_stream("get_orders", accounts, limits, options, move |c| f.fetch(c));
+        stream
+            .map(|o| match o {
+                Ok(o) => Ok(o["orderId"].as_str().unwrap().to_string()),
+                Err(PaginationError::Fetch { source, .. }) => Err(Some(source.0)),
+                Err(_) => Err(None),
+            })
+            .collect()
+            .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn orders_of_500_accounts_are_those_of_one_chunk_after_another() {
+        let accounts: Vec<u64> = (1..=500).collect();
+        let limits = OrdersLimits::default();
+        let one = FakeOrders::default();
+        let sequential = orders(&one, &accounts, limits, options(1)).await;
+        assert_eq!(one.in_flight.most(), 1);
+        let many = FakeOrders::default();
+        let concurrent = orders(&many, &accounts, limits, options(4)).await;
+        assert_eq!(concurrent, sequential);
+        assert_eq!(many.in_flight.most(), 4, "4 at once, never more");
+        let ids: std::collections::HashSet<_> = concurrent.iter().collect();
+        assert_eq!(ids.len(), concurrent.len(), "repeats across chunks dropped");
+        assert!(concurrent.iter().all(Result::is_ok));
+        // a % 4 orders for each of 1..=500; the extras all repeat one.
+        assert_eq!(concurrent.len(), 750 + 1, "and account 501's first");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn capped_chunks_split_in_place_and_keep_the_order() {
+        let accounts: Vec<u64> = (1..=300).collect();
+        let limits = OrdersLimits {
+            max_accounts: 50,
+            max_orders: Some(60),
+        };
+        let cap = Some(60);
+        let one = FakeOrders {
+            cap,
+            ..FakeOrders::default()
+        };
+        let sequential = orders(&one, &accounts, limits, options(1)).await;
+        let many = FakeOrders {
+            cap,
+            ..FakeOrders::default()
+        };
+        let concurrent = orders(&many, &accounts, limits, options(3)).await;
+        assert_eq!(concurrent, sequential);
+        assert!(concurrent.iter().all(Result::is_ok));
+        assert_eq!(concurrent.len(), 450 + 1);
+        let calls = many.calls.lock().unwrap();
+        assert!(calls.iter().any(|c| c.len() == 25), "chunks were halved");
+        assert!(many.in_flight.most() <= 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_follows_the_plan_rate_times_latency() {
+        let accounts: Vec<u64> = (1..=1_000).collect();
+        let fake = FakeOrders {
+            latency_ms: Some(100),
+            ..FakeOrders::default()
+        };
+        let options = ConcurrentOptions {
+            rate: Some(25.0),
+            max_concurrency: 8,
+            ..ConcurrentOptions::default()
+        };
+        let got = orders(&fake, &accounts, OrdersLimits::default(), options).await;
+        assert!(got.iter().all(Result::is_ok));
+        // 0.1 s x 25/s x 1.25 = 3.1 -> 4, plus one.
+        assert_eq!(fake.in_flight.most(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_error_comes_after_every_order_before_it_and_ends_the_stream() {
+        let accounts: Vec<u64> = (1..=500).collect();
+        for status in [429, 503] {
+            let one = FakeOrders {
+                fail: Some((260, status)),
+                ..FakeOrders::default()
+            };
+            let sequential = orders(&one, &accounts, OrdersLimits::default(), options(1)).await;
+            let many = FakeOrders {
+                fail: Some((260, status)),
+                ..FakeOrders::default()
+            };
+            let concurrent = orders(&many, &accounts, OrdersLimits::default(), options(4)).await;
+            assert_eq!(concurrent, sequential);
+            assert_eq!(concurrent.last(), Some(&Err(Some(status))));
+            assert_eq!(concurrent.iter().filter(|o| o.is_err()).count(), 1);
+            // Chunks 1..=5 (accounts 1..=250, 375 orders) came first, whole,
+            // with account 251's first order that chunk 5's answer holds.
+            assert_eq!(concurrent.len() - 1, 375 + 1);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_call_holds_back_at_most_concurrency_plus_two_calls() {
+        let accounts: Vec<u64> = (1..=1_000).collect();
+        let fake = FakeOrders {
+            slow: Some(51),
+            ..FakeOrders::default()
+        };
+        let f = fake.clone();
+        let limits = OrdersLimits::default();
+        let stream = orders_stream("get_orders", &accounts, limits, options(4), move |c| {
+            f.fetch(c)
+        });
+        let mut stream = std::pin::pin!(stream);
+        // Chunk 0's orders, then chunk 1 keeps the stream waiting.
+        let mut got = 0;
+        while let Ok(Some(order)) =
+            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
+        {
+            order.unwrap();
+            got += 1;
+        }
+        assert_eq!(got, 75 + 1, "chunk 0: accounts 1..=50 and 51's first");
+        let started = fake.calls.lock().unwrap().len();
+        // Chunk 0 (done) plus 4 running plus 2 held, of 20 chunks.
+        assert_eq!(started, 7);
+        let rest: Vec<_> = stream.collect().await;
+        assert!(rest.iter().all(Result::is_ok));
+        assert_eq!(fake.calls.lock().unwrap().len(), 20);
+    }
+
+    /// A fake paged list per account: `pages` pages of 3 items, keyed `"1"`, `"2"`...
+    #[derive(Clone)]
+    struct FakeList {
+        account: u64,
+        key: Option<String>,
+        pages: usize,
+        in_flight: InFlight,
+        /// This account's page with this index fails with this status.
+        fail: Option<(u64, usize, u16)>,
+    }
+
+    impl Paginated for FakeList {
+        type Page = (Vec<String>, Option<String>);
+        type Item = String;
+        const OPERATION: &'static str = "get_position_by_account_id";
+
+        fn with_page_key(mut self, key: String) -> Self {
+            self.key = Some(key);
+            self
+        }
+
+        async fn fetch_page(self) -> Result<Self::Page, FetchError> {
+            let n: usize = self.key.as_deref().map_or(0, |k| k.parse().unwrap());
+            let latency = 40 + (self.account * 13 % 7) * 25;
+            let answer = match self.fail {
+                Some((account, page, status)) if account == self.account && page == n => {
+                    Err(FetchError::new(Status(status)))
+                }
+                _ => Ok((
+                    (0..3)
+                        .map(|i| format!("{}:{n}:{i}", self.account))
+                        .collect(),
+                    (n + 1 < self.pages).then(|| (n + 1).to_string()),
+                )),
+            };
+            self.in_flight.during(latency, answer).await
+        }
+
+        fn page_state(page: &Self::Page) -> PageState {
+            PageState::new(Ok(Some(page.1.is_none())), page.1.clone())
+        }
+
+        fn into_items(page: Self::Page) -> Vec<String> {
+            page.0
+        }
+    }
+
+    fn lists(in_flight: &InFlight, fail: Option<(u64, usize, u16)>) -> Vec<FakeList> {
+        (1..=12)
+            .map(|account| FakeList {
+                account,
+                key: None,
+                pages: 1 + (account as usize % 4),
+                in_flight: in_flight.clone(),
+                fail,
+            })
+            .collect()
+    }
+
+    /// Every item, or the error's status.
+    async fn sequential(requests: Vec<FakeList>) -> Vec<Result<String, Option<u16>>> {
+        let mut out = Vec::new();
+        for request in requests {
+            let items: Vec<_> = request.items().collect().await;
+            let failed = items.iter().any(Result::is_err);
+            out.extend(items.into_iter().map(status_of));
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    fn status_of(item: Result<String, PaginationError>) -> Result<String, Option<u16>> {
+        item.map_err(|e| match e {
+            PaginationError::Fetch { source, .. } => source.status(),
+            _ => None,
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paged_calls_at_once_yield_the_items_of_each_in_turn() {
+        let one = InFlight::default();
+        let expected = sequential(lists(&one, None)).await;
+        assert_eq!(expected.len(), 3 * (12 + 3 * 6));
+        let many = InFlight::default();
+        let got: Vec<_> = items_concurrent(lists(&many, None), options(4))
+            .map(status_of)
+            .collect()
+            .await;
+        assert_eq!(got, expected);
+        assert_eq!(many.most(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_page_of_one_call_ends_the_stream_in_call_order() {
+        for fail in [(7, 2, 429), (9, 0, 500)] {
+            let expected = sequential(lists(&InFlight::default(), Some(fail))).await;
+            assert_eq!(expected.last(), Some(&Err(Some(fail.2))));
+            let got: Vec<_> = items_concurrent(lists(&InFlight::default(), Some(fail)), options(4))
+                .map(status_of)
+                .collect()
+                .await;
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn plans_give_a_rate_and_unlimited_gives_four() {
+        let high = ConcurrentOptions::for_plan(Plan::High).rate.unwrap();
+        assert!((high - 25.0).abs() < 1e-9);
+        assert_eq!(
+            ConcurrentOptions::for_plan(Plan::Unlimited).max_concurrency,
+            4
+        );
+        let c = Concurrency::new(&ConcurrentOptions::for_plan(Plan::High));
+        assert_eq!(c.limit(), 1, "one call until latency is known");
+        c.observe(Duration::from_millis(100));
+        assert_eq!(c.limit(), 5, "0.1 s x 25/s x 1.25 -> 4, plus one");
+    }
+}

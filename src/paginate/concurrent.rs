@@ -436,7 +436,7 @@ mod tests {
                 .flat_map(|&a| (0..a % 4).map(move |i| order(a, i)))
                 .collect();
             let next = chunk.last().unwrap() + 1;
-            if next % 4 > 0 {
+            if !next.is_multiple_of(4) {
                 orders.push(order(next, 0));
             }
             orders.truncate(self.cap.unwrap_or(usize::MAX));

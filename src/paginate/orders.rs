@@ -173,7 +173,7 @@ where
                         return Some((Err(PaginationError::Fetch { operation, source }), pending));
                     }
                 };
-                if !limits.max_orders.is_some_and(|cap| orders.len() >= cap) {
+                if limits.max_orders.is_none_or(|cap| orders.len() < cap) {
                     return Some((Ok(orders), pending));
                 }
                 if let [account] = chunk[..] {

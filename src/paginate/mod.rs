@@ -15,7 +15,9 @@
 //!   [`fills_windows`] pages a range in concurrent time windows, so the usage
 //!   plan's rate, not latency, bounds a pull.
 //!
-//! `/orders` is not paged but takes at most 50 accounts: see [`orders_for_accounts`].
+//! `/orders` is not paged but takes at most 50 accounts: see [`orders_stream`],
+//! which asks for several chunks at once. [`items_concurrent`] pages several
+//! independent requests (one per account, say) at once, in request order.
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -34,6 +36,7 @@
 //! }
 //! ```
 
+mod concurrent;
 mod cursor;
 mod error;
 #[cfg(test)]
@@ -46,6 +49,7 @@ mod ttledger;
 mod watch;
 mod windows;
 
+pub use concurrent::{items_concurrent, CallStream, Concurrency, Concurrent, ConcurrentOptions};
 pub use cursor::FillsCursor;
 pub use error::{FetchError, FetchStatus, PaginationError};
 pub use fills::{
@@ -53,8 +57,8 @@ pub use fills::{
     NarrowBy, NarrowHook, FILLS_PAGE_SIZE, MAX_WINDOW_SPLITS,
 };
 pub use orders::{
-    join_ids, orders_for_accounts, OrderRecord, OrdersLimits, MAX_ORDERS_PER_REQUEST,
-    MAX_ORDER_ACCOUNTS,
+    join_ids, orders_for_accounts, orders_stream, OrderRecord, OrdersLimits,
+    MAX_ORDERS_PER_REQUEST, MAX_ORDER_ACCOUNTS,
 };
 pub use pages::{
     page_stream, IntoPageItems, LastPageFlag, PageKeyValue, PageState, Paginated, PaginatedExt,

@@ -4,10 +4,18 @@
 //! most 50 accounts (facts §2.3, §4.4). [`orders_for_accounts`] splits a longer
 //! account list into chunks, halves a chunk whose answer hits the order cap (it may
 //! be truncated), and merges the answers, dropping repeated `orderId`s.
+//! [`orders_stream`] asks for several chunks at once (see
+//! [`items_concurrent`](super::items_concurrent) for the rules) and yields
+//! the orders in chunk order, so the result is the same as one chunk after
+//! another.
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
+use futures::stream::{self, Stream, StreamExt};
+
+use super::concurrent::{CallStream, Concurrency, Concurrent, ConcurrentOptions};
 use super::error::PaginationError;
 
 /// Most accounts one `/orders` request may name.
@@ -62,55 +70,134 @@ pub fn join_ids(ids: &[u64]) -> String {
     out
 }
 
-/// Working orders of all `accounts`, at most `limits.max_accounts` per request.
-///
-/// `fetch` gets one chunk of accounts and returns its orders. Chunks are fetched
-/// one after another (TT paces requests per key). The result keeps the order of
-/// first appearance and each `orderId` once. Errors name `operation`.
+/// Working orders of all `accounts`, at most `limits.max_accounts` per request,
+/// collected (see [`orders_stream`]).
 pub async fn orders_for_accounts<O, E, F, Fut>(
     operation: &'static str,
     accounts: &[u64],
     limits: OrdersLimits,
-    mut fetch: F,
+    options: ConcurrentOptions,
+    fetch: F,
 ) -> Result<Vec<O>, PaginationError<E>>
 where
-    O: OrderRecord,
-    F: FnMut(Vec<u64>) -> Fut,
-    Fut: Future<Output = Result<Vec<O>, E>>,
+    O: OrderRecord + Send,
+    E: Send,
+    F: FnMut(Vec<u64>) -> Fut + Send,
+    Fut: Future<Output = Result<Vec<O>, E>> + Send,
 {
-    let mut pending: Vec<Vec<u64>> = accounts
-        .chunks(limits.max_accounts.max(1))
-        .rev()
-        .map(<[u64]>::to_vec)
-        .collect();
+    let mut orders = std::pin::pin!(orders_stream(operation, accounts, limits, options, fetch));
     let mut merged = Vec::new();
-    let mut ids = HashSet::new();
-    while let Some(chunk) = pending.pop() {
-        let orders = fetch(chunk.clone())
-            .await
-            .map_err(|source| PaginationError::Fetch { operation, source })?;
-        if limits.max_orders.is_some_and(|cap| orders.len() >= cap) {
-            if let [account] = chunk[..] {
-                return Err(PaginationError::OrdersCapped {
-                    operation,
-                    account,
-                    count: orders.len(),
-                });
-            }
-            // Possibly truncated: ask again for each half.
-            let (left, right) = chunk.split_at(chunk.len() / 2);
-            pending.push(right.to_vec());
-            pending.push(left.to_vec());
-            continue;
-        }
-        for order in orders {
-            let repeated = order.order_id().is_some_and(|id| !ids.insert(id));
-            if !repeated {
-                merged.push(order);
-            }
-        }
+    while let Some(order) = orders.next().await {
+        merged.push(order?);
     }
     Ok(merged)
+}
+
+/// Working orders of all `accounts`, at most `limits.max_accounts` per
+/// request, the chunks asked for concurrently (`options`, e.g.
+/// `ConcurrentOptions::for_plan(session.plan())`, sizes it).
+///
+/// `fetch` gets one chunk of accounts and returns its orders; give it the
+/// session's rate limiter and retries. Orders come in chunk order, each chunk's
+/// in answer order, each `orderId` once (its first appearance): the same as
+/// fetching the chunks one after another. A chunk whose answer reaches
+/// `limits.max_orders` is asked again in halves, in place. The first error
+/// (in chunk order) ends the stream; errors name `operation`.
+pub fn orders_stream<'a, O, E, F, Fut>(
+    operation: &'static str,
+    accounts: &[u64],
+    limits: OrdersLimits,
+    options: ConcurrentOptions,
+    fetch: F,
+) -> impl Stream<Item = Result<O, PaginationError<E>>> + Send + 'a
+where
+    O: OrderRecord + Send + 'a,
+    E: Send + 'a,
+    F: FnMut(Vec<u64>) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Vec<O>, E>> + Send + 'a,
+{
+    let concurrency = Arc::new(Concurrency::new(&options));
+    // Calls only make the request future, never wait under the lock.
+    let fetch = Arc::new(Mutex::new(fetch));
+    let chunks: Vec<Vec<u64>> = accounts
+        .chunks(limits.max_accounts.max(1))
+        .map(<[u64]>::to_vec)
+        .collect();
+    let timer = Arc::clone(&concurrency);
+    let calls = chunks.into_iter().map(move |chunk| {
+        chunk_orders(
+            operation,
+            chunk,
+            limits,
+            Arc::clone(&fetch),
+            Arc::clone(&timer),
+        )
+    });
+    let mut ids = HashSet::new();
+    Concurrent::new(calls, concurrency).filter(move |order| {
+        let repeated = order
+            .as_ref()
+            .is_ok_and(|o| o.order_id().is_some_and(|id| !ids.insert(id)));
+        std::future::ready(!repeated)
+    })
+}
+
+/// The orders of one chunk: one request, or, for an answer at the cap, the
+/// halves of the chunk one after another (depth first, so in account order).
+fn chunk_orders<'a, O, E, F, Fut>(
+    operation: &'static str,
+    chunk: Vec<u64>,
+    limits: OrdersLimits,
+    fetch: Arc<Mutex<F>>,
+    concurrency: Arc<Concurrency>,
+) -> CallStream<'a, O, PaginationError<E>>
+where
+    O: Send + 'a,
+    E: Send + 'a,
+    F: FnMut(Vec<u64>) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Vec<O>, E>> + Send + 'a,
+{
+    let answers = stream::unfold(vec![chunk], move |mut pending| {
+        let (fetch, concurrency) = (Arc::clone(&fetch), Arc::clone(&concurrency));
+        async move {
+            loop {
+                let chunk = pending.pop()?;
+                let request = {
+                    let mut fetch = fetch.lock().unwrap_or_else(|p| p.into_inner());
+                    (*fetch)(chunk.clone())
+                };
+                let orders = match concurrency.timed(request).await {
+                    Ok(orders) => orders,
+                    Err(source) => {
+                        pending.clear();
+                        return Some((Err(PaginationError::Fetch { operation, source }), pending));
+                    }
+                };
+                if limits.max_orders.is_none_or(|cap| orders.len() < cap) {
+                    return Some((Ok(orders), pending));
+                }
+                if let [account] = chunk[..] {
+                    pending.clear();
+                    let capped = PaginationError::OrdersCapped {
+                        operation,
+                        account,
+                        count: orders.len(),
+                    };
+                    return Some((Err(capped), pending));
+                }
+                // Possibly truncated: ask again for each half, left first.
+                let (left, right) = chunk.split_at(chunk.len() / 2);
+                pending.push(right.to_vec());
+                pending.push(left.to_vec());
+            }
+        }
+    });
+    answers
+        .flat_map(|answer| match answer {
+            Ok(orders) => stream::iter(orders.into_iter().map(Ok)).left_stream(),
+            Err(e) => stream::once(async { Err(e) }).right_stream(),
+        })
+        .boxed()
 }
 
 #[cfg(test)]
@@ -131,6 +218,7 @@ mod tests {
             "get_orders",
             &accounts,
             OrdersLimits::default(),
+            ConcurrentOptions::default(),
             |chunk: Vec<u64>| {
                 calls.push(chunk.clone());
                 // Every account has one order; account 50's order also shows up with 51's.
@@ -166,6 +254,7 @@ mod tests {
             "get_orders",
             &accounts,
             limits,
+            ConcurrentOptions::default(),
             |chunk: Vec<u64>| {
                 calls += 1;
                 // Two orders per account, truncated at the cap like the server would.
@@ -188,9 +277,13 @@ mod tests {
             max_accounts: 50,
             max_orders: Some(2),
         };
-        let err = block_on(orders_for_accounts("get_orders", &[7], limits, |_| async {
-            Ok::<_, String>(vec![order("a", 7), order("b", 7)])
-        }))
+        let err = block_on(orders_for_accounts(
+            "get_orders",
+            &[7],
+            limits,
+            ConcurrentOptions::default(),
+            |_| async { Ok::<_, String>(vec![order("a", 7), order("b", 7)]) },
+        ))
         .unwrap_err();
         assert!(matches!(
             err,

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use super::concurrent::ConcurrentOptions;
 use super::error::{FetchError, PaginationError};
 use super::fills::{dedup_key, fills_stream, FillRecord, FillsQuery, FillsStream, FillsWindow};
 use super::orders::{join_ids, orders_for_accounts, OrderRecord, OrdersLimits};
@@ -102,15 +103,20 @@ pub trait TimePagedExt: TimePaged {
 
 impl<T: TimePaged> TimePagedExt for T {}
 
-/// Working orders of all `accounts` via `/orders`, at most 50 accounts a request.
+/// Working orders of all `accounts` via `/orders`, at most 50 accounts a
+/// request, several requests at once (see [`orders_stream`](super::orders_stream)
+/// for the order and merging); `ConcurrentOptions::for_plan(session.plan())`
+/// sizes it.
 pub async fn orders_of_accounts(
     client: &Client,
     accounts: &[u64],
+    options: ConcurrentOptions,
 ) -> Result<Vec<types::Order>, PaginationError> {
     orders_for_accounts(
         "get_orders",
         accounts,
         OrdersLimits::default(),
+        options,
         |chunk| async move {
             let page = client
                 .get_orders()

@@ -40,10 +40,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use futures::stream::{Stream, StreamExt};
 
+use super::concurrent::{Concurrency, ConcurrentOptions};
 use super::cursor::FillsCursor;
 use super::error::{FetchStatus, PaginationError};
 use super::fills::{fills_stream, FillRecord, FillsFilter, FillsQuery, FillsStream, FillsWindow};
@@ -75,16 +76,11 @@ impl WindowOptions {
     ///
     /// Without a client-side limit ([`Plan::Unlimited`]) 4 windows page at once.
     pub fn for_plan(plan: Plan) -> Self {
-        match plan.spacing() {
-            Some(spacing) => Self {
-                rate: Some(1.0 / spacing.as_secs_f64().max(1e-6)),
-                ..Self::default()
-            },
-            None => Self {
-                rate: None,
-                max_concurrency: 4,
-                ..Self::default()
-            },
+        let calls = ConcurrentOptions::for_plan(plan);
+        Self {
+            rate: calls.rate,
+            max_concurrency: calls.max_concurrency,
+            ..Self::default()
         }
     }
 }
@@ -97,8 +93,8 @@ const MARGIN_PAGES: f64 = 0.2;
 struct Shared {
     page_size: usize,
     pages_per_window: usize,
-    rate: Option<f64>,
-    max_concurrency: usize,
+    /// How many windows page at once: `rate x latency`, as for other calls.
+    adaptive: Concurrency,
     /// The filter of the query: requests with another one narrow a cluster.
     filter: FillsFilter,
     /// "Now" when the pull started: the end of an open-ended range, for sizing.
@@ -108,8 +104,6 @@ struct Shared {
 
 #[derive(Default)]
 struct Stats {
-    /// The fastest round trip seen: latency without waiting for the limiter.
-    min_latency: Option<Duration>,
     /// Nanoseconds a full page of fills spans (moving average).
     page_span: Option<f64>,
 }
@@ -137,30 +131,12 @@ impl Shared {
 
     /// How many windows may page at once now.
     fn limit(&self) -> usize {
-        let Some(latency) = lock(&self.stats).min_latency else {
-            // Nothing measured yet: the first window alone learns it.
-            return 1;
-        };
-        let wanted = match self.rate {
-            // 25% headroom over rate x latency for jitter, plus one in reserve;
-            // one window alone if it already keeps up with the rate.
-            Some(rate) => match latency.as_secs_f64() * rate * 1.25 {
-                n if n <= 1.0 => 1,
-                n => n.ceil() as usize + 1,
-            },
-            None => self.max_concurrency,
-        };
-        wanted.clamp(1, self.max_concurrency.max(1))
+        self.adaptive.limit()
     }
 
     fn width_of(&self, page_span: f64) -> i64 {
         let pages = (self.pages_per_window as f64 - MARGIN_PAGES).max(0.5);
         (page_span * pages).clamp(1.0, i64::MAX as f64 / 4.0) as i64
-    }
-
-    fn observe_latency(&self, took: Duration) {
-        let mut stats = lock(&self.stats);
-        stats.min_latency = Some(stats.min_latency.map_or(took, |m| m.min(took)));
     }
 
     /// Learns from one answer of a window; splits the window if it is too wide.
@@ -243,9 +219,9 @@ where
         let call = fetch(window);
         let (bounds, shared) = (Arc::clone(&bounds), Arc::clone(&shared));
         Box::pin(async move {
-            let started = Instant::now();
+            let started = tokio::time::Instant::now();
             let mut page = call.await?;
-            shared.observe_latency(started.elapsed());
+            shared.adaptive.observe(started.elapsed());
             shared.absorb(&bounds, &mut page, &asked);
             Ok(page)
         })
@@ -334,8 +310,11 @@ where
     let shared = Arc::new(Shared {
         page_size: query.page_size,
         pages_per_window: options.pages_per_window.max(1),
-        rate: options.rate.filter(|r| r.is_finite() && *r > 0.0),
-        max_concurrency: options.max_concurrency.max(1),
+        adaptive: Concurrency::new(&ConcurrentOptions {
+            rate: options.rate,
+            max_concurrency: options.max_concurrency,
+            ..ConcurrentOptions::default()
+        }),
         filter: query.filter.clone(),
         horizon: now_ns(),
         stats: Mutex::default(),
@@ -486,6 +465,7 @@ mod tests {
     use crate::paginate::fake::{fill, FakeLedger, Status};
     use serde_json::Value;
     use std::collections::HashSet;
+    use std::time::Duration;
 
     fn run(
         ledger: &FakeLedger,
@@ -630,18 +610,21 @@ mod tests {
         let shared = Shared {
             page_size: 500,
             pages_per_window: 8,
-            rate: Some(25.0),
-            max_concurrency: 8,
+            adaptive: Concurrency::new(&ConcurrentOptions {
+                rate: Some(25.0),
+                max_concurrency: 8,
+                ..ConcurrentOptions::default()
+            }),
             filter: FillsFilter::default(),
             horizon: 0,
             stats: Mutex::default(),
         };
         assert_eq!(shared.limit(), 1, "one window until latency is known");
-        shared.observe_latency(Duration::from_millis(400));
-        shared.observe_latency(Duration::from_millis(100));
+        shared.adaptive.observe(Duration::from_millis(400));
+        shared.adaptive.observe(Duration::from_millis(100));
         // 0.1 s x 25/s x 1.25 = 3.125 -> 4, plus one.
         assert_eq!(shared.limit(), 5);
-        shared.observe_latency(Duration::from_millis(20));
+        shared.adaptive.observe(Duration::from_millis(20));
         assert_eq!(shared.limit(), 1, "20 ms x 25/s: one window keeps up");
         assert_eq!(WindowOptions::for_plan(Plan::Unlimited).max_concurrency, 4);
         let high = WindowOptions::for_plan(Plan::High).rate.unwrap();

@@ -8,11 +8,14 @@
 
 use std::sync::Arc;
 
-use futures::stream::{self, Stream, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use serde_json::Value;
-use ttrest::paginate::{page_stream, LastPageFlag, PageKeyValue, PageState, PaginationError};
+use ttrest::paginate::{
+    page_stream, Concurrency, Concurrent, ConcurrentOptions, LastPageFlag, PageKeyValue, PageState,
+    PaginationError,
+};
 use ttrest::{CallInfo, Error, Session, TtMessage};
 
 use crate::exit::{ApiError, CliError};
@@ -151,6 +154,16 @@ impl Api {
         op: &'static Operation,
         args: Args,
     ) -> impl Stream<Item = Result<Value, PaginationError<ApiError>>> + Send + '_ {
+        self.pages_timed(op, args, None)
+    }
+
+    /// [`pages`](Self::pages), each request's round trip reported to `timer`.
+    fn pages_timed(
+        &self,
+        op: &'static Operation,
+        args: Args,
+        timer: Option<Arc<Concurrency>>,
+    ) -> impl Stream<Item = Result<Value, PaginationError<ApiError>>> + Send + '_ {
         let paged = op.is_paged();
         let fetch = move |key: Option<String>| {
             let mut args = args.clone();
@@ -158,7 +171,13 @@ impl Api {
                 args.params.retain(|(n, _)| n != "nextPageKey");
                 args.params.push(("nextPageKey".into(), key));
             }
-            async move { self.send(op, &args).await }
+            let timer = timer.clone();
+            async move {
+                match timer {
+                    Some(timer) => timer.timed(self.send(op, &args)).await,
+                    None => self.send(op, &args).await,
+                }
+            }
         };
         let state = if paged { page_state } else { single_page };
         page_stream(op.id, fetch, state)
@@ -171,7 +190,36 @@ impl Api {
         args: Args,
         key: &'a str,
     ) -> impl Stream<Item = Result<Value, PaginationError<ApiError>>> + Send + 'a {
-        self.pages(op, args)
+        self.items_timed(op, args, key, None)
+    }
+
+    /// The records under `key` of independent calls of `op` (one per set of
+    /// `calls`), several at once as the session's plan allows, yielded in call
+    /// order: the same records as calling [`items`](Self::items) on each in turn.
+    pub fn items_concurrent<'a>(
+        &'a self,
+        op: &'static Operation,
+        calls: Vec<Args>,
+        key: &'a str,
+    ) -> Concurrent<'a, Value, PaginationError<ApiError>> {
+        let options = ConcurrentOptions::for_plan(self.session.plan());
+        let concurrency = Arc::new(Concurrency::new(&options));
+        let timer = Arc::clone(&concurrency);
+        let streams = calls.into_iter().map(move |args| {
+            self.items_timed(op, args, key, Some(Arc::clone(&timer)))
+                .boxed()
+        });
+        Concurrent::new(streams, concurrency)
+    }
+
+    fn items_timed<'a>(
+        &'a self,
+        op: &'static Operation,
+        args: Args,
+        key: &'a str,
+        timer: Option<Arc<Concurrency>>,
+    ) -> impl Stream<Item = Result<Value, PaginationError<ApiError>>> + Send + 'a {
+        self.pages_timed(op, args, timer)
             .map_ok(move |page| {
                 let items = list_of(page, key);
                 self.progress.records_done(items.len() as u64);

@@ -16,14 +16,21 @@
 //!   on the same plan: wall time vs the plan's ideal (`fills / 500` pages at
 //!   the plan's rate) and the 429s. Cases: plan High with 100 ms and 20 ms,
 //!   plan Free with 100 ms (`--free-fills`, 20 000, as Free is 8x slower).
+//! - `orders`: the working orders of `--accounts` (500) accounts, 50 a
+//!   request, from a sandbox adding 100 ms of latency and enforcing plan High,
+//!   with the chunks asked for at once (`orders_of_accounts` sized by the
+//!   plan): wall time vs the ideal (the chunks sent at the plan's pace, the
+//!   last answered one latency later), the 429s, and one chunk at a time.
 //!
-//! Run: `cargo bench -p ttrest-sandbox --bench sandbox_e2e -- stream rate latency`
+//! Run: `cargo bench -p ttrest-sandbox --bench sandbox_e2e -- stream rate latency orders`
 //! (`--json` prints one JSON object per result, which `cargo xtask bench` reads.)
 
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use ttrest::paginate::{FillsQuery, TimePagedExt, WindowOptions};
+use ttrest::paginate::{
+    orders_of_accounts, ConcurrentOptions, FillsQuery, PaginatedExt, TimePagedExt, WindowOptions,
+};
 use ttrest::{Credentials, Plan, Session};
 use ttrest_sandbox::{Faults, RatePlan, Sandbox};
 
@@ -35,6 +42,7 @@ struct Options {
     fills: usize,
     pages: usize,
     free_fills: usize,
+    accounts: usize,
     runs: usize,
     json: bool,
 }
@@ -45,6 +53,7 @@ fn options() -> Options {
         fills: 100_000,
         pages: 250,
         free_fills: 20_000,
+        accounts: 500,
         runs: 5,
         json: false,
     };
@@ -59,6 +68,7 @@ fn options() -> Options {
             "--fills" => o.fills = number("--fills"),
             "--pages" => o.pages = number("--pages"),
             "--free-fills" => o.free_fills = number("--free-fills"),
+            "--accounts" => o.accounts = number("--accounts"),
             "--runs" => o.runs = number("--runs").max(1),
             "--json" => o.json = true,
             "--bench" => {} // added by `cargo bench`
@@ -83,7 +93,8 @@ fn main() {
                 latency(&o, Plan::High, RatePlan::High, 20, o.fills);
                 latency(&o, Plan::Free, RatePlan::Free, 100, o.free_fills);
             }
-            other => panic!("unknown scenario {other}; known: stream, rate, latency"),
+            "orders" => orders(&o, Plan::High, RatePlan::High, 100),
+            other => panic!("unknown scenario {other}; known: stream, rate, latency, orders"),
         }
     }
 }
@@ -297,4 +308,86 @@ fn latency(o: &Options, plan: Plan, enforced: RatePlan, latency_ms: u64, fills: 
             wall.as_secs_f64()
         );
     }
+}
+
+fn orders(o: &Options, plan: Plan, enforced: RatePlan, latency_ms: u64) {
+    let faults = Faults::default()
+        .rate_plan(enforced)
+        .latency(Duration::from_millis(latency_ms));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let sandbox = runtime
+        .block_on(
+            Sandbox::builder()
+                .accounts(o.accounts)
+                .orders(o.accounts * 10)
+                .fills(10)
+                .faults(faults)
+                .start(),
+        )
+        .expect("sandbox");
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let session = session(&sandbox, plan);
+    let accounts: Vec<u64> = client
+        .block_on(session.account().get_accounts().collect_all())
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a.id.and_then(|id| u64::try_from(id).ok()))
+        .collect();
+    assert_eq!(accounts.len(), o.accounts, "every account listed");
+    let pull = |options: ConcurrentOptions| {
+        let before = sandbox.counters();
+        let started = Instant::now();
+        let orders = client
+            .block_on(orders_of_accounts(&session.ledger(), &accounts, options))
+            .expect("orders");
+        let wall = started.elapsed();
+        let after = sandbox.counters();
+        let requests = after.requests - before.requests;
+        (
+            orders.len(),
+            wall,
+            requests,
+            after.throttled - before.throttled,
+        )
+    };
+    let one = ConcurrentOptions {
+        max_concurrency: 1,
+        ..ConcurrentOptions::for_plan(plan)
+    };
+    let (expected, sequential, _, _) = pull(one);
+    let (got, wall, requests, throttled) = pull(ConcurrentOptions::for_plan(plan));
+    assert_eq!(got, expected, "the same orders as one chunk at a time");
+    let spacing = plan.spacing().expect("a limited plan").as_secs_f64();
+    let chunks = accounts.len().div_ceil(50);
+    let ideal = (chunks - 1) as f64 * spacing + latency_ms as f64 / 1e3;
+    let over = (wall.as_secs_f64() / ideal - 1.0) * 100.0;
+    let name = format!("{plan:?}").to_lowercase();
+    if o.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": "orders", "plan": name, "latency_ms": latency_ms,
+                "accounts": accounts.len(), "orders": got, "requests": requests,
+                "wall_s": wall.as_secs_f64(), "ideal_s": ideal,
+                "over_ideal_pct": over, "throttled": throttled,
+                "sequential_s": sequential.as_secs_f64(),
+            })
+        );
+    } else {
+        println!(
+            "orders {name} {latency_ms} ms: {} accounts, {got} orders, {requests} requests in {:.2} s, ideal {ideal:.2} s ({over:+.1}%), {throttled} 429s; one chunk at a time {:.2} s",
+            accounts.len(),
+            wall.as_secs_f64(),
+            sequential.as_secs_f64()
+        );
+    }
+    runtime.block_on(sandbox.shutdown());
 }

@@ -1,4 +1,5 @@
-//! Stream and rate rows: `benches/sandbox_e2e.rs`, read from its `--json` lines.
+//! Stream, rate, latency and orders rows: `benches/sandbox_e2e.rs`, read from
+//! its `--json` lines (the `latency` group runs the `orders` scenario too).
 
 use std::path::Path;
 
@@ -17,6 +18,9 @@ pub fn rows(root: &Path, stream: bool, rate: bool, latency: bool) -> anyhow::Res
         .collect();
     let mut args: Vec<&str> = COMMAND.split(' ').skip(1).collect();
     args.extend(&scenarios);
+    if latency {
+        args.push("orders");
+    }
     args.push("--json");
     let stdout = cargo(root, &args)?;
     parse(&stdout, COMMAND)
@@ -28,6 +32,7 @@ pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
     let stream_command = format!("{command} stream");
     let rate_command = format!("{command} rate");
     let latency_command = format!("{command} latency");
+    let orders_command = format!("{command} orders");
     let mut rows = Vec::new();
     for line in stdout.lines().filter(|l| l.starts_with('{')) {
         let v: Value =
@@ -94,6 +99,29 @@ pub fn parse(stdout: &str, command: &str) -> anyhow::Result<Vec<Row>> {
                     .goal("within 10% with zero 429s", over <= 10.0 && throttled == 0.0),
                 );
             }
+            Some("orders") => {
+                let over = num("over_ideal_pct")?;
+                let throttled = num("throttled")?;
+                rows.push(
+                    Row::new(
+                        format!(
+                            "/orders of {} accounts, 50 a request at once, plan {}, {} ms latency, sandbox enforcing the plan",
+                            num("accounts")?,
+                            v["plan"].as_str().unwrap_or("?"),
+                            num("latency_ms")?
+                        ),
+                        format!(
+                            "{:.2} s vs {:.2} s ideal ({over:+.1}%), {} requests, {throttled} 429s; one chunk at a time {:.2} s",
+                            num("wall_s")?,
+                            num("ideal_s")?,
+                            num("requests")?,
+                            num("sequential_s")?
+                        ),
+                        &orders_command,
+                    )
+                    .goal("within 10% with zero 429s", over <= 10.0 && throttled == 0.0),
+                );
+            }
             other => anyhow::bail!("unknown scenario {other:?} in {line}"),
         }
     }
@@ -112,9 +140,16 @@ mod tests {
         let out = "noise\n\
             {\"scenario\":\"stream\",\"mode\":\"streaming\",\"fills\":100000,\"fills_per_s\":500000.0,\"client_cpu_s_per_100k\":0.08}\n\
             {\"scenario\":\"rate\",\"requests\":251,\"pages\":250,\"wall_s\":10.1,\"ideal_s\":10.0,\"over_ideal_pct\":1.0,\"throttled\":0}\n\
-            {\"scenario\":\"latency\",\"plan\":\"high\",\"latency_ms\":100,\"fills\":100000,\"requests\":205,\"wall_s\":8.5,\"ideal_s\":8.0,\"over_ideal_pct\":6.25,\"throttled\":0}\n";
+            {\"scenario\":\"latency\",\"plan\":\"high\",\"latency_ms\":100,\"fills\":100000,\"requests\":205,\"wall_s\":8.5,\"ideal_s\":8.0,\"over_ideal_pct\":6.25,\"throttled\":0}\n\
+            {\"scenario\":\"orders\",\"plan\":\"high\",\"latency_ms\":100,\"accounts\":500,\"requests\":10,\"wall_s\":0.55,\"ideal_s\":0.46,\"over_ideal_pct\":20.5,\"throttled\":0,\"sequential_s\":1.15}\n";
         let rows = parse(out, "cmd").unwrap();
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows[3].result,
+            "0.55 s vs 0.46 s ideal (+20.5%), 10 requests, 0 429s; one chunk at a time 1.15 s"
+        );
+        assert_eq!(rows[3].command, "cmd orders");
+        assert!(rows[3].goal.ends_with("MISSED"));
         assert_eq!(
             rows[2].result,
             "8.50 s vs 8.00 s ideal (+6.2%), 205 requests, 0 429s"

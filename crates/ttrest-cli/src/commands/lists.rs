@@ -3,7 +3,7 @@
 
 use futures::stream;
 use serde_json::{json, Value};
-use ttrest::paginate::{join_ids, orders_for_accounts, OrdersLimits};
+use ttrest::paginate::{join_ids, orders_stream, ConcurrentOptions, OrdersLimits};
 
 use super::{columns, export, fills::account_ids, writer};
 use crate::args::{AccountsList, InstrumentsArgs, OutputArgs, ProductsArgs};
@@ -32,7 +32,8 @@ async fn pull(
     export(ctx, key, records, writer, out.output.as_deref()).await
 }
 
-/// `ttrest orders`: the working orders of the accounts, 50 accounts a request.
+/// `ttrest orders`: the working orders of the accounts, 50 accounts a
+/// request, several requests at once as the plan allows, in account order.
 pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> {
     let op = op("ttledger", "get_orders")?;
     let writer = writer(&args.out, columns::ORDERS, false)?;
@@ -43,11 +44,13 @@ pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> 
         false => args.accounts.clone(),
     };
     let api = &ctx.api;
-    let orders = orders_for_accounts(
+    let options = ConcurrentOptions::for_plan(api.session().plan());
+    let records = orders_stream(
         op.id,
         &accounts,
         OrdersLimits::default(),
-        |chunk| async move {
+        options,
+        move |chunk| async move {
             let page = api
                 .send(op, &Args::default().with("accounts", join_ids(&chunk)))
                 .await?;
@@ -55,21 +58,40 @@ pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> 
             api.progress().records_done(orders.len() as u64);
             Ok(orders)
         },
-    )
-    .await
-    .map_err(|e| CliError::from_pages(e, ctx.env))?;
-    let records = stream::iter(orders.into_iter().map(Ok));
+    );
     export(ctx, "orders", records, writer, args.out.output.as_deref()).await
 }
 
-/// `ttrest positions`.
+/// `ttrest positions`: all of the key's accounts in one paged call, or with
+/// `--account`, one paged call per account (TT advises filtering by account
+/// to avoid time-outs), several at once, in `--account` order.
 pub async fn positions(ctx: &Context, args: &AccountsList) -> Result<(), CliError> {
-    let mut call = Args::default();
-    if !args.accounts.is_empty() {
-        call = call.with("accountIds", join_ids(&args.accounts));
+    if args.accounts.is_empty() {
+        let what = ("ttmonitor", "get_position", "positions");
+        return pull(ctx, what, Args::default(), &args.out, columns::POSITIONS).await;
     }
-    let what = ("ttmonitor", "get_position", "positions");
-    pull(ctx, what, call, &args.out, columns::POSITIONS).await
+    let op = op("ttmonitor", "get_position_by_account_id")?;
+    let writer = writer(&args.out, columns::POSITIONS, false)?;
+    let calls = per_account(&args.accounts, "accountId");
+    let records = ctx.api.items_concurrent(op, calls, "positions");
+    export(
+        ctx,
+        "positions",
+        records,
+        writer,
+        args.out.output.as_deref(),
+    )
+    .await
+}
+
+/// One call's arguments per account (a repeated account is asked once).
+fn per_account(accounts: &[u64], param: &str) -> Vec<Args> {
+    let mut seen = std::collections::HashSet::new();
+    accounts
+        .iter()
+        .filter(|a| seen.insert(**a))
+        .map(|a| Args::default().with(param, a))
+        .collect()
 }
 
 /// `ttrest accounts`.

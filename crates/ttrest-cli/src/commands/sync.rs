@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde_json::Value;
-use ttrest::paginate::{join_ids, orders_for_accounts, FillsWindow, OrdersLimits};
+use ttrest::paginate::{
+    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits,
+};
 use ttrest::scalar::Timestamp;
 
 use super::fills::{account_ids, fetch, narrow_hook};
@@ -271,6 +273,7 @@ async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError>
         op.id,
         &accounts,
         OrdersLimits::default(),
+        ConcurrentOptions::for_plan(api.session().plan()),
         |chunk| async move {
             let page = api
                 .send(op, &CallArgs::default().with("accounts", join_ids(&chunk)))

@@ -4,7 +4,8 @@
 
 use futures::{StreamExt, TryStreamExt};
 use ttrest::paginate::{
-    join_ids, orders_for_accounts, FetchError, FillsQuery, OrdersLimits, PaginatedExt, TimePagedExt,
+    join_ids, orders_for_accounts, ConcurrentOptions, FetchError, FillsQuery, OrdersLimits,
+    PaginatedExt, TimePagedExt,
 };
 use ttrest::{Credentials, Error, Plan, RetryPolicy, Session};
 use ttrest_sandbox::{Faults, Sandbox};
@@ -138,9 +139,10 @@ async fn streams_in_a_429_storm_end_rate_limited_with_a_request_id() {
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(1)));
 
     let s = session(&sb, "storm", small_budget());
-    let err = ttrest::paginate::orders_of_accounts(&s.ledger(), &[1, 2, 3])
-        .await
-        .unwrap_err();
+    let err =
+        ttrest::paginate::orders_of_accounts(&s.ledger(), &[1, 2, 3], ConcurrentOptions::default())
+            .await
+            .unwrap_err();
     let err = Error::from(err);
     assert!(is_rate_limited_with_id(&err), "orders: {err:?}");
 
@@ -183,7 +185,8 @@ async fn stream_failures_tt_answered_400_keep_tt_message() {
         max_accounts: 60,
         ..OrdersLimits::default()
     };
-    let err = orders_for_accounts("get_orders", &accounts, limits, |chunk| {
+    let options = ConcurrentOptions::default();
+    let err = orders_for_accounts("get_orders", &accounts, limits, options, |chunk| {
         let ledger = &ledger;
         async move {
             let page = ledger

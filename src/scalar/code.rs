@@ -230,7 +230,11 @@ impl<'de> Visitor<'de> for CodeVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Code, E> {
-        Ok(Code(Raw::value(Value::from(v))))
+        // serde_json reports every non-negative integer here.
+        Ok(Code(match i64::try_from(v) {
+            Ok(i) => Raw::Int(i),
+            Err(_) => Raw::Other(Box::new(Value::from(v))),
+        }))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Code, E> {

@@ -157,7 +157,7 @@ pub(crate) async fn decode<T: DeserializeOwned>(
         .bytes()
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
-    match serde_json::from_slice(&body) {
+    match crate::json::from_slice(&body) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
         Err(e) => {
             let call = call.unwrap_or_else(|| CallInfo {

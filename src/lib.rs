@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 mod hooks;
+pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod rate_limit;

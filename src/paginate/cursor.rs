@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::key::FillKey;
+
 /// The position of a fills stream: every fill before `position` was yielded, and
 /// of the fills at the timestamps still kept, exactly those in `seen`.
 ///
@@ -17,7 +19,7 @@ pub struct FillsCursor {
     /// Every fill with `timeStamp < position` has been yielded (up to the lag window).
     position: i64,
     /// Dedup keys already yielded, by timestamp, for timestamps `>= position - lag`.
-    seen: BTreeMap<i64, BTreeSet<String>>,
+    seen: BTreeMap<i64, BTreeSet<FillKey>>,
 }
 
 impl FillsCursor {
@@ -46,7 +48,7 @@ impl FillsCursor {
     }
 
     /// Whether the fill `(ts, key)` was already yielded.
-    pub(crate) fn contains(&self, ts: i64, key: &str) -> bool {
+    pub(crate) fn contains(&self, ts: i64, key: &FillKey) -> bool {
         self.seen.get(&ts).is_some_and(|keys| keys.contains(key))
     }
 
@@ -56,7 +58,7 @@ impl FillsCursor {
     }
 
     /// Records a yielded fill.
-    pub(crate) fn record(&mut self, ts: i64, key: String, lag: i64) {
+    pub(crate) fn record(&mut self, ts: i64, key: FillKey, lag: i64) {
         self.seen.entry(ts).or_default().insert(key);
         if ts > self.position {
             self.position = ts;
@@ -98,8 +100,8 @@ mod tests {
         c.record(12, "b".into(), 0);
         c.record(12, "c".into(), 0);
         assert_eq!(c.position(), 12);
-        assert!(!c.contains(10, "a"));
-        assert!(c.contains(12, "b") && c.contains(12, "c"));
+        assert!(!c.contains(10, &"a".into()));
+        assert!(c.contains(12, &"b".into()) && c.contains(12, &"c".into()));
         assert_eq!(c.remembered(), 2);
     }
 
@@ -108,9 +110,9 @@ mod tests {
         let mut c = FillsCursor::since(0);
         c.record(100, "a".into(), 50);
         c.record(140, "b".into(), 50);
-        assert!(c.contains(100, "a"));
+        assert!(c.contains(100, &"a".into()));
         c.record(151, "c".into(), 50);
-        assert!(!c.contains(100, "a"));
+        assert!(!c.contains(100, &"a".into()));
         assert_eq!(c.scan_start(50), 101);
     }
 

@@ -17,6 +17,7 @@
 //!
 //! The algorithm is generic over a fetch function, so it serves any client.
 
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
@@ -30,6 +31,7 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use super::cursor::FillsCursor;
 use super::error::{FetchError, FetchStatus, PaginationError};
+use super::key::FillKey;
 
 /// TT's fill page size.
 pub const FILLS_PAGE_SIZE: usize = 500;
@@ -43,7 +45,7 @@ pub trait FillRecord {
     fn timestamp(&self) -> Option<i64>;
     /// What makes this fill unique: `recordId`, else `uniqueExecId`, else the whole
     /// record serialized (see [`dedup_key`]).
-    fn dedup_key(&self) -> String;
+    fn dedup_key(&self) -> FillKey;
 }
 
 /// Builds a dedup key: `recordId`, else `uniqueExecId`, else `whole()`.
@@ -53,14 +55,14 @@ pub fn dedup_key(
     record_id: Option<&str>,
     unique_exec_id: Option<&str>,
     whole: impl FnOnce() -> String,
-) -> String {
+) -> FillKey {
     match (
         record_id.filter(|s| !s.is_empty()),
         unique_exec_id.filter(|s| !s.is_empty()),
     ) {
-        (Some(id), _) => format!("r:{id}"),
-        (None, Some(id)) => format!("u:{id}"),
-        (None, None) => format!("j:{}", whole()),
+        (Some(id), _) => FillKey::record_id(id),
+        (None, Some(id)) => FillKey::unique_exec_id(id),
+        (None, None) => FillKey::whole(&whole()),
     }
 }
 
@@ -74,10 +76,10 @@ impl FillRecord for serde_json::Value {
         }
     }
 
-    fn dedup_key(&self) -> String {
+    fn dedup_key(&self) -> FillKey {
         let text = |name: &str| match self.get(name) {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::String(s)) => Some(Cow::Borrowed(s.as_str())),
+            Some(serde_json::Value::Number(n)) => Some(Cow::Owned(n.to_string())),
             _ => None,
         };
         dedup_key(
@@ -321,7 +323,7 @@ where
 /// queueing and yielding would otherwise copy it several times.
 struct Keyed<F> {
     ts: i64,
-    key: String,
+    key: FillKey,
     fill: Box<F>,
 }
 
@@ -526,7 +528,7 @@ where
             let Some(ts) = fill.timestamp() else {
                 return Err(PaginationError::MissingTimestamp {
                     operation: self.query.operation,
-                    key,
+                    key: key.to_string(),
                 });
             };
             // A correct server never sends these; below the scan they were seen.
@@ -565,7 +567,7 @@ where
         let mut fresh = HashSet::with_capacity(fills.len());
         let keep: Vec<bool> = fills
             .iter()
-            .map(|k| !cursor.contains(k.ts, &k.key) && fresh.insert((k.ts, k.key.as_str())))
+            .map(|k| !cursor.contains(k.ts, &k.key) && fresh.insert((k.ts, &k.key)))
             .collect();
         drop(fresh);
         for (k, keep) in fills.into_iter().zip(keep) {
@@ -1006,7 +1008,7 @@ mod tests {
         let v = serde_json::json!({"recordId": "r1", "uniqueExecId": "u1", "timeStamp": "17"});
         assert_eq!(
             (v.dedup_key(), v.timestamp()),
-            ("r:r1".to_string(), Some(17))
+            (FillKey::from("r:r1"), Some(17))
         );
         let v = serde_json::json!({"uniqueExecId": "u1"});
         assert_eq!(v.dedup_key(), "u:u1");

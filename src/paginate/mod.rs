@@ -42,6 +42,7 @@ mod error;
 #[cfg(test)]
 mod fake;
 mod fills;
+mod key;
 mod orders;
 mod pages;
 #[cfg(feature = "ttledger")]
@@ -56,6 +57,7 @@ pub use fills::{
     dedup_key, fills_stream, FillRecord, FillsFilter, FillsQuery, FillsStream, FillsWindow,
     NarrowBy, NarrowHook, FILLS_PAGE_SIZE, MAX_WINDOW_SPLITS,
 };
+pub use key::FillKey;
 pub use orders::{
     join_ids, orders_for_accounts, orders_stream, OrderRecord, OrdersLimits,
     MAX_ORDERS_PER_REQUEST, MAX_ORDER_ACCOUNTS,

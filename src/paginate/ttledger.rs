@@ -5,6 +5,7 @@ use std::future::Future;
 use super::concurrent::ConcurrentOptions;
 use super::error::{FetchError, PaginationError};
 use super::fills::{dedup_key, fills_stream, FillRecord, FillsQuery, FillsStream, FillsWindow};
+use super::key::FillKey;
 use super::orders::{join_ids, orders_for_accounts, OrderRecord, OrdersLimits};
 use super::watch::{watch_fills, WatchOptions};
 use super::windows::{fills_windows, WindowOptions, WindowedFills};
@@ -16,7 +17,7 @@ impl FillRecord for types::Fill {
         self.time_stamp.map(Timestamp::as_nanos)
     }
 
-    fn dedup_key(&self) -> String {
+    fn dedup_key(&self) -> FillKey {
         dedup_key(
             self.record_id.as_deref(),
             self.unique_exec_id.as_deref(),

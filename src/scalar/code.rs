@@ -4,18 +4,66 @@ use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Number, Value};
+use serde_json::Value;
+
+/// Longest string code kept inline, without an allocation (TT's are a few bytes).
+const INLINE: usize = 22;
 
 /// The JSON a code arrived as.
-#[derive(Clone, Debug)]
+///
+/// 24 bytes: a page of fills holds about twenty codes per fill, and the common
+/// forms (an `i64` or a short string) need no allocation.
+#[derive(Clone)]
 enum Raw {
-    /// `2`
-    Number(Number),
-    /// `"2"`, `"NONE"`
-    String(String),
-    /// Anything else TT may send one day (`true`, an object...), kept as is.
-    Other(Value),
+    /// `2`: a JSON integer in `i64` range.
+    Int(i64),
+    /// `"2"`, `"NONE"`: a string of at most [`INLINE`] bytes.
+    Short { len: u8, bytes: [u8; INLINE] },
+    /// A longer string.
+    Long(Box<str>),
+    /// Anything else, kept as is: integers beyond `i64`, floats, and what TT may
+    /// send one day (`true`, an object...).
+    Other(Box<Value>),
+}
+
+impl Raw {
+    fn string(s: &str) -> Self {
+        if s.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Raw::Short {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Raw::Long(s.into())
+        }
+    }
+
+    fn str(&self) -> Option<&str> {
+        match self {
+            Raw::Short { len, bytes } => {
+                // Copied from a `&str` up to its length: always UTF-8.
+                Some(std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default())
+            }
+            Raw::Long(s) => Some(s),
+            Raw::Int(_) | Raw::Other(_) => None,
+        }
+    }
+
+    fn value(value: Value) -> Self {
+        match value {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Raw::Int(i),
+                None => Raw::Other(Box::new(Value::Number(n))),
+            },
+            Value::String(s) => Raw::string(&s),
+            other => Raw::Other(Box::new(other)),
+        }
+    }
 }
 
 /// An enumeration code such as `ordStatus`, `ordType`, `execType`, `side` or
@@ -25,7 +73,8 @@ enum Raw {
 /// strings (`"2"`), and TT adds values without notice. A `Code` decodes from
 /// any JSON value, so one odd field never fails a whole page, and writes back
 /// exactly what it read. Codes built in Rust from an integer are written as a
-/// number, from a string as a string.
+/// number, from a string as a string. Integers and short strings are held
+/// inline (24 bytes, no allocation).
 ///
 /// Equality and hashing compare the code's text ([`Code::text`]), so `2` equals
 /// `"2"`. Labels for the codes come from ttledger `GET /orderdata`.
@@ -50,9 +99,9 @@ impl Code {
     /// (with an optional leading `-`). `None` for anything else.
     pub fn as_i64(&self) -> Option<i64> {
         match &self.0 {
-            Raw::Number(n) => n.as_i64(),
-            Raw::String(s) => s.parse().ok(),
-            Raw::Other(_) => None,
+            Raw::Int(i) => Some(*i),
+            Raw::Other(v) => v.as_i64(),
+            raw => raw.str().and_then(|s| s.parse().ok()),
         }
     }
 
@@ -60,23 +109,30 @@ impl Code {
     /// JSON as JSON text.
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
-            Raw::Number(n) => Cow::Owned(n.to_string()),
-            Raw::String(s) => Cow::Borrowed(s),
-            Raw::Other(v) => Cow::Owned(v.to_string()),
+            Raw::Int(i) => Cow::Owned(i.to_string()),
+            Raw::Other(v) => match &**v {
+                Value::Number(n) => Cow::Owned(n.to_string()),
+                other => Cow::Owned(other.to_string()),
+            },
+            raw => Cow::Borrowed(raw.str().unwrap_or_default()),
         }
     }
 
     /// Whether TT sent the code as a JSON number.
     pub fn is_number(&self) -> bool {
-        matches!(self.0, Raw::Number(_))
+        match &self.0 {
+            Raw::Int(_) => true,
+            Raw::Other(v) => v.is_number(),
+            Raw::Short { .. } | Raw::Long(_) => false,
+        }
     }
 
     /// The JSON value exactly as it was read (or will be written).
     pub fn to_json(&self) -> Value {
         match &self.0 {
-            Raw::Number(n) => Value::Number(n.clone()),
-            Raw::String(s) => Value::String(s.clone()),
-            Raw::Other(v) => v.clone(),
+            Raw::Int(i) => Value::from(*i),
+            Raw::Other(v) => (**v).clone(),
+            raw => Value::String(raw.str().unwrap_or_default().to_string()),
         }
     }
 }
@@ -84,38 +140,37 @@ impl Code {
 impl From<i64> for Code {
     /// Written as a JSON number.
     fn from(code: i64) -> Self {
-        Self(Raw::Number(code.into()))
+        Self(Raw::Int(code))
     }
 }
 
 impl From<&str> for Code {
     /// Written as a JSON string.
     fn from(code: &str) -> Self {
-        Self(Raw::String(code.to_string()))
+        Self(Raw::string(code))
     }
 }
 
 impl From<String> for Code {
     /// Written as a JSON string.
     fn from(code: String) -> Self {
-        Self(Raw::String(code))
+        Self(Raw::string(&code))
     }
 }
 
 impl From<Value> for Code {
     /// Keeps the value as it is (a number, a string or anything else).
     fn from(value: Value) -> Self {
-        Self(match value {
-            Value::Number(n) => Raw::Number(n),
-            Value::String(s) => Raw::String(s),
-            other => Raw::Other(other),
-        })
+        Self(Raw::value(value))
     }
 }
 
 impl PartialEq for Code {
     fn eq(&self, other: &Self) -> bool {
-        self.text() == other.text()
+        match (&self.0, &other.0) {
+            (Raw::Int(a), Raw::Int(b)) => a == b,
+            _ => self.text() == other.text(),
+        }
     }
 }
 
@@ -130,9 +185,9 @@ impl Hash for Code {
 impl fmt::Debug for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Raw::Number(n) => write!(f, "Code({n})"),
-            Raw::String(s) => write!(f, "Code({s:?})"),
+            Raw::Int(i) => write!(f, "Code({i})"),
             Raw::Other(v) => write!(f, "Code({v})"),
+            raw => write!(f, "Code({:?})", raw.str().unwrap_or_default()),
         }
     }
 }
@@ -147,16 +202,71 @@ impl fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
-            Raw::Number(n) => n.serialize(serializer),
-            Raw::String(s) => serializer.serialize_str(s),
+            Raw::Int(i) => serializer.serialize_i64(*i),
             Raw::Other(v) => v.serialize(serializer),
+            raw => serializer.serialize_str(raw.str().unwrap_or_default()),
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Code::from)
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+/// Reads the common forms directly; anything else becomes a `Value`.
+struct CodeVisitor;
+
+impl<'de> Visitor<'de> for CodeVisitor {
+    type Value = Code;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an enumeration code (any JSON value)")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Code, E> {
+        Ok(Code(Raw::Int(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Code, E> {
+        // serde_json reports every non-negative integer here.
+        Ok(Code(match i64::try_from(v) {
+            Ok(i) => Raw::Int(i),
+            Err(_) => Raw::Other(Box::new(Value::from(v))),
+        }))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Code, E> {
+        Ok(Code(Raw::value(Value::from(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Code, E> {
+        Ok(Code(Raw::string(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Code, E> {
+        Ok(Code(Raw::value(Value::Bool(v))))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Code, E> {
+        Ok(Code(Raw::value(Value::Null)))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Code, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Code, D::Error> {
+        Code::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Code, A::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(Code::from)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Code, A::Error> {
+        Value::deserialize(MapAccessDeserializer::new(map)).map(Code::from)
     }
 }
 
@@ -200,6 +310,31 @@ mod tests {
         assert_ne!(read("2"), read(r#""02""#));
         let set: HashSet<Code> = [read("3"), read(r#""3""#)].into_iter().collect();
         assert_eq!(set.len(), 1);
+    }
+
+    #[test]
+    fn long_strings_odd_numbers_and_null_round_trip() {
+        let long = format!("\"{}\"", "X".repeat(INLINE + 1));
+        for json in [
+            long.as_str(),
+            r#""0002""#,
+            "-9223372036854775808",
+            "9223372036854775808",
+            "2.0",
+            "null",
+            r#""""#,
+        ] {
+            assert_eq!(serde_json::to_string(&read(json)).unwrap(), json);
+        }
+        assert_eq!(read(&long).text().len(), INLINE + 1);
+        assert!(read("9223372036854775808").is_number());
+        assert_eq!(read("2.0").as_i64(), None);
+    }
+
+    #[test]
+    fn holds_common_codes_inline() {
+        assert_eq!(std::mem::size_of::<Code>(), 24);
+        assert_eq!(std::mem::size_of::<Option<Code>>(), 24);
     }
 
     #[test]

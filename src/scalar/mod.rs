@@ -89,20 +89,27 @@ enum NumForm {
 }
 
 /// Parses an unsigned decimal made of ASCII digits only (no sign, no spaces).
+///
+/// One pass: ids and timestamps are read from every fill of a page.
 fn parse_digits(what: &'static str, s: &str) -> Result<u64, ParseScalarError> {
     if s.is_empty() {
         return Err(ParseScalarError::new(what, s, "empty string"));
     }
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        let reason = if s.starts_with('-') {
-            "must not be negative"
-        } else {
-            "expected decimal digits only (no sign, spaces or decimal point)"
-        };
-        return Err(ParseScalarError::new(what, s, reason));
+    let mut value: Option<u64> = Some(0);
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            let reason = if s.starts_with('-') {
+                "must not be negative"
+            } else {
+                "expected decimal digits only (no sign, spaces or decimal point)"
+            };
+            return Err(ParseScalarError::new(what, s, reason));
+        }
+        value = value
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(u64::from(b - b'0')));
     }
-    s.parse()
-        .map_err(|_| ParseScalarError::new(what, s, "larger than u64::MAX"))
+    value.ok_or_else(|| ParseScalarError::new(what, s, "larger than u64::MAX"))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use ttrest::paginate::{dedup_key, FillRecord};
+use ttrest::paginate::{dedup_key, FillKey, FillRecord};
 use ttrest::{Error, TtMessage};
 
 use crate::exit::ApiError;
@@ -27,7 +27,7 @@ pub struct RawFill {
     start: u32,
     end: u32,
     ts: Option<i64>,
-    key: String,
+    key: FillKey,
 }
 
 impl RawFill {
@@ -84,7 +84,7 @@ impl FillRecord for RawFill {
         self.ts
     }
 
-    fn dedup_key(&self) -> String {
+    fn dedup_key(&self) -> FillKey {
         self.key.clone()
     }
 }

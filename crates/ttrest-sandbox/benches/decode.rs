@@ -79,10 +79,10 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(page.len() as u64));
     group.bench_function("typed", |b| {
-        b.iter(|| serde_json::from_slice::<GetFillsResponse>(black_box(&page)).unwrap())
+        b.iter(|| ttrest::json::from_slice::<GetFillsResponse>(black_box(&page)).unwrap())
     });
     group.bench_function("value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&page)).unwrap())
+        b.iter(|| ttrest::json::from_slice::<serde_json::Value>(black_box(&page)).unwrap())
     });
     group.finish();
 }

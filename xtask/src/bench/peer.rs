@@ -25,7 +25,7 @@ const COMMAND: &str = "cargo xtask bench --only peer";
 pub fn rows(root: &Path) -> anyhow::Result<Vec<Row>> {
     cargo(
         root,
-        &["build", "--release", "--features", "cli", "--bin", "ttrest"],
+        &["build", "--release", "-p", "ttrest-cli", "--bin", "ttrest"],
     )?;
     let target = target_dir(root);
     let bin = target.join("release/ttrest");

@@ -166,7 +166,7 @@ struct Slot<'a, T, E> {
 }
 
 /// The records of independent calls, run concurrently, in call order (see
-/// the [module docs](self)).
+/// [`ConcurrentOptions`] for how many at once).
 ///
 /// The stream ends after the last call's last record, or after yielding the
 /// first error in call order.
@@ -317,7 +317,7 @@ impl<T, E> Concurrent<'_, T, E> {
 /// The records of every request in `requests`, each paged by `nextPageKey`
 /// as [`PaginatedExt::items`](super::PaginatedExt::items) does, the requests
 /// run concurrently and their records yielded in request order (request 0's
-/// first); see the [module docs](self). `ConcurrentOptions::for_plan(session.plan())`
+/// first). `ConcurrentOptions::for_plan(session.plan())`
 /// sizes it.
 ///
 /// For independent calls such as one `get_position_by_account_id` per account:

@@ -143,12 +143,16 @@ impl From<&str> for FillKey {
     }
 }
 
+// Comparing with a text parses it into a key: a UUID key needs no allocation,
+// and only a non-UUID text is copied, which is how keys are stored anyway.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<str> for FillKey {
     fn eq(&self, other: &str) -> bool {
         *self == FillKey::from(other)
     }
 }
 
+#[allow(clippy::cmp_owned)]
 impl PartialEq<&str> for FillKey {
     fn eq(&self, other: &&str) -> bool {
         *self == FillKey::from(*other)

@@ -292,13 +292,7 @@ struct ParamInfo {
 fn params_of(spec: &OpenAPI, list: &[ReferenceOr<Parameter>]) -> Vec<ParamInfo> {
     list.iter()
         .filter_map(|p| {
-            let p = match p {
-                ReferenceOr::Item(p) => p,
-                ReferenceOr::Reference { reference } => {
-                    let name = reference.strip_prefix("#/components/parameters/")?;
-                    spec.components.as_ref()?.parameters.get(name)?.as_item()?
-                }
-            };
+            let p = crate::paging::resolve_parameter(spec, p)?;
             let (location, data) = match p {
                 Parameter::Path { parameter_data, .. } => ("Path", parameter_data),
                 Parameter::Query { parameter_data, .. } => ("Query", parameter_data),

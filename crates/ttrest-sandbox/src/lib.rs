@@ -334,6 +334,17 @@ impl Sandbox {
         self.state.store.read().fills.iter().map(|f| f.ts).collect()
     }
 
+    /// Every fill as `/fills` serves it (TT's JSON), in serving order, so tests
+    /// can compare what a client stored with the source, id by id.
+    pub fn fill_records(&self) -> Vec<serde_json::Value> {
+        let world = self.state.store.read();
+        world
+            .fills
+            .iter()
+            .map(|f| routes::ttledger::fill_json(&world, f))
+            .collect()
+    }
+
     /// Stops both listeners and waits for in-flight requests to finish.
     pub async fn shutdown(mut self) {
         for stop in self.stops.drain(..) {

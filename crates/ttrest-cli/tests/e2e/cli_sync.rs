@@ -383,7 +383,6 @@ fn held(line: &str) -> (u64, u64) {
 }
 
 /// How one crash point went.
-#[derive(Debug)]
 struct Kill {
     point: i64,
     /// Killed while holding a page's transaction open (rows written, not committed).
@@ -507,10 +506,20 @@ async fn sigkill_at_random_points(setup: &Setup, want: &[Value], db: &CrashDb<'_
         });
         before = after;
     }
-    eprintln!("kills: {kills:#?}");
+    for k in &kills {
+        let how = match (k.in_transaction, k.at_guard) {
+            (true, _) => "inside a held transaction",
+            (false, true) => "racing, found holding its guard transaction",
+            (false, false) => "racing",
+        };
+        eprintln!(
+            "point {}: killed {how}, rows {} -> {}",
+            k.point, k.before, k.after
+        );
+    }
     assert!(
         kills.len() >= 5 && kills.iter().any(|k| k.in_transaction),
-        "at least five kills, one inside a transaction: {kills:?}"
+        "at least five kills, one inside a transaction"
     );
     let last = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db.arg()])).await);
     let (added, duplicates, _) = counts(&last);

@@ -18,10 +18,6 @@ async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
     let (sandbox, session) = support::sandbox::start(9, FILLS).await;
     let source: Vec<String> = sandbox.fill_records().iter().map(fill_key).collect();
     assert_eq!(source.len(), FILLS);
-    let sorted = |mut keys: Vec<String>| {
-        keys.sort_unstable();
-        keys
-    };
     let mut store = Store::open(url).await.unwrap();
     let key = StateKey::new(
         session.app_key(),
@@ -81,11 +77,7 @@ async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
     let state = store.state(&key).await.unwrap().unwrap();
     assert_eq!(state.rows as u64, stopped.added);
     let added = stopped.added as usize;
-    assert_eq!(
-        sorted(keys()),
-        sorted(source[..added].to_vec()),
-        "the table holds exactly the first page"
-    );
+    same_keys(keys(), &source[..added], "after the first page");
 
     // The next pass resumes from the saved cursor: no fill twice, none lost.
     let mut pages = 0;
@@ -106,11 +98,7 @@ async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
         "{rest:?}"
     );
     assert_eq!(rest.pages, pages);
-    assert_eq!(
-        sorted(keys()),
-        sorted(source.clone()),
-        "every fill of the sandbox once"
-    );
+    same_keys(keys(), &source, "after resuming");
     let again = sync_fills(
         &mut store,
         &key,
@@ -130,7 +118,38 @@ async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
     let state = store.state(&key).await.unwrap().unwrap();
     assert_eq!(state.rows, FILLS as i64);
     assert!(state.cursor.unwrap().position() >= state.last_fill_ns.unwrap());
-    assert_eq!(sorted(keys()), sorted(source));
+    same_keys(keys(), &source, "after a pass with nothing new");
+}
+
+/// The table's keys are `want`'s, each once: compared as sorted lists, and
+/// on a difference the first keys missing and extra are named.
+fn same_keys(mut got: Vec<String>, want: &[String], when: &str) {
+    let mut want = want.to_vec();
+    got.sort_unstable();
+    want.sort_unstable();
+    if got != want {
+        let missing: Vec<_> = want
+            .iter()
+            .filter(|k| got.binary_search(k).is_err())
+            .collect();
+        let extra: Vec<_> = got
+            .iter()
+            .filter(|k| want.binary_search(k).is_err())
+            .collect();
+        panic!(
+            "{when}: the fills table holds {} keys, the sandbox {}; {} missing (first {:?}), \
+             {} extra or repeated (first {:?})",
+            got.len(),
+            want.len(),
+            missing.len(),
+            missing.first(),
+            got.len() + missing.len() - want.len(),
+            extra
+                .first()
+                .copied()
+                .or_else(|| got.windows(2).find(|w| w[0] == w[1]).map(|w| &w[0])),
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

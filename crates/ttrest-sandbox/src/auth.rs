@@ -143,6 +143,12 @@ impl Tokens {
         Ok((token, self.lifetime.as_secs()))
     }
 
+    /// Every token issued so far.
+    pub(crate) fn issued(&self) -> Vec<String> {
+        let issued = self.issued.lock().expect("token map poisoned");
+        issued.keys().cloned().collect()
+    }
+
     /// Checks an `Authorization` header value and counts one call against the token.
     pub(crate) fn authorize(&self, header: Option<&str>) -> Result<(), BearerError> {
         let header = header.ok_or(BearerError::Missing)?;

@@ -334,6 +334,12 @@ impl Sandbox {
         self.state.store.read().fills.iter().map(|f| f.ts).collect()
     }
 
+    /// Every bearer token the sandbox has issued, so tests can check that a
+    /// client never shows one.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.tokens.issued()
+    }
+
     /// Every fill as `/fills` serves it (TT's JSON), in serving order, so tests
     /// can compare what a client stored with the source, id by id.
     pub fn fill_records(&self) -> Vec<serde_json::Value> {

@@ -108,10 +108,18 @@ async fn list_commands_write_their_records() {
 #[tokio::test(flavor = "multi_thread")]
 async fn token_prints_the_expiry_but_never_the_token() {
     let setup = Setup::start(Sandbox::builder().fills(1)).await;
-    let out = ok(&run(setup.ttrest(&["token"])).await);
+    let output = run(setup.ttrest(&["token"])).await;
+    let out = ok(&output);
+    let err = String::from_utf8_lossy(&output.stderr);
     assert!(out.starts_with("ok: TT accepted app key"), "{out}");
     assert!(out.contains("token expires 20"), "{out}");
     assert!(!out.to_lowercase().contains("bearer"));
+    let tokens = setup.sandbox.issued_tokens();
+    assert_eq!(tokens.len(), 1, "one token was issued");
+    for token in &tokens {
+        assert!(!out.contains(token.as_str()), "the token on stdout: {out}");
+        assert!(!err.contains(token.as_str()), "the token on stderr: {err}");
+    }
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! deterministic data generated from a seed. Faults (429s, 5xx, time-outs,
 //! redirects, truncated JSON, expiring tokens, rate limits) can be injected, and
 //! [`counters`](Sandbox::counters) tell a test what the server saw.
+//! Token lifetimes, rate buckets and injected latency run on tokio's clock, so
+//! a test on a paused clock (`#[tokio::test(start_paused = true)]`) decides
+//! when they pass.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ttrest_sandbox::SandboxError> {
@@ -83,6 +86,7 @@ pub struct SandboxBuilder {
     page_size: usize,
     fills_page_size: usize,
     credentials: Credentials,
+    more_keys: Vec<Credentials>,
     token_lifetime: Duration,
     faults: Faults,
     sqlite: Option<PathBuf>,
@@ -102,6 +106,7 @@ impl Default for SandboxBuilder {
             page_size: 500,
             fills_page_size: 500,
             credentials: Credentials::default(),
+            more_keys: Vec::new(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             faults: Faults::none(),
             sqlite: None,
@@ -160,6 +165,17 @@ impl SandboxBuilder {
         self.credentials = Credentials::new(app_key.into(), app_secret.into());
         self
     }
+    /// Another app key (and its secret) to accept besides the sandbox's own,
+    /// e.g. to see that a usage plan's rate limit is kept per key.
+    pub fn also_accept(
+        mut self,
+        app_key: impl Into<String>,
+        app_secret: impl Into<String>,
+    ) -> Self {
+        self.more_keys
+            .push(Credentials::new(app_key.into(), app_secret.into()));
+        self
+    }
     /// How long issued tokens live; 12 hours by default.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
@@ -196,10 +212,13 @@ impl SandboxBuilder {
             Some(path) => store::Store::sqlite(world, path, &self.fingerprint())?,
             None => store::Store::memory(world),
         };
-        let tokens = Tokens::new(
-            self.credentials.clone(),
-            self.token_lifetime,
-            self.faults.token_expiry_after,
+        let tokens = self.more_keys.iter().cloned().fold(
+            Tokens::new(
+                self.credentials.clone(),
+                self.token_lifetime,
+                self.faults.token_expiry_after,
+            ),
+            Tokens::also_accept,
         );
         let state = Arc::new(State::new(
             tokens,

@@ -359,6 +359,22 @@ impl Sandbox {
         self.state.tokens.issued()
     }
 
+    /// Every account's id, as `/accounts` serves them.
+    pub fn account_ids(&self) -> Vec<u64> {
+        let world = self.state.store.read();
+        world.accounts.iter().map(|a| u64::from(a.id)).collect()
+    }
+
+    /// Every working order's `orderId`, as `/orders` serves them.
+    pub fn order_ids(&self) -> Vec<String> {
+        let world = self.state.store.read();
+        world
+            .orders
+            .iter()
+            .map(|o| routes::ttledger::order_id(&world, o.seq))
+            .collect()
+    }
+
     /// Every fill as `/fills` serves it (TT's JSON), in serving order, so tests
     /// can compare what a client stored with the source, id by id.
     pub fn fill_records(&self) -> Vec<serde_json::Value> {

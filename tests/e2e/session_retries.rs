@@ -32,7 +32,8 @@ async fn post_echo(session: &ttrest::Session) -> reqwest::Result<reqwest::Respon
         .await
 }
 
-#[tokio::test]
+// Paused clock: the server records tokio's time, so the wait is exact.
+#[tokio::test(start_paused = true)]
 async fn a_429_with_retry_after_is_honoured() {
     let server = Server::start().await;
     let session = server.session().build().unwrap();

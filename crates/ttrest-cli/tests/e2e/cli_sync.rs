@@ -640,7 +640,14 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     wait_for_rows(&db, 604, &mut child).await;
     // Later than the rescan window (2 h behind): not found, as documented.
     admin_fill(&setup, &sample, now_ns() - 7_200_000_000_000, 98.0).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Six more requests (a poll here makes two: the rescan and new fills, one
+    // page each): a poll asks only after the one before it committed, so by
+    // then a whole poll that began after the fill was added has committed.
+    let served = setup.sandbox.counters().requests;
+    while setup.sandbox.counters().requests < served + 6 {
+        assert!(child.try_wait().unwrap().is_none(), "ttrest sync ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         count_rows(&db),
         604,

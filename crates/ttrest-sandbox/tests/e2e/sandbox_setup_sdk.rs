@@ -47,7 +47,7 @@ async fn order_tag_defaults_and_fields_page_into_typed_records() {
     // One default per user and field, each once: sorted (user, field) pairs.
     let mut got: Vec<(i64, TtId)> = defaults
         .iter()
-        .map(|d| (d.user_id.unwrap(), d.field_id.clone().unwrap()))
+        .map(|d| (d.user_id.unwrap(), d.field_id.unwrap()))
         .collect();
     got.sort_unstable();
     let mut want: Vec<(i64, TtId)> = users
@@ -55,7 +55,7 @@ async fn order_tag_defaults_and_fields_page_into_typed_records() {
         .flat_map(|u| {
             fields
                 .iter()
-                .map(move |f| (u.id.unwrap(), f.field_id.clone().unwrap()))
+                .map(move |f| (u.id.unwrap(), f.field_id.unwrap()))
         })
         .collect();
     want.sort_unstable();

@@ -420,20 +420,31 @@ mod tests {
         assert!(!format!("{err} {err:?}").contains("tok-secret"));
     }
 
-    #[test]
-    fn refresh_is_scheduled_ahead_of_expiry_with_jitter() {
+    #[tokio::test(start_paused = true)]
+    async fn refresh_is_scheduled_ahead_of_expiry_with_jitter() {
+        // The clock stands still: every schedule is measured from `now`.
         let life = Duration::from_secs(43200);
-        let times: Vec<_> = (0..20)
-            .map(|_| schedule(SecretString::from("t"), life, life, 1))
-            .collect();
         let now = Instant::now();
-        for t in &times {
-            assert!(t.refresh_at < t.usable_until);
-            assert!(t.refresh_at >= now + life.mul_f64(0.74));
-            assert!(t.usable_until <= now + life);
+        let after: Vec<Duration> = (0..200)
+            .map(|_| schedule(SecretString::from("t"), life, life, 1))
+            .map(|t| {
+                assert_eq!(t.usable_until, now + life - Duration::from_secs(30));
+                assert!(t.refresh_at < t.usable_until);
+                t.refresh_at - now
+            })
+            .collect();
+        let (lo, hi) = (life.mul_f64(0.75), life.mul_f64(0.85));
+        for a in &after {
+            assert!(lo <= *a && *a <= hi, "{a:?} outside 75%..85% of {life:?}");
         }
-        let distinct: std::collections::HashSet<_> = times.iter().map(|t| t.refresh_at).collect();
-        assert!(distinct.len() > 1);
+        // Jitter spreads the refreshes over that band: 200 uniform draws
+        // cover more than half of it unless there is no jitter.
+        let min = after.iter().min().unwrap();
+        let max = after.iter().max().unwrap();
+        assert!(*max - *min > (hi - lo) / 2, "spread {min:?}..{max:?}");
+        // A token already half spent refreshes that much sooner.
+        let t = schedule(SecretString::from("t"), life / 2, life, 1);
+        assert!(t.refresh_at - now <= hi - life / 2 && t.refresh_at - now >= lo - life / 2);
     }
 
     #[test]

@@ -77,6 +77,8 @@ mod tests {
         })
     }
 
+    // The tests run on tokio's paused clock: the polls' sleeps and these
+    // time-outs advance it, never the wall clock.
     async fn take(stream: &mut FillsStream<'_, Value, Status>, n: usize) -> Vec<String> {
         let mut ids = Vec::new();
         while ids.len() < n {
@@ -95,7 +97,7 @@ mod tests {
         assert!(next.is_err(), "unexpected item {next:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn resumes_from_a_saved_cursor_without_loss_or_duplicates() {
         // Triples of equal timestamps (100, 100, 100, 101...) across pages of 4.
         let mut ledger =
@@ -129,7 +131,7 @@ mod tests {
         nothing_more(&mut stream).await;
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_lag_window_catches_late_fills() {
         let ledger = FakeLedger::new(vec![fill(0, 1_000, 1, 1), fill(1, 5_000, 1, 1)]);
         let lagging = WatchOptions {
@@ -149,7 +151,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn without_lag_a_late_earlier_fill_is_not_seen() {
         // Documents the trade-off: this is what `lag` is for.
         let ledger = FakeLedger::new(vec![fill(0, 1_000, 1, 1), fill(1, 5_000, 1, 1)]);
@@ -159,7 +161,7 @@ mod tests {
         nothing_more(&mut stream).await;
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn an_error_ends_the_watch() {
         let failing = watch_fills(FillsQuery::new("get_fills", 0), FAST, |_w| async {
             Err::<Vec<Value>, _>(Status(401))

@@ -4,7 +4,7 @@
 
 #![cfg(all(feature = "ttaccount", feature = "ttuser", feature = "ttledger"))]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -160,7 +160,11 @@ async fn orders_of_120_accounts_take_three_requests() {
     let orders = orders_of_accounts(&session.ledger(), &accounts, options)
         .await
         .unwrap();
-    assert_eq!(orders.len(), 120);
+    let mut ids: Vec<String> = orders.iter().map(|o| o.order_id.clone().unwrap()).collect();
+    ids.sort_unstable();
+    let mut want: Vec<String> = accounts.iter().map(|a| format!("o-{a}")).collect();
+    want.sort_unstable();
+    assert_eq!(ids, want, "every account's order once");
     // Chunks run concurrently, so they may reach the server in any order.
     let mut chunks = seen.order_chunks.lock().unwrap().clone();
     chunks.sort_unstable();
@@ -185,9 +189,17 @@ async fn fills_over_a_page_at_one_timestamp_need_narrowing() {
 
     let query = FillsQuery::new("get_fills", 0).narrow_accounts(vec![1, 2, 3]);
     let with: Vec<_> = ledger.get_fills().fills_query(query).collect().await;
-    let ids: HashSet<String> = with
+    // Every fill of the server once: sorted lists of ids, which a set could not
+    // tell from a stream that repeats some.
+    let mut ids: Vec<String> = with
         .into_iter()
         .map(|f| f.unwrap().record_id.unwrap())
         .collect();
-    assert_eq!(ids.len(), 602);
+    ids.sort_unstable();
+    let mut want: Vec<String> = ledger_fills()
+        .iter()
+        .map(|f| f["recordId"].as_str().unwrap().to_string())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(ids, want);
 }

@@ -2,6 +2,7 @@
 
 use crate::session_util;
 
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use session_util::{Reply, Server, HEALTH, HEALTH_JSON, KEY};
 
 const LANDING: &str = "/ttid/ext_uat_cert/landing";
@@ -31,14 +32,37 @@ async fn a_303_to_another_origin_carries_neither_authorization_nor_api_key() {
 
 #[tokio::test]
 async fn a_same_origin_303_keeps_credentials_and_becomes_a_get() {
+    const ORDER: &str = "/ttid/ext_uat_cert/order";
     let tt = Server::start().await;
     let session = tt.session().build().unwrap();
-    tt.script(HEALTH, [Reply::new(303, "").header("location", LANDING)]);
+    tt.script(ORDER, [Reply::new(303, "").header("location", LANDING)]);
     tt.script(LANDING, [Reply::new(200, HEALTH_JSON)]);
-    session.ttid().get_healthcheckstatus().send().await.unwrap();
+    // A POST with a body, through the hook path of a generated client.
+    let client = session.ttid();
+    let request = client
+        .client()
+        .post(format!("{}/order", client.baseurl()))
+        .body(r#"{"order":1}"#)
+        .build()
+        .unwrap();
+    let response = client
+        .exec(
+            request,
+            &OperationInfo {
+                operation_id: "post_order",
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let posted = tt.seen(ORDER);
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].method, axum::http::Method::POST);
+    assert_eq!(posted[0].body, r#"{"order":1}"#);
     let landed = tt.seen(LANDING);
     assert_eq!(landed.len(), 1);
     assert_eq!(landed[0].method, axum::http::Method::GET);
+    assert_eq!(landed[0].body, "", "a 303 drops the body");
     assert!(landed[0]
         .authorization
         .as_deref()

@@ -3,6 +3,8 @@
 use crate::session_util;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -30,7 +32,8 @@ async fn post_echo(session: &ttrest::Session) -> reqwest::Result<reqwest::Respon
         .await
 }
 
-#[tokio::test]
+// Paused clock: the server records tokio's time, so the wait is exact.
+#[tokio::test(start_paused = true)]
 async fn a_429_with_retry_after_is_honoured() {
     let server = Server::start().await;
     let session = server.session().build().unwrap();
@@ -147,34 +150,98 @@ async fn a_503_on_post_is_not_retried_but_a_429_is() {
     assert_eq!(server.seen(ECHO).len(), 3);
 }
 
+/// A session on `server` whose client counts the connections it opens (each
+/// attempt to a refusing port is one).
+fn counting_session(server: &Server) -> (ttrest::Session, Arc<AtomicUsize>) {
+    let connects = Arc::new(AtomicUsize::new(0));
+    let count = connects.clone();
+    let client = ttrest::http_client_builder()
+        .unwrap()
+        .redirect(reqwest::redirect::Policy::none())
+        .connector_layer(tower::util::MapRequestLayer::new(move |uri| {
+            count.fetch_add(1, Ordering::SeqCst);
+            uri
+        }))
+        .build()
+        .unwrap();
+    let session = server.session().http_client(client).build().unwrap();
+    (session, connects)
+}
+
+/// The user's POST, through the hook path of a generated client, to `url`.
+async fn post_to(session: &ttrest::Session, url: String) -> reqwest::Result<reqwest::Response> {
+    let client = session.ttid();
+    let request = client
+        .client()
+        .post(url)
+        .body(r#"{"order":1}"#)
+        .build()
+        .unwrap();
+    client
+        .exec(
+            request,
+            &OperationInfo {
+                operation_id: "post_echo",
+            },
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_post_to_an_unreachable_host_is_retried() {
-    // Bind and drop a listener: its port now refuses connections.
+    // Bind and drop a listener: its port now refuses connections, so TT
+    // provably never saw the POST and it may be sent again.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let server = Server::start().await;
-    let session = server.session().build().unwrap();
+    let (session, connects) = counting_session(&server);
     session.authenticate().await.unwrap();
-    let client = ttrest::Session::builder()
-        .root_url(format!("http://127.0.0.1:{port}"))
-        .credentials(ttrest::Credentials::new("k", "s").unwrap())
-        .plan(ttrest::Plan::Unlimited)
-        .retry_policy(session_util::fast_retries())
-        .build()
-        .unwrap();
-    let err = client
-        .ttid()
-        .get_healthcheckstatus()
-        .send()
-        .into_tt()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(err.to_string().contains("could not reach TT"), "{err}");
-    assert_eq!(err.call().unwrap().operation.as_deref(), Some("token"));
+    let before = connects.load(Ordering::SeqCst);
+    let err = post_to(
+        &session,
+        format!("http://127.0.0.1:{port}/ttid/ext_uat_cert/echo"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(
+        connects.load(Ordering::SeqCst) - before,
+        session_util::fast_retries().max_attempts as usize,
+        "the refused POST was attempted max_attempts times"
+    );
+}
+
+#[tokio::test]
+async fn a_post_whose_connection_drops_after_it_was_sent_is_not_retried() {
+    // A listener that reads each request and closes the connection without
+    // answering: TT may have acted on the POST, so it is not sent again.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            seen.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            drop(stream);
+        }
+    });
+    let server = Server::start().await;
+    let (session, _) = counting_session(&server);
+    session.authenticate().await.unwrap();
+    let err = post_to(
+        &session,
+        format!("http://127.0.0.1:{port}/ttid/ext_uat_cert/echo"),
+    )
+    .await
+    .unwrap_err();
+    assert!(!err.is_connect(), "{err:?}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "sent once: {err}");
 }
 
 #[tokio::test]

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: the real one, or a test's paused clock.
+use tokio::time::Instant;
 
 /// The app key a sandbox accepts unless told otherwise.
 pub const DEFAULT_APP_KEY: &str = "00000000-0000-0000-0000-000000000000";
@@ -76,7 +79,8 @@ struct Issued {
 /// Issues bearer tokens and checks them on every call.
 #[derive(Debug)]
 pub(crate) struct Tokens {
-    credentials: Credentials,
+    /// The app keys accepted: the sandbox's own first.
+    credentials: Vec<Credentials>,
     lifetime: Duration,
     max_calls: Option<u64>,
     issued: Mutex<HashMap<String, Issued>>,
@@ -89,16 +93,22 @@ impl Tokens {
         max_calls: Option<u64>,
     ) -> Self {
         Self {
-            credentials,
+            credentials: vec![credentials],
             lifetime,
             max_calls,
             issued: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether `x-api-key` names this sandbox's app key.
+    /// Also accepts `credentials` (another app key with its own secret).
+    pub(crate) fn also_accept(mut self, credentials: Credentials) -> Self {
+        self.credentials.push(credentials);
+        self
+    }
+
+    /// Whether `x-api-key` names one of this sandbox's app keys.
     pub(crate) fn is_app_key(&self, key: &str) -> bool {
-        key == self.credentials.key
+        self.credentials.iter().any(|c| c.key == key)
     }
 
     /// Validates TT's form body (`grant_type=user_app&app_key=<key>:<secret>`) and
@@ -121,7 +131,11 @@ impl Tokens {
             error: "invalid_request",
             description: "app_key must be <key>:<secret>",
         })?;
-        if key != self.credentials.key || secret != self.credentials.secret {
+        if !self
+            .credentials
+            .iter()
+            .any(|c| c.key == key && c.secret == secret)
+        {
             return Err(TokenError {
                 error: "invalid_client",
                 description: "Invalid app key or secret",
@@ -141,6 +155,12 @@ impl Tokens {
             .expect("token map poisoned")
             .insert(token.clone(), issued);
         Ok((token, self.lifetime.as_secs()))
+    }
+
+    /// Every token issued so far.
+    pub(crate) fn issued(&self) -> Vec<String> {
+        let issued = self.issued.lock().expect("token map poisoned");
+        issued.keys().cloned().collect()
     }
 
     /// Checks an `Authorization` header value and counts one call against the token.

@@ -7,6 +7,9 @@
 //! deterministic data generated from a seed. Faults (429s, 5xx, time-outs,
 //! redirects, truncated JSON, expiring tokens, rate limits) can be injected, and
 //! [`counters`](Sandbox::counters) tell a test what the server saw.
+//! Token lifetimes, rate buckets and injected latency run on tokio's clock, so
+//! a test on a paused clock (`#[tokio::test(start_paused = true)]`) decides
+//! when they pass.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ttrest_sandbox::SandboxError> {
@@ -83,6 +86,7 @@ pub struct SandboxBuilder {
     page_size: usize,
     fills_page_size: usize,
     credentials: Credentials,
+    more_keys: Vec<Credentials>,
     token_lifetime: Duration,
     faults: Faults,
     sqlite: Option<PathBuf>,
@@ -102,6 +106,7 @@ impl Default for SandboxBuilder {
             page_size: 500,
             fills_page_size: 500,
             credentials: Credentials::default(),
+            more_keys: Vec::new(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             faults: Faults::none(),
             sqlite: None,
@@ -160,6 +165,17 @@ impl SandboxBuilder {
         self.credentials = Credentials::new(app_key.into(), app_secret.into());
         self
     }
+    /// Another app key (and its secret) to accept besides the sandbox's own,
+    /// e.g. to see that a usage plan's rate limit is kept per key.
+    pub fn also_accept(
+        mut self,
+        app_key: impl Into<String>,
+        app_secret: impl Into<String>,
+    ) -> Self {
+        self.more_keys
+            .push(Credentials::new(app_key.into(), app_secret.into()));
+        self
+    }
     /// How long issued tokens live; 12 hours by default.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
@@ -196,10 +212,13 @@ impl SandboxBuilder {
             Some(path) => store::Store::sqlite(world, path, &self.fingerprint())?,
             None => store::Store::memory(world),
         };
-        let tokens = Tokens::new(
-            self.credentials.clone(),
-            self.token_lifetime,
-            self.faults.token_expiry_after,
+        let tokens = self.more_keys.iter().cloned().fold(
+            Tokens::new(
+                self.credentials.clone(),
+                self.token_lifetime,
+                self.faults.token_expiry_after,
+            ),
+            Tokens::also_accept,
         );
         let state = Arc::new(State::new(
             tokens,
@@ -332,6 +351,39 @@ impl Sandbox {
     /// that straddle a page boundary and check what a client collected.
     pub fn fill_timestamps(&self) -> Vec<u64> {
         self.state.store.read().fills.iter().map(|f| f.ts).collect()
+    }
+
+    /// Every bearer token the sandbox has issued, so tests can check that a
+    /// client never shows one.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.tokens.issued()
+    }
+
+    /// Every account's id, as `/accounts` serves them.
+    pub fn account_ids(&self) -> Vec<u64> {
+        let world = self.state.store.read();
+        world.accounts.iter().map(|a| u64::from(a.id)).collect()
+    }
+
+    /// Every working order's `orderId`, as `/orders` serves them.
+    pub fn order_ids(&self) -> Vec<String> {
+        let world = self.state.store.read();
+        world
+            .orders
+            .iter()
+            .map(|o| routes::ttledger::order_id(&world, o.seq))
+            .collect()
+    }
+
+    /// Every fill as `/fills` serves it (TT's JSON), in serving order, so tests
+    /// can compare what a client stored with the source, id by id.
+    pub fn fill_records(&self) -> Vec<serde_json::Value> {
+        let world = self.state.store.read();
+        world
+            .fills
+            .iter()
+            .map(|f| routes::ttledger::fill_json(&world, f))
+            .collect()
     }
 
     /// Stops both listeners and waits for in-flight requests to finish.

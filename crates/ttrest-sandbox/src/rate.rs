@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+// tokio's clock: the real one, or a test's paused clock.
+use tokio::time::Instant;
 
 /// Token buckets keyed by app key; burst = one second's worth of requests.
 #[derive(Debug)]

@@ -82,6 +82,13 @@ pub struct PageOutcome {
     pub duplicates: u64,
 }
 
+/// A hook [`Store::commit_fills`] calls inside each transaction, after the
+/// page's rows are written and before it commits, with the number of rows
+/// written. It exists for fault injection: a test (or `ttrest sync fills
+/// --debug-hold-commit-after`) holds a transaction open there to kill the
+/// process inside it and show that nothing of the page was kept.
+pub type BeforeCommit = dyn Fn(usize) + Send + Sync;
+
 /// Which snapshot table [`Store::snapshot`] writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Snapshot {
@@ -117,6 +124,7 @@ enum Backend {
 pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
+    before_commit: Option<Box<BeforeCommit>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -135,7 +143,17 @@ impl Store {
                 Backend::Postgres(self::postgres::Db::open(&url).await?)
             }
         };
-        Ok(Store { backend, url })
+        Ok(Store {
+            backend,
+            url,
+            before_commit: None,
+        })
+    }
+
+    /// Sets (or clears) the hook called inside each fills transaction before
+    /// it commits; see [`BeforeCommit`].
+    pub fn set_before_commit(&mut self, hook: Option<Box<BeforeCommit>>) {
+        self.before_commit = hook;
     }
 
     /// The database, as messages name it (a password shown as `***`).
@@ -171,6 +189,7 @@ impl Store {
             key,
             rows: &rows,
             cursor: cursor.as_deref(),
+            before_commit: self.before_commit.as_deref(),
         };
         match &mut self.backend {
             Backend::Sqlite(db) => db.commit_fills(&page),

@@ -177,6 +177,9 @@ impl Db {
             .await
             .map_err(err)?;
         }
+        if let Some(hook) = page.before_commit {
+            hook(page.rows.len());
+        }
         tx.commit().await.map_err(err)?;
         Ok(outcome)
     }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::StateKey;
+use super::{BeforeCommit, StateKey};
 
 /// How a typed column holds its JSON field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +132,8 @@ pub(crate) struct Page<'a> {
     pub key: &'a StateKey,
     pub rows: &'a [Row],
     pub cursor: Option<&'a str>,
+    /// Called inside the transaction, rows written, before it commits.
+    pub before_commit: Option<&'a BeforeCommit>,
 }
 
 /// A snapshot of positions or orders.

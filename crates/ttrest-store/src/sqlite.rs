@@ -166,6 +166,9 @@ impl Db {
                     ],
                 )?;
             }
+            if let Some(hook) = page.before_commit {
+                hook(page.rows.len());
+            }
             tx.commit()?;
             Ok(outcome)
         };

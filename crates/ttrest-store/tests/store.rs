@@ -7,12 +7,17 @@ mod support;
 use std::future::ready;
 
 use futures::future::pending;
-use ttrest_store::{sync_fills, StateKey, Store, SyncOptions};
+use ttrest_store::{fill_key, sync_fills, StateKey, Store, SyncOptions};
 
 const FILLS: usize = 3_000;
 
-async fn exactly_once(url: &str) {
-    let (_sandbox, session) = support::sandbox::start(9, FILLS).await;
+/// A pass that stops after its first committed page, then one that resumes:
+/// the `fills` table holds exactly the sandbox's fills, each once. `keys`
+/// reads the table's `fill_key`s.
+async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
+    let (sandbox, session) = support::sandbox::start(9, FILLS).await;
+    let source: Vec<String> = sandbox.fill_records().iter().map(fill_key).collect();
+    assert_eq!(source.len(), FILLS);
     let mut store = Store::open(url).await.unwrap();
     let key = StateKey::new(
         session.app_key(),
@@ -39,23 +44,42 @@ async fn exactly_once(url: &str) {
         "{none:?}"
     );
     assert_eq!(store.state(&key).await.unwrap(), None);
+    assert_eq!(keys(), Vec::<String>::new());
 
-    // Stopped mid-way: what it read is committed with its cursor.
-    let stop = tokio::time::sleep(std::time::Duration::from_millis(40));
+    // Stopped by its own page callback once the first page is committed:
+    // that page is kept with its cursor, nothing more.
+    let (first_page, stop) = tokio::sync::oneshot::channel::<()>();
+    let mut first_page = Some(first_page);
     let stopped = sync_fills(
         &mut store,
         &key,
         &options,
         fetch.clone(),
         None,
-        |_, _| {},
-        stop,
+        |_, _| {
+            if let Some(tx) = first_page.take() {
+                tx.send(()).unwrap();
+            }
+        },
+        async {
+            stop.await.unwrap();
+        },
     )
     .await
     .unwrap();
-    let state = store.state(&key).await.unwrap();
-    assert_eq!(state.map_or(0, |s| s.rows as u64), stopped.added);
+    assert!(
+        stopped.interrupted
+            && stopped.pages == 1
+            && 0 < stopped.added
+            && stopped.added < FILLS as u64,
+        "stopped mid-way: {stopped:?}"
+    );
+    let state = store.state(&key).await.unwrap().unwrap();
+    assert_eq!(state.rows as u64, stopped.added);
+    let added = stopped.added as usize;
+    same_keys(keys(), &source[..added], "after the first page");
 
+    // The next pass resumes from the saved cursor: no fill twice, none lost.
     let mut pages = 0;
     let rest = sync_fills(
         &mut store,
@@ -69,11 +93,12 @@ async fn exactly_once(url: &str) {
     .await
     .unwrap();
     assert_eq!(
-        (stopped.added + rest.added, rest.duplicates),
-        (FILLS as u64, 0),
+        (rest.added, rest.duplicates),
+        ((FILLS - added) as u64, 0),
         "{rest:?}"
     );
     assert_eq!(rest.pages, pages);
+    same_keys(keys(), &source, "after resuming");
     let again = sync_fills(
         &mut store,
         &key,
@@ -93,17 +118,67 @@ async fn exactly_once(url: &str) {
     let state = store.state(&key).await.unwrap().unwrap();
     assert_eq!(state.rows, FILLS as i64);
     assert!(state.cursor.unwrap().position() >= state.last_fill_ns.unwrap());
+    same_keys(keys(), &source, "after a pass with nothing new");
+}
+
+/// The table's keys are `want`'s, each once: compared as sorted lists, and
+/// on a difference the first keys missing and extra are named.
+fn same_keys(mut got: Vec<String>, want: &[String], when: &str) {
+    let mut want = want.to_vec();
+    got.sort_unstable();
+    want.sort_unstable();
+    if got != want {
+        let missing: Vec<_> = want
+            .iter()
+            .filter(|k| got.binary_search(k).is_err())
+            .collect();
+        let extra: Vec<_> = got
+            .iter()
+            .filter(|k| want.binary_search(k).is_err())
+            .collect();
+        panic!(
+            "{when}: the fills table holds {} keys, the sandbox {}; {} missing (first {:?}), \
+             {} extra or repeated (first {:?})",
+            got.len(),
+            want.len(),
+            missing.len(),
+            missing.first(),
+            got.len() + missing.len() - want.len(),
+            extra
+                .first()
+                .copied()
+                .or_else(|| got.windows(2).find(|w| w[0] == w[1]).map(|w| &w[0])),
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_stores_every_fill_once_across_stopped_passes() {
     let dir = tempfile::tempdir().unwrap();
-    exactly_once(&format!("sqlite:{}", dir.path().join("f.db").display())).await;
+    let path = dir.path().join("f.db");
+    let keys = || {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut stmt = conn.prepare("SELECT fill_key FROM fills").unwrap();
+        let keys = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<Vec<String>, _>>()
+            .unwrap();
+        keys
+    };
+    exactly_once(&format!("sqlite:{}", path.display()), keys).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_stores_every_fill_once_across_stopped_passes() {
     let pg = support::postgres::Postgres::start();
     pg.create_db("store");
-    exactly_once(&pg.url("store")).await;
+    let keys = || {
+        pg.psql("store", "SELECT fill_key FROM fills")
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    exactly_once(&pg.url("store"), keys).await;
 }

@@ -2,6 +2,8 @@
 //! (see the `ttrest-store` crate): fills exactly once, even across crashes,
 //! with one transaction per page holding the rows and the stream's cursor.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
@@ -19,7 +21,8 @@ use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::spec;
 use ttrest_store::{
-    sync_fills, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions, SyncReport,
+    sync_fills, BeforeCommit, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions,
+    SyncReport,
 };
 
 /// `ttrest sync`.
@@ -61,6 +64,12 @@ pub struct SyncFills {
     /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub rescan: Duration,
+    /// Debug option for crash tests (hidden): once this run has added at
+    /// least N fills, hold the next page's transaction open, its rows written
+    /// and not committed, print `debug: holding a transaction open ...` on
+    /// stderr, and wait there until killed.
+    #[arg(long, value_name = "N", hide = true)]
+    pub debug_hold_commit_after: Option<u64>,
 }
 
 /// `ttrest sync positions` and `ttrest sync orders`.
@@ -136,6 +145,11 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     options.rescan = args.rescan;
     let started = Instant::now();
     let mut total = SyncReport::default();
+    // Fills this run added, as the hold of --debug-hold-commit-after sees it.
+    let added = Arc::new(AtomicU64::new(0));
+    if let Some(after) = args.debug_hold_commit_after {
+        store.set_before_commit(Some(hold_commit(after, added.clone())));
+    }
     loop {
         let api = ctx.api.clone();
         // The store keeps each fill's whole record as JSON and its typed columns.
@@ -144,6 +158,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
         };
         let mut shown = 0;
+        let base = total.added;
         let report = sync_fills(
             &mut store,
             &key,
@@ -151,6 +166,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             fetch,
             Some(narrow_hook(ctx.api.clone())),
             |r, at| {
+                added.store(base + r.added, Ordering::SeqCst);
                 ctx.progress().records_done(r.added - shown);
                 shown = r.added;
                 if let Some(at) = at {
@@ -186,6 +202,24 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         true => Err(CliError::interrupted()),
         false => Ok(()),
     }
+}
+
+/// The hook of `--debug-hold-commit-after N`: inside the first transaction
+/// that starts once `added` is at least `after`, says so on stderr and blocks
+/// its thread for good, so a test can kill the process mid-transaction.
+fn hold_commit(after: u64, added: Arc<AtomicU64>) -> Box<BeforeCommit> {
+    Box::new(move |written| {
+        let before = added.load(Ordering::SeqCst);
+        if before >= after {
+            eprintln!(
+                "debug: holding a transaction open: {written} fills written in it, \
+                 {before} added by this run before it"
+            );
+            loop {
+                std::thread::park();
+            }
+        }
+    })
 }
 
 /// `sqlite:f.db: 20000 fills added, 0 duplicates skipped, 0 late fills (41 pages, 1.2 s)`.

@@ -74,13 +74,20 @@ async fn all_pages_follows_next_page_key_and_merges_the_list() {
         "--all-pages",
     ]))
     .await));
-    let ids: std::collections::BTreeSet<String> = all["accounts"]
+    let ids: Vec<String> = all["accounts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| a["id"].to_string())
+        .map(|a| text(a, "id"))
         .collect();
     assert_eq!(ids.len(), 25);
+    let want = setup
+        .sandbox
+        .account_ids()
+        .iter()
+        .map(u64::to_string)
+        .collect();
+    assert_eq!(sorted(ids), sorted(want), "every account once");
     assert!(all.get("nextPageKey").is_none());
     // The list command pages the same way.
     let csv = ok(&run(setup.ttrest(&["accounts", "--format", "csv"])).await);
@@ -93,11 +100,10 @@ async fn list_commands_write_their_records() {
     let setup = Setup::start(Sandbox::builder().fills(10).accounts(60).orders(120)).await;
     // 60 accounts take two /orders requests of at most 50.
     let orders = ok(&run(setup.ttrest(&["orders", "--format", "jsonl"])).await);
-    let ids: std::collections::BTreeSet<String> = orders
-        .lines()
-        .map(|l| json(l)["orderId"].to_string())
-        .collect();
-    assert_eq!(ids.len(), 120, "every working order once");
+    let ids: Vec<String> = orders.lines().map(|l| text(&json(l), "orderId")).collect();
+    assert_eq!(ids.len(), 120);
+    let want = setup.sandbox.order_ids();
+    assert_eq!(sorted(ids), sorted(want), "every working order once");
     let positions = ok(&run(setup.ttrest(&["positions", "--format", "json"])).await);
     assert!(!json(&positions).as_array().unwrap().is_empty());
     let labels = ok(&run(setup.ttrest(&["orderdata"])).await);
@@ -108,10 +114,18 @@ async fn list_commands_write_their_records() {
 #[tokio::test(flavor = "multi_thread")]
 async fn token_prints_the_expiry_but_never_the_token() {
     let setup = Setup::start(Sandbox::builder().fills(1)).await;
-    let out = ok(&run(setup.ttrest(&["token"])).await);
+    let output = run(setup.ttrest(&["token"])).await;
+    let out = ok(&output);
+    let err = String::from_utf8_lossy(&output.stderr);
     assert!(out.starts_with("ok: TT accepted app key"), "{out}");
     assert!(out.contains("token expires 20"), "{out}");
     assert!(!out.to_lowercase().contains("bearer"));
+    let tokens = setup.sandbox.issued_tokens();
+    assert_eq!(tokens.len(), 1, "one token was issued");
+    for token in &tokens {
+        assert!(!out.contains(token.as_str()), "the token on stdout: {out}");
+        assert!(!err.contains(token.as_str()), "the token on stderr: {err}");
+    }
 }
 
 #[test]
@@ -143,4 +157,10 @@ fn the_sandbox_flag_needs_no_credentials() {
         !home.path().join(".cache").exists(),
         "no token cache with --sandbox"
     );
+}
+
+/// `ids` sorted, to compare lists of ids with the source, repeats included.
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort_unstable();
+    ids
 }

@@ -6,10 +6,10 @@
 
 use crate::cli_support;
 
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cli_support::{ok, run, text, Setup};
 use serde_json::{json, Value};
@@ -300,51 +300,260 @@ async fn twenty_thousand_fills_into_postgres_exactly_once_and_idempotent() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigkill_at_ten_random_points_then_one_run_loses_and_repeats_nothing() {
-    // A little latency per request, so kills land mid-sync.
-    let setup = big_sandbox(Some("latency-ms=3".parse().unwrap())).await;
-    let want = oracle(&setup).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crash.db");
-    // Ten random points of the sync, each reached by a fresh process, which is
-    // killed as soon as the table holds that many rows (it is then mid-page).
-    let mut points: Vec<i64> = (0..10).map(|_| fastrand::i64(1..19_000)).collect();
-    points.sort_unstable();
-    let mut seen_counts = Vec::new();
-    for point in points {
+/// The database of a crash test, read directly; any read error fails the test.
+enum CrashDb<'a> {
+    Sqlite(std::path::PathBuf),
+    Postgres(&'a Postgres, &'static str),
+}
+
+impl CrashDb<'_> {
+    fn arg(&self) -> String {
+        match self {
+            CrashDb::Sqlite(path) => db_arg(path),
+            CrashDb::Postgres(pg, db) => pg.url(db),
+        }
+    }
+
+    /// Rows in `fills` (committed ones: the test's own connection).
+    fn committed(&self) -> i64 {
+        match self {
+            CrashDb::Sqlite(path) => count_rows(path),
+            CrashDb::Postgres(pg, db) => {
+                let out = pg.psql(db, "SELECT count(*) FROM fills");
+                out.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("count of fills {out:?}: {e}"))
+            }
+        }
+    }
+
+    /// `rows` of the fills stream's `sync_state`.
+    fn state_rows(&self) -> i64 {
+        match self {
+            CrashDb::Sqlite(path) => sync_state(path).2,
+            CrashDb::Postgres(pg, db) => {
+                let out = pg.psql(db, "SELECT rows FROM sync_state WHERE stream = 'fills'");
+                out.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("sync_state rows {out:?}: {e}"))
+            }
+        }
+    }
+
+    fn assert_equals(&self, want: &[Value]) {
+        match self {
+            CrashDb::Sqlite(path) => assert_table_equals(&sqlite_rows(path), want, sqlite_time),
+            CrashDb::Postgres(pg, db) => assert_table_equals(&pg_rows(pg, db), want, pg_time),
+        }
+    }
+}
+
+/// The seed of the crash tests' random points: `$TTREST_CRASH_SEED` replays one.
+fn crash_seed() -> u64 {
+    let seed = match std::env::var("TTREST_CRASH_SEED") {
+        Ok(s) => s
+            .parse()
+            .unwrap_or_else(|_| panic!("TTREST_CRASH_SEED={s:?} is not a u64")),
+        Err(_) => fastrand::u64(..),
+    };
+    eprintln!("crash test seed: {seed} (replay with TTREST_CRASH_SEED={seed})");
+    seed
+}
+
+/// Ten points (committed row counts), one per tenth of 1..=18 500, so they
+/// are spread and at least 1 850 apart every other point.
+fn crash_points(rng: &mut fastrand::Rng) -> Vec<i64> {
+    const TOP: i64 = 18_500;
+    (0..10)
+        .map(|i| rng.i64(i * TOP / 10 + 1..=(i + 1) * TOP / 10))
+        .collect()
+}
+
+/// `debug: holding a transaction open: W fills written in it, A added by this run before it`.
+fn held(line: &str) -> (u64, u64) {
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    match nums[..] {
+        [written, added] => (written, added),
+        _ => panic!("not a hold line: {line:?}"),
+    }
+}
+
+/// How one crash point went.
+struct Kill {
+    point: i64,
+    /// Killed while holding a page's transaction open (rows written, not committed).
+    in_transaction: bool,
+    /// A race kill that found the child at its guard hold (also mid-transaction).
+    at_guard: bool,
+    before: i64,
+    after: i64,
+}
+
+/// Kills `ttrest sync fills` with SIGKILL at ten seeded random points, then
+/// checks one more run loses and repeats nothing. Each child runs with
+/// `--debug-hold-commit-after`, so it cannot finish by itself: at a "hold"
+/// point it is killed once it says it holds a transaction open (rows written,
+/// uncommitted); at a "race" point as soon as the table reaches the point
+/// (mid-fetch or mid-commit, wherever it is), its hold 1 000 fills further on
+/// stopping it from ending first. Every child must die of SIGKILL, the
+/// committed count must rise with each kill and match `sync_state`, and a
+/// held page must leave nothing behind.
+async fn sigkill_at_random_points(setup: &Setup, want: &[Value], db: &CrashDb<'_>) {
+    let mut rng = fastrand::Rng::with_seed(crash_seed());
+    let points = crash_points(&mut rng);
+    let mut kills: Vec<Kill> = Vec::new();
+    // Nothing exists before the first child; it always holds (so the schema
+    // is there for every later read).
+    let mut before = 0;
+    for (i, point) in points.iter().copied().enumerate() {
+        if before >= point {
+            eprintln!("point {point}: reached already ({before} rows), skipped");
+            continue;
+        }
+        let in_transaction = i == 0 || rng.bool();
+        let hold_after = match in_transaction {
+            true => point - before,
+            false => point - before + 1_000,
+        };
         let mut child = setup
-            .ttrest(&["sync", "fills", "--db", &db_arg(&db)])
+            .ttrest(&[
+                "sync",
+                "fills",
+                "--db",
+                &db.arg(),
+                "--debug-hold-commit-after",
+                &hold_after.to_string(),
+            ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        while count_rows(&db) < point && child.try_wait().unwrap().is_none() {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+        // stderr, line by line, from a thread (a blocking read).
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stderr = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let line = line.unwrap();
+                let _ = tx.send(line);
+            }
+        });
+        let mut hold_line = None;
+        if in_transaction {
+            // Either the hold line comes or stderr ends (the child exited).
+            for line in rx.iter() {
+                if line.starts_with("debug: holding") {
+                    hold_line = Some(line);
+                    break;
+                }
+                eprintln!("child: {line}");
+            }
+            assert!(
+                hold_line.is_some(),
+                "point {point}: the child ended without holding a transaction: {:?}",
+                child.wait()
+            );
+        } else {
+            while db.committed() < point {
+                if let Some(status) = child.try_wait().unwrap() {
+                    let err: Vec<String> = rx.try_iter().collect();
+                    panic!("point {point}: the child ended by itself ({status}): {err:?}");
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
         }
         // SIGKILL: no handler runs, nothing is flushed or committed on the way out.
-        let _ = child.kill();
-        let _ = child.wait();
-        seen_counts.push(count_rows(&db));
+        child.kill().expect("SIGKILL sent");
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGKILL),
+            "point {point}: the child died of SIGKILL, not {status}"
+        );
+        reader.join().unwrap();
+        let at_guard =
+            hold_line.is_none() && rx.try_iter().any(|l| l.starts_with("debug: holding"));
+        let after = db.committed();
+        assert!(
+            after > before,
+            "point {point}: the committed count rose ({before} -> {after})"
+        );
+        assert!(after >= point, "point {point}: reached ({after} rows)");
+        assert_eq!(
+            db.state_rows(),
+            after,
+            "point {point}: sync_state counts exactly the committed rows"
+        );
+        if let Some(line) = &hold_line {
+            let (written, added) = held(line);
+            assert!(written > 0, "the held transaction had rows: {line}");
+            assert_eq!(
+                after - before,
+                added as i64,
+                "nothing of the held page was kept: {line}"
+            );
+        }
+        kills.push(Kill {
+            point,
+            in_transaction,
+            at_guard,
+            before,
+            after,
+        });
+        before = after;
     }
-    let mid = seen_counts.iter().filter(|n| **n < 20_000).count();
-    assert!(mid >= 8, "kills landed mid-sync: {seen_counts:?}");
-    let last = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db_arg(&db)])).await);
+    for k in &kills {
+        let how = match (k.in_transaction, k.at_guard) {
+            (true, _) => "inside a held transaction",
+            (false, true) => "racing, found holding its guard transaction",
+            (false, false) => "racing",
+        };
+        eprintln!(
+            "point {}: killed {how}, rows {} -> {}",
+            k.point, k.before, k.after
+        );
+    }
+    assert!(
+        kills.len() >= 5 && kills.iter().any(|k| k.in_transaction),
+        "at least five kills, one inside a transaction"
+    );
+    let last = ok(&run(setup.ttrest(&["sync", "fills", "--db", &db.arg()])).await);
     let (added, duplicates, _) = counts(&last);
-    let before = *seen_counts.last().unwrap_or(&0) as u64;
     assert_eq!(
-        added + before,
+        added + before as u64,
         20_000,
         "the final run adds exactly what was missing: {last}"
     );
     assert_eq!(duplicates, 0, "resumed from the committed cursor: {last}");
-    assert_table_equals(&sqlite_rows(&db), &want, sqlite_time);
-    let (last_ns, last_key, rows) = sync_state(&db);
+    db.assert_equals(want);
+    assert_eq!(db.state_rows(), 20_000, "sync_state counted each row once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_at_ten_random_points_then_one_run_loses_and_repeats_nothing() {
+    // A little latency per request, so race kills land mid-fetch too.
+    let setup = big_sandbox(Some("latency-ms=3".parse().unwrap())).await;
+    let want = oracle(&setup).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.db");
+    sigkill_at_random_points(&setup, &want, &CrashDb::Sqlite(path.clone())).await;
+    let (last_ns, last_key, _) = sync_state(&path);
     let last_fill = want.last().unwrap();
     assert_eq!(last_ns, Some(text(last_fill, "timeStamp").parse().unwrap()));
     assert_eq!(last_key, Some(identity(last_fill)));
-    assert_eq!(rows, 20_000, "sync_state counted each row once");
-    eprintln!("rows committed at each kill: {seen_counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_at_ten_random_points_into_postgres_loses_and_repeats_nothing() {
+    let pg = Postgres::start();
+    pg.create_db("crash");
+    let setup = big_sandbox(Some("latency-ms=3".parse().unwrap())).await;
+    let want = oracle(&setup).await;
+    sigkill_at_random_points(&setup, &want, &CrashDb::Postgres(&pg, "crash")).await;
 }
 
 /// Posts one admin fill at `ts` (epoch ns) like `sample`'s account and instrument.
@@ -364,20 +573,34 @@ async fn admin_fill(setup: &Setup, sample: &Value, ts: i64, price: f64) {
     .await);
 }
 
+/// Rows in `fills`, read from a database that exists; errors fail the test.
 fn count_rows(db: &Path) -> i64 {
-    rusqlite::Connection::open(db)
-        .and_then(|c| c.query_row("SELECT count(*) FROM fills", [], |r| r.get(0)))
-        .unwrap_or(0)
+    try_count_rows(db).unwrap_or_else(|e| panic!("reading {}: {e}", db.display()))
 }
 
-async fn wait_for_rows(db: &Path, n: i64) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count_rows(db) < n {
-        assert!(
-            Instant::now() < deadline,
-            "{} rows, waiting for {n}",
-            count_rows(db)
-        );
+fn try_count_rows(db: &Path) -> rusqlite::Result<i64> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.query_row("SELECT count(*) FROM fills", [], |r| r.get(0))
+}
+
+/// Waits for `n` rows in a database a child is creating: only "not created
+/// yet" (no file, no table) counts as zero; any other error, or the child
+/// ending, fails the test.
+async fn wait_for_rows(db: &Path, n: i64, child: &mut std::process::Child) {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("ttrest sync ended ({status}) before {n} rows were stored");
+        }
+        let rows = match try_count_rows(db) {
+            Ok(rows) => rows,
+            Err(e) if !db.exists() || e.to_string().contains("no such table") => 0,
+            Err(e) => panic!("reading {}: {e}", db.display()),
+        };
+        if rows >= n {
+            return;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -392,7 +615,7 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
     let sample = oracle(&setup).await.remove(0);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("follow.db");
-    let child = setup
+    let mut child = setup
         .ttrest(&[
             "sync",
             "fills",
@@ -405,19 +628,26 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_rows(&db, 600).await;
+    wait_for_rows(&db, 600, &mut child).await;
 
     // New fills while it runs: each stored once.
     for i in 0..3 {
         admin_fill(&setup, &sample, now_ns(), 100.0 + f64::from(i)).await;
     }
-    wait_for_rows(&db, 603).await;
+    wait_for_rows(&db, 603, &mut child).await;
     // A late fill: its time is a minute behind the cursor, inside the 15m rescan.
     admin_fill(&setup, &sample, now_ns() - 60_000_000_000, 99.0).await;
-    wait_for_rows(&db, 604).await;
+    wait_for_rows(&db, 604, &mut child).await;
     // Later than the rescan window (2 h behind): not found, as documented.
     admin_fill(&setup, &sample, now_ns() - 7_200_000_000_000, 98.0).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Six more requests (a poll here makes two: the rescan and new fills, one
+    // page each): a poll asks only after the one before it committed, so by
+    // then a whole poll that began after the fill was added has committed.
+    let served = setup.sandbox.counters().requests;
+    while setup.sandbox.counters().requests < served + 6 {
+        assert!(child.try_wait().unwrap().is_none(), "ttrest sync ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         count_rows(&db),
         604,

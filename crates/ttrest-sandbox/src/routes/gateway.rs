@@ -1,7 +1,7 @@
 //! What API Gateway does before a TT service sees a request, plus fault injection.
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State as Extract};

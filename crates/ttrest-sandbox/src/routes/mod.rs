@@ -17,7 +17,7 @@ mod spec;
 mod ttaccount;
 mod ttbacktest;
 mod ttid;
-mod ttledger;
+pub(crate) mod ttledger;
 mod ttmonitor;
 mod ttpds;
 mod ttsetup;

@@ -180,7 +180,9 @@ async fn malformed_and_reused_request_ids_are_refused_and_counted() {
     assert_eq!((c.request_id_reused, c.request_id_malformed), (1, 3));
 }
 
-#[tokio::test]
+// Paused clock: the sandbox's token lifetimes run on tokio's clock, so the
+// 300 ms pass only when the test sleeps past them.
+#[tokio::test(start_paused = true)]
 async fn tokens_expire_after_their_lifetime() {
     let sb = Sandbox::builder()
         .token_lifetime(Duration::from_millis(300))
@@ -192,7 +194,13 @@ async fn tokens_expire_after_their_lifetime() {
         get(&sb, &token, "ttpds", "/markets", &[]).await.0,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(299)).await;
+    assert_eq!(
+        get(&sb, &token, "ttpds", "/markets", &[]).await.0,
+        StatusCode::OK,
+        "still valid just before its lifetime ends"
+    );
+    tokio::time::sleep(Duration::from_millis(1)).await;
     let (status, body) = get(&sb, &token, "ttpds", "/markets", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["message"], "The incoming token has expired");

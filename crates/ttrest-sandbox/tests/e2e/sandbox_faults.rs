@@ -2,7 +2,7 @@
 
 use crate::sandbox_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use sandbox_support::*;
@@ -79,26 +79,63 @@ async fn every_nth_request_fails_with_the_chosen_5xx() {
     assert_eq!(sb.counters().server_errors, 2);
 }
 
-#[tokio::test]
+/// `statuses` with another app key's token.
+async fn statuses_as(sb: &Sandbox, key: &str, token: &str, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let response = http()
+            .get(format!("{}/markets", sb.service_url("ttpds", UAT)))
+            .header("x-api-key", key)
+            .bearer_auth(token)
+            .query(&[("requestId", rid())])
+            .send()
+            .await
+            .unwrap();
+        out.push(response.status().as_u16());
+    }
+    out
+}
+
+// The sandbox's rate buckets run on tokio's clock: paused here, time moves
+// only when the test sleeps, so "within one refill window" is exact.
+#[tokio::test(start_paused = true)]
 async fn rate_plan_throttles_bursts_per_key() {
+    const OTHER: &str = "22222222-2222-2222-2222-222222222222";
+    const OTHER_SECRET: &str = "33333333-3333-3333-3333-333333333333";
     let sb = Sandbox::builder()
         .faults(Faults::none().rate_plan(RatePlan::Free))
+        .also_accept(OTHER, OTHER_SECRET)
         .start()
         .await
         .unwrap();
     let token = token(&sb).await; // the token call takes one of the 3 per second
-    let got = statuses(&sb, &token, 8).await;
-    assert_eq!(got[0], 200);
-    assert!(got.contains(&429), "{got:?}");
-    assert!(sb.counters().throttled >= 1);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(statuses(&sb, &token, 1).await, [200], "the bucket refills");
+    assert_eq!(statuses(&sb, &token, 3).await, [200, 200, 429]);
+    assert_eq!(sb.counters().throttled, 1);
+    // The same instant, another key: its own bucket of 3 (its token takes one).
+    let (status, body) = token_response(&sb, OTHER, &format!("{OTHER}:{OTHER_SECRET}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let other = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(statuses_as(&sb, OTHER, &other, 3).await, [200, 200, 429]);
+    assert_eq!(
+        statuses(&sb, &token, 1).await,
+        [429],
+        "the first key is still empty"
+    );
+    // A third of a second refills one request of each key's bucket.
+    tokio::time::sleep(Duration::from_millis(334)).await;
+    assert_eq!(
+        statuses(&sb, &token, 2).await,
+        [200, 429],
+        "the bucket refills"
+    );
+    assert_eq!(statuses_as(&sb, OTHER, &other, 2).await, [200, 429]);
 }
 
-#[tokio::test]
+// Paused clock: the sandbox sleeps its latency on tokio's clock.
+#[tokio::test(start_paused = true)]
 async fn latency_delays_answers() {
     let (sb, token) = with_faults("latency-ms=120").await;
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     assert_eq!(statuses(&sb, &token, 1).await, [200]);
     assert!(started.elapsed() >= Duration::from_millis(120));
 }

@@ -99,11 +99,12 @@ impl Replay {
             }
             None => {
                 let wanted = request_line(method, path, &k.2);
+                // The same method first, then the fewest edits.
                 let nearest = self
                     .entries
                     .iter()
-                    .map(Entry::request_line)
-                    .min_by_key(|line| distance(line, &wanted));
+                    .min_by_key(|e| (e.method != method, distance(&e.request_line(), &wanted)))
+                    .map(Entry::request_line);
                 Err(match nearest {
                     Some(n) => format!(
                         "the recording {} has no answer to {wanted}; the nearest recorded request is {n}",

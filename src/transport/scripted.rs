@@ -65,6 +65,8 @@ pub struct Seen {
     pub url: Url,
     /// The headers (credentials included: a script may check them).
     pub headers: HeaderMap,
+    /// The body, if it is in memory (every body ttrest itself builds is).
+    pub body: Option<Vec<u8>>,
     /// When it arrived, on tokio's clock.
     pub at: Instant,
 }
@@ -110,6 +112,10 @@ impl Exchange for Scripted {
             method: request.method().clone(),
             url: request.url().clone(),
             headers: request.headers().clone(),
+            body: request
+                .body()
+                .and_then(|b| b.as_bytes())
+                .map(<[u8]>::to_vec),
             at: Instant::now(),
         };
         let reply = (self.script)(&seen);

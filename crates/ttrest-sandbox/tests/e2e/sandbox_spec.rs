@@ -14,7 +14,7 @@ use ttrest_sandbox::Sandbox;
 
 /// Every compiled-in service's normalized spec (ttrest's service table, built
 /// from `specs/normalized/`).
-fn specs() -> Vec<(String, Value)> {
+pub(crate) fn specs() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = ttrest::service::enabled()
         .iter()
         .map(|s| {
@@ -94,7 +94,7 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
 }
 
 /// Real ids from the sandbox, to fill path and required query parameters.
-async fn known_values(sb: &Sandbox, token: &str) -> HashMap<&'static str, String> {
+pub(crate) async fn known_values(sb: &Sandbox, token: &str) -> HashMap<&'static str, String> {
     let (_, accounts) = get(sb, token, "ttaccount", "/accounts", &[]).await;
     let (_, users) = get(sb, token, "ttuser", "/users", &[]).await;
     let (_, products) = get(sb, token, "ttpds", "/products", &[("marketId", "7".into())]).await;

@@ -132,3 +132,47 @@ async fn every_sandbox_answer_validates_against_its_normalized_spec() {
     );
     assert!(checked >= 50, "only {checked} operations checked");
 }
+
+#[tokio::test]
+async fn a_malformed_body_is_answered_with_a_listed_content_type() {
+    let sb = Sandbox::builder().seed(2).fills(10).start().await.unwrap();
+    let token = token(&sb).await;
+    let specs = specs();
+    let mut checked = 0;
+    for (service, spec) in &specs {
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            let Some(op) = item.get("post") else { continue };
+            if path.contains('{') || service == "ttid" || service == "ttbacktest" {
+                continue;
+            }
+            let response = http()
+                .post(format!("{}/{service}/{UAT}{path}", sb.base_url()))
+                .query(&[("requestId", rid())])
+                .header("x-api-key", sb.app_key())
+                .header("content-type", "application/json")
+                .bearer_auth(&token)
+                .body("not json")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let media = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let body = response.text().await.unwrap();
+            let at = format!("POST /{service}{path} ({status}, {media})");
+            let media = media.split(';').next().unwrap_or_default();
+            let schema =
+                response_schema(spec, op, status, media).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let body: Value =
+                serde_json::from_str(&body).unwrap_or_else(|e| panic!("{at}: {e}: {body}"));
+            let validator = jsonschema::draft4::new(&schema).unwrap();
+            assert!(validator.is_valid(&body), "{at}: {body}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "only {checked} POSTs checked");
+}

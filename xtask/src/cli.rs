@@ -53,6 +53,22 @@ pub enum Command {
     /// Show what changed in TT's API (specs, generated Rust API, provenance),
     /// classified breaking or not. Default: specs at HEAD against the working tree.
     Diff(diff::command::DiffArgs),
+    /// Check every answer of a recording (`ttrest --record DIR`) against the
+    /// normalized specs and report, per schema, what the specs lack; exits 1
+    /// when something is found.
+    Learn {
+        /// The recording directory.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Write the findings to specs/overlays/<service>.learned.yaml, with
+        /// provenance in specs/sources.toml (then run `cargo xtask normalize`
+        /// and `cargo xtask generate`).
+        #[arg(long)]
+        write: bool,
+        /// Specs directory.
+        #[arg(long, default_value = "specs")]
+        specs_dir: PathBuf,
+    },
     /// Measure ttrest's cost (decode, streaming, memory, rate-limit use,
     /// compile time) and print one table, each row with its command.
     Bench(crate::bench::Args),
@@ -102,6 +118,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Diff(args) => diff::command::run(&args, &root),
+        Command::Learn {
+            from,
+            write,
+            specs_dir,
+        } => {
+            let specs = SpecsDir::new(root.join(specs_dir));
+            let from = std::env::current_dir()?.join(from);
+            let report = crate::learn::learn(&specs, &from)?;
+            print!("{}", report.render());
+            if write && !report.findings.is_empty() {
+                for path in crate::learn::write(&specs, &report)? {
+                    println!("wrote {}", path.display());
+                }
+                println!("next: cargo xtask normalize && cargo xtask generate && cargo xtask diff");
+            }
+            Ok(if report.findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Bench(args) => {
             crate::bench::run(&args, &root)?;
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod features;
 pub mod generate;
 pub mod layout;
+pub mod learn;
 pub mod normalize;
 pub mod scrape;
 pub mod sources;

@@ -124,7 +124,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             specs_dir,
         } => {
             let specs = SpecsDir::new(root.join(specs_dir));
-            let from = std::env::current_dir()?.join(from);
             let report = crate::learn::learn(&specs, &from)?;
             print!("{}", report.render());
             if write && !report.findings.is_empty() {

@@ -141,7 +141,14 @@ impl Collector {
         });
         if let Some(v) = value {
             f.seen.insert(json_type(v).to_string());
-            let ex = example(v);
+            let ex = match f.kind {
+                // A body is shown whole, up to 200 characters.
+                Kind::UndocumentedStatus => {
+                    let text = v.to_string();
+                    Value::from(text.chars().take(200).collect::<String>())
+                }
+                _ => example(v),
+            };
             let many = f.kind == Kind::UnknownCode;
             if (many || f.examples.is_empty()) && !f.examples.contains(&ex) {
                 f.examples.push(ex);
@@ -442,7 +449,13 @@ pub fn learn(specs: &SpecsDir, from: &Path) -> anyhow::Result<Report> {
         });
         let status = r.status.to_string();
         let responses = op.get("responses");
-        let response = responses.and_then(|rs| rs.get(&status));
+        // The exact status, else its range (`4XX`), else `default`.
+        let range = format!("{}XX", &status[..1]);
+        let response = responses.and_then(|rs| {
+            rs.get(&status)
+                .or_else(|| rs.get(&range))
+                .or_else(|| rs.get("default"))
+        });
         let Some(response) = response else {
             out.add(
                 service,
@@ -489,7 +502,7 @@ impl Report {
         let mut last = (String::new(), String::new());
         for f in &self.findings {
             if (f.service.clone(), f.schema.clone()) != last {
-                let _ = writeln!(s, "{} {} ({}):", f.service, f.schema, f.pointer);
+                let _ = writeln!(s, "{} {}:", f.service, f.schema);
                 last = (f.service.clone(), f.schema.clone());
             }
             let seen = f.seen.iter().cloned().collect::<Vec<_>>().join(", ");

@@ -63,7 +63,7 @@ fn learn_reports_each_alteration_and_its_overlay_makes_the_client_keep_them() {
     assert_eq!(wrong.expected, "integer");
     assert_eq!(found(Kind::UnknownCode, "side").examples, [json!(3)]);
     found(Kind::MissingRequired, "recordId");
-    let status = found(Kind::UndocumentedStatus, "418");
+    let status = found(Kind::UndocumentedStatus, "202");
     assert_eq!(status.schema, "get_fills");
     assert_eq!(report.findings.len(), 5, "{}", report.render());
     let text = report.render();

@@ -704,20 +704,20 @@ fn actions(spec: &Value, f: &Finding) -> Vec<WrittenAction> {
         }],
         Kind::UndocumentedStatus => {
             let responses = spec.pointer(&format!("{}/responses", f.pointer));
-            // An error status gets the operation's error schema; others are free-form.
-            let error_schema = responses
-                .and_then(Value::as_object)
-                .and_then(|m| {
-                    m.iter()
-                        .find(|(k, _)| k.starts_with('4') || k.starts_with('5'))
-                })
-                .and_then(|(_, r)| r.pointer("/content/application~1json/schema"))
-                .cloned();
+            // Generated clients have one success type and one error type per
+            // operation: a new status gets the schema of its kind, if any.
             let code: u16 = f.field.parse().unwrap_or(0);
-            let schema = match (code >= 400, error_schema) {
-                (true, Some(s)) => s,
-                _ => json!({}),
+            let first = if (200..300).contains(&code) {
+                ['2', '2']
+            } else {
+                ['4', '5']
             };
+            let schema = responses
+                .and_then(Value::as_object)
+                .and_then(|m| m.iter().find(|(k, _)| k.starts_with(first)))
+                .and_then(|(_, r)| r.pointer("/content/application~1json/schema"))
+                .cloned()
+                .unwrap_or_else(|| json!({}));
             vec![WrittenAction {
                 target: json_path(&format!("{}/responses", f.pointer)),
                 description: describe(format!("TT answers {} with status {}", f.schema, f.field)),

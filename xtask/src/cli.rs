@@ -69,6 +69,22 @@ pub enum Command {
         #[arg(long, default_value = "specs")]
         specs_dir: PathBuf,
     },
+    /// Print the "TT Rest API" rows of TT's release notes that
+    /// specs/release-notes.txt does not list; exits 1 when there are some.
+    ReleaseNotes {
+        /// A release-notes page or index (URL or saved file); repeatable.
+        #[arg(long = "page", value_name = "URL|FILE", required = true)]
+        pages: Vec<String>,
+        /// The rows already seen.
+        #[arg(long, default_value = "specs/release-notes.txt")]
+        known: PathBuf,
+        /// Print Markdown (for a pull-request body) instead of text.
+        #[arg(long)]
+        markdown: bool,
+        /// Append the new rows to the known list.
+        #[arg(long)]
+        update: bool,
+    },
     /// Measure ttrest's cost (decode, streaming, memory, rate-limit use,
     /// compile time) and print one table, each row with its command.
     Bench(crate::bench::Args),
@@ -118,6 +134,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Diff(args) => diff::command::run(&args, &root),
+        Command::ReleaseNotes {
+            pages,
+            known,
+            markdown,
+            update,
+        } => {
+            let known_path = root.join(known);
+            let known = crate::release_notes::known(&known_path)?;
+            let rows = crate::release_notes::collect(&pages)?;
+            let new: Vec<String> = rows.into_iter().filter(|r| !known.contains(r)).collect();
+            print!("{}", crate::release_notes::render(&new, markdown));
+            if update && !new.is_empty() {
+                let mut text = std::fs::read_to_string(&known_path).unwrap_or_default();
+                for r in &new {
+                    text.push_str(r);
+                    text.push('\n');
+                }
+                crate::generate::write_if_changed(&known_path, &text)?;
+            }
+            Ok(if new.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Learn {
             from,
             write,

@@ -14,5 +14,6 @@ pub mod generate;
 pub mod layout;
 pub mod learn;
 pub mod normalize;
+pub mod release_notes;
 pub mod scrape;
 pub mod sources;

@@ -30,7 +30,7 @@ pub(crate) mod redact;
 pub(crate) mod replay;
 
 pub use record::Recorder;
-pub use replay::Replay;
+pub use replay::{Replay, UNMATCHED_STATUS};
 
 /// The version of the recording format this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -200,7 +200,9 @@ pub(crate) fn identify(method: &str, path: &str) -> Identified {
     };
     let service = segments[at].to_string();
     let rest = segments.get(at + 2..).unwrap_or(&[]);
-    let mut best: Option<(usize, &crate::service::Operation, Vec<(String, String)>)> = None;
+    // (literal segments matched, operation, path parameters)
+    type Match = (usize, &'static crate::service::Operation, Vec<(String, String)>);
+    let mut best: Option<Match> = None;
     if let Some(s) = crate::service::find(&service) {
         for op in s.operations {
             let template: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();

@@ -201,7 +201,11 @@ pub(crate) fn identify(method: &str, path: &str) -> Identified {
     let service = segments[at].to_string();
     let rest = segments.get(at + 2..).unwrap_or(&[]);
     // (literal segments matched, operation, path parameters)
-    type Match = (usize, &'static crate::service::Operation, Vec<(String, String)>);
+    type Match = (
+        usize,
+        &'static crate::service::Operation,
+        Vec<(String, String)>,
+    );
     let mut best: Option<Match> = None;
     if let Some(s) = crate::service::find(&service) {
         for op in s.operations {

@@ -1235,6 +1235,12 @@ pub mod ttpds {
                     required: false,
                     kind: "string",
                 },
+                crate::service::Param {
+                    name: "includeInactive",
+                    location: crate::service::Location::Query,
+                    required: false,
+                    kind: "boolean",
+                },
             ],
             body: None,
         },
@@ -1593,6 +1599,22 @@ pub mod ttuser {
             path: "/user",
             summary: "Creates a user (low confidence).",
             params: &[],
+            body: Some(crate::service::BodyKind::Json),
+        },
+        crate::service::Operation {
+            service: "ttuser",
+            id: "post_user_by_user_id",
+            method: ::http::Method::POST,
+            path: "/user/{userId}",
+            summary: "Updates user `userId`. TT's release notes (`tt-rest-facts-3.md` §2, RN), UAT 03/29/2022 (Ref 139140): \"Fixed an issue where TT REST API is not sending the iUserId parameter in the user/{userid} POST endpoint\", so the endpoint exists. The body is unknown beyond an `iUserId`-like field \\[low confidence\\]; body and response are free-form.",
+            params: &[
+                crate::service::Param {
+                    name: "userId",
+                    location: crate::service::Location::Path,
+                    required: true,
+                    kind: "integer",
+                },
+            ],
             body: Some(crate::service::BodyKind::Json),
         },
     ];

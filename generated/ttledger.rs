@@ -38,7 +38,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub algo_type: ::std::option::Option<::ttrest::scalar::Code>,
-        ///Allocation id (MMP's key list).
+        ///Allocation id (MMP's key list; TT's release notes (`tt-rest-facts-3.md` §2, RN), production 08/27/2021 (Ref 133099): "Added the \"allocId\" parameter to the /fills endpoint", read as a response field).
         #[serde(
             rename = "allocId",
             skip_serializing_if = "::std::option::Option::is_none"

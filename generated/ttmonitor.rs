@@ -313,6 +313,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub instrument_id: ::std::option::Option<::ttrest::scalar::TtId>,
+        ///Maximum long position. TT's release notes (`tt-rest-facts-3.md` §2, RN), production 08/27/2021 (Ref 133025), fixed "an incorrect mapping for the maxLongPos parameter of the /position endpoint"; that it is a field of position rows is inferred \[inf\].
+        #[serde(
+            rename = "maxLongPos",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_long_pos: ::std::option::Option<f64>,
         ///Net position.
         #[serde(
             rename = "netPosition",
@@ -1082,6 +1088,10 @@ pub mod types {
                 ::std::option::Option<::ttrest::scalar::TtId>,
                 ::std::string::String,
             >,
+            max_long_pos: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             net_position: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -1140,6 +1150,7 @@ pub mod types {
                     buy_fill_qty: Ok(Default::default()),
                     buy_working_qty: Ok(Default::default()),
                     instrument_id: Ok(Default::default()),
+                    max_long_pos: Ok(Default::default()),
                     net_position: Ok(Default::default()),
                     open_avg_price: Ok(Default::default()),
                     pnl: Ok(Default::default()),
@@ -1229,6 +1240,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for instrument_id: {e}")
+                    });
+                self
+            }
+            pub fn max_long_pos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_long_pos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_long_pos: {e}")
                     });
                 self
             }
@@ -1399,6 +1422,7 @@ pub mod types {
                     buy_fill_qty: value.buy_fill_qty?,
                     buy_working_qty: value.buy_working_qty?,
                     instrument_id: value.instrument_id?,
+                    max_long_pos: value.max_long_pos?,
                     net_position: value.net_position?,
                     open_avg_price: value.open_avg_price?,
                     pnl: value.pnl?,
@@ -1423,6 +1447,7 @@ pub mod types {
                     buy_fill_qty: Ok(value.buy_fill_qty),
                     buy_working_qty: Ok(value.buy_working_qty),
                     instrument_id: Ok(value.instrument_id),
+                    max_long_pos: Ok(value.max_long_pos),
                     net_position: Ok(value.net_position),
                     open_avg_price: Ok(value.open_avg_price),
                     pnl: Ok(value.pnl),
@@ -1585,7 +1610,7 @@ Sends a `GET` request to `/position`
 
 Arguments:
 - `account_ids`: Comma-separated account ids. TT advises filtering by account to avoid time-outs. (The singular `accountId` is ignored, SKY.)
-- `include_spread_positions`: 1 = include spread positions. Mentioned only by NOTES-A \[sec\]; unconfirmed.
+- `include_spread_positions`: 1 = include spread positions. The option is confirmed by TT's release notes (`tt-rest-facts-3.md` §2, RN), production 12/14/2023 (Ref 160773): "Add an option to the ttmonitor /position endpoint to allow users to specify that they should also receive spread positions"; its name rests on NOTES-A \[sec\].
 - `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
 - `scale_qty`: 0 = quantities in contracts, 1 = in flow (flow is the default where it applies).
 ```ignore

@@ -74,12 +74,24 @@ pub mod types {
             Default::default()
         }
     }
-    ///One exchange rate between two currencies (`currency_rates[]` or `currency_rate` of GET /currencyrates; ISAAC, TTR). Only `rate` is known; other fields are kept.
+    ///One exchange rate between two currencies (`currency_rates[]` or `currency_rate` of GET /currencyrates; ISAAC, TTR). Only `rate` is known; the pair's ids are inferred \[inf\]; other fields are kept.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CurrencyRate {
+        ///Source currency id of the rate (GET /productdata) \[inf\]: named as the query parameter; whether TT's items name their pair is unknown.
+        #[serde(
+            rename = "fromCurrencyId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub from_currency_id: ::std::option::Option<i64>,
         ///The exchange rate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rate: ::std::option::Option<f64>,
+        ///Target currency id of the rate \[inf\]: named as the query parameter; whether TT's items name their pair is unknown.
+        #[serde(
+            rename = "toCurrencyId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub to_currency_id: ::std::option::Option<i64>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1206,8 +1218,16 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CurrencyRate {
+            from_currency_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             rate: ::std::result::Result<
                 ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            to_currency_id: ::std::result::Result<
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -1218,12 +1238,28 @@ pub mod types {
         impl ::std::default::Default for CurrencyRate {
             fn default() -> Self {
                 Self {
+                    from_currency_id: Ok(Default::default()),
                     rate: Ok(Default::default()),
+                    to_currency_id: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
         impl CurrencyRate {
+            pub fn from_currency_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.from_currency_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for from_currency_id: {e}"
+                        )
+                    });
+                self
+            }
             pub fn rate<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -1233,6 +1269,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for rate: {e}")
+                    });
+                self
+            }
+            pub fn to_currency_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to_currency_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for to_currency_id: {e}"
+                        )
                     });
                 self
             }
@@ -1257,7 +1307,9 @@ pub mod types {
                 value: CurrencyRate,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    from_currency_id: value.from_currency_id?,
                     rate: value.rate?,
+                    to_currency_id: value.to_currency_id?,
                     extra: value.extra?,
                 })
             }
@@ -1265,7 +1317,9 @@ pub mod types {
         impl ::std::convert::From<super::CurrencyRate> for CurrencyRate {
             fn from(value: super::CurrencyRate) -> Self {
                 Self {
+                    from_currency_id: Ok(value.from_currency_id),
                     rate: Ok(value.rate),
+                    to_currency_id: Ok(value.to_currency_id),
                     extra: Ok(value.extra),
                 }
             }
@@ -5457,11 +5511,13 @@ Products of one market (ISAAC, QC, UIK, TTR, POSH). Paged by `nextPageKey`, thou
 Sends a `GET` request to `/products`
 
 Arguments:
+- `include_inactive`: Set to `true` to also get inactive (expired) products. TT's release notes (`tt-rest-facts-3.md` §2, RN), production 12/19/2023 (Ref 160774): "Added optional 'includeInactive' parameter to the /products endpoint to allow users to access expired products."
 - `market_id`: Market id (GET /markets); required in practice.
 - `next_page_key`: The `nextPageKey` of the previous page; omit it for the first page. Responses are limited to around 500 records. When `lastPage` is "false", pass the returned `nextPageKey` back to get the next page (ISAAC, TT docstring). In practice many endpoints answer everything in one page with `lastPage` "true" (SEED-RM, UIK).
 - `product_type_id`: Only products of this type (sent by TTR).
 ```ignore
 let response = client.get_products()
+    .include_inactive(include_inactive)
     .market_id(market_id)
     .next_page_key(next_page_key)
     .product_type_id(product_type_id)
@@ -6776,6 +6832,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetProducts<'a> {
         client: &'a super::Client,
+        include_inactive: Result<Option<bool>, String>,
         market_id: Result<i64, String>,
         next_page_key: Result<Option<::std::string::String>, String>,
         product_type_id: Result<Option<i64>, String>,
@@ -6784,10 +6841,23 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                include_inactive: Ok(None),
                 market_id: Err("market_id was not initialized".to_string()),
                 next_page_key: Ok(None),
                 product_type_id: Ok(None),
             }
+        }
+        pub fn include_inactive<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_inactive = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_inactive failed".to_string()
+                });
+            self
         }
         pub fn market_id<V>(mut self, value: V) -> Self
         where
@@ -6830,7 +6900,14 @@ pub mod builder {
             ResponseValue<types::GetProductsResponse>,
             Error<::ttrest::error::ErrorBody>,
         > {
-            let Self { client, market_id, next_page_key, product_type_id } = self;
+            let Self {
+                client,
+                include_inactive,
+                market_id,
+                next_page_key,
+                product_type_id,
+            } = self;
+            let include_inactive = include_inactive.map_err(Error::InvalidRequest)?;
             let market_id = market_id.map_err(Error::InvalidRequest)?;
             let next_page_key = next_page_key.map_err(Error::InvalidRequest)?;
             let product_type_id = product_type_id.map_err(Error::InvalidRequest)?;
@@ -6850,6 +6927,12 @@ pub mod builder {
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "includeInactive",
+                        &include_inactive,
+                    ),
                 )
                 .query(&progenitor_client::QueryParam::new("marketId", &market_id))
                 .query(

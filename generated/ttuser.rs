@@ -202,6 +202,26 @@ pub mod types {
     ///Unknown: no public source shows this response. Free-form JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    pub struct PostUserByUserIdResponse(pub ::serde_json::Value);
+    impl ::std::ops::Deref for PostUserByUserIdResponse {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PostUserByUserIdResponse> for ::serde_json::Value {
+        fn from(value: PostUserByUserIdResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value> for PostUserByUserIdResponse {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
+    }
+    ///Unknown: no public source shows this response. Free-form JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
     pub struct PostUserResponse(pub ::serde_json::Value);
     impl ::std::ops::Deref for PostUserResponse {
         type Target = ::serde_json::Value;
@@ -2808,6 +2828,23 @@ let response = client.get_user_by_user_id()
     pub fn get_user_by_user_id(&self) -> builder::GetUserByUserId<'_> {
         builder::GetUserByUserId::new(self)
     }
+    /**Updates user `userId`. TT's release notes (`tt-rest-facts-3.md` §2, RN), UAT 03/29/2022 (Ref 139140): "Fixed an issue where TT REST API is not sending the iUserId parameter in the user/{userid} POST endpoint", so the endpoint exists. The body is unknown beyond an `iUserId`-like field \[low confidence\]; body and response are free-form.
+
+Sends a `POST` request to `/user/{userId}`
+
+Arguments:
+- `user_id`: TT user id.
+- `body`: The user's new settings; shape unknown.
+```ignore
+let response = client.post_user_by_user_id()
+    .user_id(user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn post_user_by_user_id(&self) -> builder::PostUserByUserId<'_> {
+        builder::PostUserByUserId::new(self)
+    }
     /**Gets a user's accounts with permissions
 
 Accounts of a user, with permissions (ISAAC, SKY). Paged by `nextPageKey`.
@@ -3135,6 +3172,100 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_user_by_user_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::hooks::decode(response).await,
+                400u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(crate::hooks::decode(response).await?))
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::post_user_by_user_id`]
+
+[`Client::post_user_by_user_id`]: super::Client::post_user_by_user_id*/
+    #[derive(Debug, Clone)]
+    pub struct PostUserByUserId<'a> {
+        client: &'a super::Client,
+        user_id: Result<i64, String>,
+        body: Result<::serde_json::Value, String>,
+    }
+    impl<'a> PostUserByUserId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for user_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::serde_json::Value>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: serde_json :: Value` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/user/{userId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PostUserByUserIdResponse>,
+            Error<::ttrest::error::ErrorBody>,
+        > {
+            let Self { client, user_id, body } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/user/{}", client.baseurl, encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "post_user_by_user_id",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -27,10 +27,13 @@ pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod rate_limit;
+pub mod recording;
 pub mod records;
 pub mod request_id;
 pub mod retry;
 pub mod session;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod tls;
 mod token;
 mod transport;

@@ -18,11 +18,13 @@ use crate::credentials::{self, Credentials};
 use crate::env::{Environment, Root};
 use crate::error::{CallInfo, Error, TtMessage};
 use crate::rate_limit::{Plan, RateLimiter};
+use crate::recording::{Recorder, Redaction, Replay};
 use crate::request_id::{self, RequestIdPrefix};
 use crate::retry::{self, RetryPolicy};
 use crate::token::{TokenCache, TokenSource};
 use crate::transport::exchange::Exchange;
 use crate::transport::{CallOptions, CallSpec, Outcome, Transport};
+use secrecy::ExposeSecret;
 
 /// What every client of one session shares.
 pub(crate) struct Shared {
@@ -241,16 +243,18 @@ pub struct SessionBuilder {
     connect_timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
     token_cache: Option<PathBuf>,
-    #[cfg(test)]
+    record: Option<(PathBuf, Redaction)>,
+    replay: Option<PathBuf>,
+    #[cfg(any(test, feature = "test-util"))]
     exchange: Option<TestExchange>,
 }
 
-/// A scripted exchange standing in for the network in unit tests.
-#[cfg(test)]
+/// An exchange standing in for the network in tests.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Clone)]
 struct TestExchange(Arc<dyn Exchange>);
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-util"))]
 impl fmt::Debug for TestExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TestExchange")
@@ -361,9 +365,42 @@ impl SessionBuilder {
         self
     }
 
-    /// Sends through `exchange` instead of the network (tests).
-    #[cfg(test)]
-    pub(crate) fn exchange(mut self, exchange: Arc<dyn Exchange>) -> Self {
+    /// Appends every exchange of the session (each attempt and redirect hop)
+    /// to the recording directory `dir`, created if missing: one JSON Lines
+    /// file per service, secrets redacted (format: [`crate::recording`],
+    /// `docs/recordings.md`). Nothing is recorded unless this is called.
+    pub fn record(mut self, dir: impl Into<PathBuf>) -> Self {
+        let redaction = self.record.as_ref().map(|r| r.1).unwrap_or_default();
+        self.record = Some((dir.into(), redaction));
+        self
+    }
+
+    /// How much [`SessionBuilder::record`] hides beyond secrets:
+    /// [`Redaction::Ids`] also replaces account, user and company ids and
+    /// names by consistent stand-ins, for a recording you can share.
+    pub fn record_redaction(mut self, redaction: Redaction) -> Self {
+        if let Some(r) = &mut self.record {
+            r.1 = redaction;
+        } else {
+            self.record = Some((PathBuf::new(), redaction));
+        }
+        self
+    }
+
+    /// Answers every request from the recording in `dir` (written by
+    /// [`SessionBuilder::record`]) instead of the network, matched by
+    /// method, path and query (see [`crate::recording::Replay`]). The plan
+    /// defaults to [`Plan::Unlimited`]: nothing leaves the process.
+    pub fn replay(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.replay = Some(dir.into());
+        self
+    }
+
+    /// Sends through `exchange` instead of the network: a
+    /// [`crate::test_util::Scripted`] script, a [`crate::recording::Replay`]
+    /// or your own [`crate::test_util::Exchange`].
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn exchange(mut self, exchange: Arc<dyn Exchange>) -> Self {
         self.exchange = Some(TestExchange(exchange));
         self
     }
@@ -407,6 +444,7 @@ impl SessionBuilder {
         };
         let plan = match self.plan {
             Some(plan) => plan,
+            None if self.replay.is_some() => Plan::Unlimited,
             None => p
                 .map(|p| p.plan())
                 .transpose()?
@@ -433,9 +471,28 @@ impl SessionBuilder {
             Some(client) => client,
             None => default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?,
         };
-        let exchange: Arc<dyn Exchange> = Arc::new(http.clone());
-        #[cfg(test)]
-        let exchange = self.exchange.map_or(exchange, |e| e.0);
+        let mut exchange: Arc<dyn Exchange> = match &self.replay {
+            Some(dir) => Arc::new(Replay::from_dir(dir)?),
+            None => Arc::new(http.clone()),
+        };
+        #[cfg(any(test, feature = "test-util"))]
+        if let Some(e) = self.exchange {
+            exchange = e.0;
+        }
+        if let Some((dir, redaction)) = self.record {
+            if dir.as_os_str().is_empty() {
+                return Err(Error::invalid_argument(
+                    "SessionBuilder::record_redaction needs SessionBuilder::record(dir)",
+                ));
+            }
+            let combined = credentials.token_app_key();
+            let combined = combined.expose_secret();
+            let mut secrets = vec![combined.to_string(), credentials.app_key().to_string()];
+            if let Some((_, secret)) = combined.split_once(':') {
+                secrets.push(secret.to_string());
+            }
+            exchange = Arc::new(Recorder::new(exchange, dir, redaction, secrets)?);
+        }
         let tokens = TokenCache::new(
             TokenSource {
                 url: format!("{}/token", root.service_url("ttid", environment)),

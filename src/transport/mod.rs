@@ -11,7 +11,7 @@
 pub(crate) mod auth;
 pub(crate) mod exchange;
 pub(crate) mod redirect;
-#[cfg(test)]
+#[cfg(any(test, feature = "test-util"))]
 pub(crate) mod scripted;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! A scripted in-memory exchange for tests: TT's answers come from a
 //! function of the request, optionally after a delay on tokio's clock, so
-//! whole call pipelines run under `tokio::time::pause` in milliseconds.
+//! whole call pipelines run under `tokio::time::pause` in milliseconds
+//! (public as `ttrest::test_util::Scripted` with the `test-util` feature).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use super::exchange::Exchange;
 
 /// One answer of the script.
 #[derive(Clone, Debug)]
-pub(crate) struct Reply {
+pub struct Reply {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: String,
@@ -23,7 +24,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// `status` with a JSON `body`.
-    pub(crate) fn json(status: u16, body: impl Into<String>) -> Self {
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
         Reply {
             status,
             headers: vec![("content-type", "application/json".into())],
@@ -33,7 +34,7 @@ impl Reply {
     }
 
     /// A successful token answer for a token of `seconds`.
-    pub(crate) fn token(secret: &str, seconds: u64) -> Self {
+    pub fn token(secret: &str, seconds: u64) -> Self {
         Reply::json(
             200,
             format!(
@@ -43,13 +44,13 @@ impl Reply {
     }
 
     /// Adds a header.
-    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
     /// Answers after `delay` (on tokio's clock).
-    pub(crate) fn after(mut self, delay: Duration) -> Self {
+    pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
@@ -57,16 +58,22 @@ impl Reply {
 
 /// A request as the script saw it.
 #[derive(Clone, Debug)]
-pub(crate) struct Seen {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) headers: HeaderMap,
-    pub(crate) at: Instant,
+pub struct Seen {
+    /// The method.
+    pub method: Method,
+    /// The URL, requestId included.
+    pub url: Url,
+    /// The headers (credentials included: a script may check them).
+    pub headers: HeaderMap,
+    /// The body, if it is in memory (every body ttrest itself builds is).
+    pub body: Option<Vec<u8>>,
+    /// When it arrived, on tokio's clock.
+    pub at: Instant,
 }
 
 impl Seen {
     /// Whether this is the token request.
-    pub(crate) fn is_token(&self) -> bool {
+    pub fn is_token(&self) -> bool {
         self.url.path().ends_with("/token")
     }
 }
@@ -74,13 +81,14 @@ impl Seen {
 type Script = dyn Fn(&Seen) -> Reply + Send + Sync;
 
 /// Answers every request with `script(request)` and records it.
-pub(crate) struct Scripted {
+pub struct Scripted {
     script: Box<Script>,
     seen: Mutex<Vec<Seen>>,
 }
 
 impl Scripted {
-    pub(crate) fn new(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Arc<Self> {
+    /// An exchange answering every request with `script(request)`.
+    pub fn new(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Arc<Self> {
         Arc::new(Scripted {
             script: Box::new(script),
             seen: Mutex::new(Vec::new()),
@@ -88,12 +96,12 @@ impl Scripted {
     }
 
     /// Every request so far, in order.
-    pub(crate) fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
     /// How many token requests were made.
-    pub(crate) fn token_requests(&self) -> usize {
+    pub fn token_requests(&self) -> usize {
         self.seen().iter().filter(|s| s.is_token()).count()
     }
 }
@@ -104,6 +112,10 @@ impl Exchange for Scripted {
             method: request.method().clone(),
             url: request.url().clone(),
             headers: request.headers().clone(),
+            body: request
+                .body()
+                .and_then(|b| b.as_bytes())
+                .map(<[u8]>::to_vec),
             at: Instant::now(),
         };
         let reply = (self.script)(&seen);

@@ -12,6 +12,7 @@
 //! (`tests/session_secrets.rs`).
 
 mod paginate_support;
+mod scripted_tt;
 mod session_util;
 
 mod mock;
@@ -21,5 +22,6 @@ mod records;
 mod session_config;
 mod session_error_bodies;
 mod session_redirects;
+mod session_replay;
 mod session_retries;
 mod session_tokens;

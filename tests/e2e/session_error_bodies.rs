@@ -2,9 +2,10 @@
 //! `{"message": "..."}` and a body that is not JSON (a load balancer's HTML
 //! 502 page), by plain `?` as well as `.into_tt()`.
 
-use crate::session_util;
+use crate::scripted_tt;
 
-use session_util::{Reply, Server, HEALTH};
+use scripted_tt::{Tt, HEALTH};
+use ttrest::test_util::Reply;
 use ttrest::{Error, IntoTt, RetryPolicy};
 
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
@@ -12,7 +13,7 @@ const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>
 fn no_retries() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 1,
-        ..session_util::fast_retries()
+        ..scripted_tt::fast_retries()
     }
 }
 
@@ -30,10 +31,10 @@ async fn plain_error(session: &ttrest::Session) -> Error {
 
 #[tokio::test]
 async fn a_429_message_is_carried_by_rate_limited() {
-    let server = Server::start().await;
+    let server = Tt::new();
     let session = server.session().retry_policy(no_retries()).build().unwrap();
     session.authenticate().await.unwrap();
-    let reply = || [Reply::new(429, r#"{"message": "Too Many Requests"}"#)];
+    let reply = || [Reply::json(429, r#"{"message": "Too Many Requests"}"#)];
     server.script(HEALTH, reply());
     let by_into_tt = session
         .ttid()
@@ -57,10 +58,10 @@ async fn a_429_message_is_carried_by_rate_limited() {
 
 #[tokio::test]
 async fn an_html_502_is_a_tt_error_with_a_short_excerpt() {
-    let server = Server::start().await;
+    let server = Tt::new();
     let session = server.session().retry_policy(no_retries()).build().unwrap();
     session.authenticate().await.unwrap();
-    server.script(HEALTH, [Reply::new(502, BAD_GATEWAY)]);
+    server.script(HEALTH, [Reply::json(502, BAD_GATEWAY)]);
     let err = session
         .ttid()
         .get_healthcheckstatus()
@@ -68,7 +69,7 @@ async fn an_html_502_is_a_tt_error_with_a_short_excerpt() {
         .into_tt()
         .await
         .unwrap_err();
-    server.script(HEALTH, [Reply::new(502, BAD_GATEWAY)]);
+    server.script(HEALTH, [Reply::json(502, BAD_GATEWAY)]);
     for err in [err, plain_error(&session).await] {
         match &err {
             Error::Tt { status, tt, .. } => {

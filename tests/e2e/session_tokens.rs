@@ -1,18 +1,19 @@
-//! Token handling over loopback: single flight, 401 → one refresh, the file
-//! cache. Refresh ahead of expiry, `Retry-After` and the budget run on the
-//! paused clock in `transport::tests`.
+//! Token handling on a scripted TT (`ttrest::test_util`): single flight,
+//! 401 → one refresh, the file cache. Refresh ahead of expiry, `Retry-After`
+//! and the budget run on the paused clock in `transport::tests`.
 
-use crate::session_util;
+use crate::scripted_tt;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use session_util::{Reply, Server, HEALTH};
+use scripted_tt::{request_id, Tt, HEALTH};
+use ttrest::test_util::Reply;
 use ttrest::{AuthErrorKind, Error, IntoTt};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_calls_on_a_cold_session_make_one_token_request() {
-    let server = Server::start().await;
+    let server = Tt::new();
     server.state.token_delay_ms.store(200, Ordering::SeqCst);
     let session = server.session().build().unwrap();
     let calls: Vec<_> = (0..100)
@@ -31,7 +32,7 @@ async fn a_hundred_concurrent_calls_on_a_cold_session_make_one_token_request() {
 
 #[tokio::test]
 async fn authenticate_reports_when_the_token_expires() {
-    let server = Server::start().await;
+    let server = Tt::new();
     server
         .state
         .token_lifetime_secs
@@ -53,9 +54,9 @@ async fn authenticate_reports_when_the_token_expires() {
 
 #[tokio::test]
 async fn a_401_refreshes_the_token_once_and_retries_once() {
-    let server = Server::start().await;
+    let server = Tt::new();
     let session = server.session().build().unwrap();
-    server.script(HEALTH, [Reply::new(401, r#"{"message":"Unauthorized"}"#)]);
+    server.script(HEALTH, [Reply::json(401, r#"{"message":"Unauthorized"}"#)]);
     session.ttid().get_healthcheckstatus().send().await.unwrap();
     assert_eq!(server.token_requests(), 2);
     assert_eq!(server.seen(HEALTH).len(), 2);
@@ -63,8 +64,8 @@ async fn a_401_refreshes_the_token_once_and_retries_once() {
     server.script(
         HEALTH,
         [
-            Reply::new(401, r#"{"message":"Unauthorized"}"#),
-            Reply::new(401, r#"{"message":"Token revoked"}"#),
+            Reply::json(401, r#"{"message":"Unauthorized"}"#),
+            Reply::json(401, r#"{"message":"Token revoked"}"#),
         ],
     );
     let err = session
@@ -91,13 +92,13 @@ async fn a_401_refreshes_the_token_once_and_retries_once() {
     }
     assert_eq!(
         err.request_id(),
-        server.seen(HEALTH)[3].request_id.as_deref()
+        request_id(&server.seen(HEALTH)[3]).as_deref()
     );
 }
 
 #[tokio::test]
 async fn bad_credentials_become_a_typed_auth_error_with_tt_message() {
-    let server = Server::start().await;
+    let server = Tt::new();
     let session = server
         .session()
         .credentials(ttrest::Credentials::new("key-7f3e", "wrong-secret").unwrap())
@@ -159,7 +160,7 @@ async fn bad_credentials_become_a_typed_auth_error_with_tt_message() {
     );
 
     // HTTP 200 with a Fail envelope is a failure too.
-    *server.state.token_reply.lock().unwrap() = Some(Reply::new(
+    *server.state.token_reply.lock().unwrap() = Some(Reply::json(
         200,
         r#"{"status":"Fail","status_message":"Key disabled"}"#,
     ));
@@ -175,7 +176,7 @@ async fn bad_credentials_become_a_typed_auth_error_with_tt_message() {
 
 #[tokio::test]
 async fn a_token_cache_file_lets_a_second_session_skip_the_token_request() {
-    let server = Server::start().await;
+    let server = Tt::new();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tokens.json");
     let first = server.session().token_cache_file(&file).build().unwrap();

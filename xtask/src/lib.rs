@@ -12,6 +12,8 @@ pub mod diff;
 pub mod features;
 pub mod generate;
 pub mod layout;
+pub mod learn;
 pub mod normalize;
+pub mod release_notes;
 pub mod scrape;
 pub mod sources;

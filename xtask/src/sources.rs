@@ -57,6 +57,21 @@ pub struct Sources {
     /// Entries by service name.
     #[serde(default)]
     pub services: BTreeMap<String, Source>,
+    /// Overlay actions `cargo xtask learn --write` added to
+    /// `overlays/<service>.learned.yaml`, by service, with the recordings they came from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub learned: BTreeMap<String, Vec<LearnedAction>>,
+}
+
+/// Provenance of one learned overlay action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnedAction {
+    /// The action's JSONPath target.
+    pub target: String,
+    /// Where it was seen: `file:line` of recorded exchanges (up to three).
+    pub recording: Vec<String>,
+    /// What was found.
+    pub finding: String,
 }
 
 impl Sources {

@@ -56,6 +56,31 @@ pub struct Global {
     /// Do not reuse or store tokens in ~/.cache/ttrest/tokens.json.
     #[arg(long, global = true)]
     pub no_token_cache: bool,
+    /// Append every exchange of the run to DIR/<service>.jsonl (secrets and
+    /// tokens redacted; format in docs/recordings.md).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// With --record, also hide `ids`: account, user and company ids and
+    /// names become stand-ins (the same id always the same stand-in).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHAT",
+        requires = "record"
+    )]
+    pub record_redact: Option<RedactArg>,
+    /// Answer every request from a recording made with --record: no network,
+    /// no credentials, no pacing unless --plan.
+    #[arg(long, global = true, value_name = "DIR", conflicts_with_all = ["sandbox", "record", "profile"])]
+    pub replay: Option<PathBuf>,
+}
+
+/// `--record-redact` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RedactArg {
+    /// Account, user and company ids and names.
+    Ids,
 }
 
 /// `--env` values.

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ttrest::recording::Redaction;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
-use crate::args::Global;
+use crate::args::{Global, RedactArg};
 use crate::exit::CliError;
 use crate::progress::Progress;
 use crate::request::Api;
@@ -20,6 +21,8 @@ pub struct Context {
     /// The `--env` short name, for hints.
     pub env: &'static str,
     pub quiet: bool,
+    /// `--record` or `--replay`: requests must not depend on timing.
+    pub replayable: bool,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
@@ -37,10 +40,17 @@ impl Context {
         if let Some(env) = environment {
             builder = builder.environment(env);
         }
-        builder = match &sandbox {
-            Some(s) => sandbox_settings(builder, s, global)?,
-            None => tt_settings(builder, global),
+        builder = match (&sandbox, &global.replay) {
+            (Some(s), _) => sandbox_settings(builder, s, global)?,
+            (None, Some(dir)) => replay_settings(builder, dir, global)?,
+            (None, None) => tt_settings(builder, global),
         };
+        if let Some(dir) = &global.record {
+            builder = builder.record(dir);
+            if global.record_redact == Some(RedactArg::Ids) {
+                builder = builder.record_redaction(Redaction::Ids);
+            }
+        }
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
         }
@@ -52,6 +62,7 @@ impl Context {
             api: Api::new(session, progress),
             env,
             quiet: global.quiet,
+            replayable: global.record.is_some() || global.replay.is_some(),
             _sandbox: sandbox,
         })
     }
@@ -101,6 +112,28 @@ fn sandbox_settings(
         .credentials(credentials)
         .plan(global.plan.unwrap_or(Plan::Unlimited))
         .company(global.company.as_deref().unwrap_or(DEFAULT_COMPANY)))
+}
+
+/// `--replay DIR`: answers from the recording; placeholder credentials
+/// (a recording holds none), no token cache.
+fn replay_settings(
+    builder: SessionBuilder,
+    dir: &std::path::Path,
+    global: &Global,
+) -> Result<SessionBuilder, CliError> {
+    let credentials =
+        Credentials::new("replay", "replay").map_err(|e| CliError::from_tt(e, "uat"))?;
+    let mut builder = builder
+        .replay(dir)
+        .credentials(credentials)
+        .company(global.company.as_deref().unwrap_or(DEFAULT_COMPANY));
+    if let Some(url) = &global.base_url {
+        builder = builder.root_url(url);
+    }
+    if let Some(plan) = global.plan {
+        builder = builder.plan(plan);
+    }
+    Ok(builder)
 }
 
 /// Real TT (or `--base-url`): profile, plan, company and the token cache.

@@ -2,7 +2,8 @@
 //! into a spec that `openapiv3` parses and progenitor generates from.
 //!
 //! [`normalize_spec`] runs [`RULES`] in their fixed order, then applies the service's
-//! OpenAPI Overlay (`specs/overlays/<service>.yaml`, see [`overlay`]) and finally
+//! OpenAPI Overlay (`specs/overlays/<service>.yaml`, see [`overlay`]), then what
+//! `cargo xtask learn --write` learned (`specs/overlays/<service>.learned.yaml`), and finally
 //! checks that `openapiv3` accepts the result. Every rule is generic over TT's
 //! dialect; service-specific fixes live in overlays. Normalizing an already
 //! normalized spec changes nothing: the rules are idempotent and overlays write
@@ -102,6 +103,13 @@ pub fn normalize_spec(service: &str, raw: &Value, overlay: Option<&Path>) -> any
         let doc = overlay::Overlay::load(path)?;
         doc.apply(&mut spec, path)
             .with_context(|| format!("{service}: overlay {}", path.display()))?;
+    }
+    // What `cargo xtask learn --write` learned from recorded answers comes last.
+    let learned = overlay.map(|p| p.with_file_name(format!("{service}.learned.yaml")));
+    if let Some(path) = learned.filter(|p| p.is_file()) {
+        let doc = overlay::Overlay::load(&path)?;
+        doc.apply(&mut spec, &path)
+            .with_context(|| format!("{service}: learned overlay {}", path.display()))?;
     }
     // Fail here, naming the service, rather than later in build.rs.
     serde_json::from_value::<openapiv3::OpenAPI>(spec.clone()).with_context(|| {

@@ -4,5 +4,6 @@
 
 mod diff;
 mod endpoints;
+mod learn;
 mod normalize;
 mod scrape;

@@ -76,7 +76,12 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
     if accounts.is_empty() {
         accounts.push(None);
     }
-    let windows = WindowOptions::for_plan(ctx.api.session().plan());
+    let mut windows = WindowOptions::for_plan(ctx.api.session().plan());
+    if ctx.replayable {
+        // One window at a time splits by the data alone, not by latency, so a
+        // replay asks exactly what the recorded run asked.
+        windows.max_concurrency = 1;
+    }
     let mut streams: Vec<Fills> = accounts
         .into_iter()
         .map(|account| {

@@ -8,4 +8,5 @@ mod cli_call;
 mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
+mod cli_record;
 mod cli_sync;

@@ -38,9 +38,29 @@ pub(crate) async fn outer(
     next: Next,
 ) -> Response {
     bump(&state.counters.requests);
-    let mut response = next.run(req).await;
+    let mut response = json_rejection(next.run(req).await).await;
     envelope::add_security_headers(&mut response);
     response
+}
+
+/// axum's own rejections (a body that is not JSON, a bad path segment) are
+/// `text/plain`; TT's services answer JSON, so they become the service's
+/// `{"status":"Failed","status_message": ...}` with the same status.
+async fn json_rejection(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !plain || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    envelope::failed(status, text.trim())
 }
 
 /// No route: API Gateway answers 403 for unknown resources, and for a service

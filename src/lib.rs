@@ -23,7 +23,9 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 mod hooks;
+pub mod intercept;
 pub mod json;
+pub mod metrics;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod rate_limit;

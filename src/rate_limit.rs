@@ -107,8 +107,13 @@ impl RateLimiter {
     /// Waits for this caller's slot. Slots are reserved in arrival order, so
     /// waiting callers cannot starve each other; a cancelled wait wastes its
     /// slot, which only ever errs on the slow side.
-    pub(crate) async fn acquire(&self) {
-        let Some(spacing) = self.spacing else { return };
+    /// Returns how long it waited (counted in
+    /// [`crate::metrics::RATE_LIMIT_WAIT_SECONDS`]).
+    pub(crate) async fn acquire(&self) -> Duration {
+        let Some(spacing) = self.spacing else {
+            return Duration::ZERO;
+        };
+        let arrived = Instant::now();
         let slot = {
             let mut next = self.next_slot.lock().await;
             let now = Instant::now();
@@ -117,6 +122,9 @@ impl RateLimiter {
             slot
         };
         tokio::time::sleep_until(slot).await;
+        let waited = arrived.elapsed();
+        crate::metrics::rate_limit_wait(waited);
+        waited
     }
 }
 

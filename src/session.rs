@@ -17,6 +17,7 @@ use reqwest::{Request, Response};
 use crate::credentials::{self, Credentials};
 use crate::env::{Environment, Root};
 use crate::error::{CallInfo, Error, TtMessage};
+use crate::intercept::{Intercept, Interceptors};
 use crate::rate_limit::{Plan, RateLimiter};
 use crate::request_id::{self, RequestIdPrefix};
 use crate::retry::{self, RetryPolicy};
@@ -241,6 +242,7 @@ pub struct SessionBuilder {
     connect_timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
     token_cache: Option<PathBuf>,
+    interceptors: Interceptors,
     #[cfg(test)]
     exchange: Option<TestExchange>,
 }
@@ -361,6 +363,15 @@ impl SessionBuilder {
         self
     }
 
+    /// Adds an interceptor, run around every attempt of typed and raw calls
+    /// after those added before it (see [`crate::intercept`]). The session's
+    /// requestId, credentials and pacing are applied after it and cannot be
+    /// removed by it.
+    pub fn interceptor(mut self, interceptor: impl Intercept) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Sends through `exchange` instead of the network (tests).
     #[cfg(test)]
     pub(crate) fn exchange(mut self, exchange: Arc<dyn Exchange>) -> Self {
@@ -451,7 +462,8 @@ impl SessionBuilder {
             request_ids,
             timeout,
             credentials.app_key(),
-        );
+        )
+        .with_interceptors(self.interceptors);
         Ok(Session {
             shared: Arc::new(Shared {
                 credentials,

@@ -23,7 +23,8 @@ pub(crate) const API_KEY_HEADER: &str = "x-api-key";
 /// Most redirects followed for one attempt.
 pub(crate) const MAX_HOPS: usize = 10;
 
-/// Sends `request`, following redirects; every hop waits for a rate-limit slot.
+/// Sends `request`, following redirects; every hop waits for a rate-limit
+/// slot (the time waited is added to `paced`).
 ///
 /// After [`MAX_HOPS`] hops, or when a 307/308 needs a body that cannot be
 /// replayed, the redirect response itself is returned.
@@ -31,11 +32,12 @@ pub(crate) async fn send(
     exchange: &dyn Exchange,
     limiter: &RateLimiter,
     mut request: Request,
+    paced: &mut std::time::Duration,
 ) -> reqwest::Result<Response> {
     for _ in 0..MAX_HOPS {
         let replay = request.try_clone();
         let url = request.url().clone();
-        limiter.acquire().await;
+        *paced += limiter.acquire().await;
         let response = exchange.execute(request).await?;
         let next = replay.and_then(|r| next_request(r, &url, &response));
         match next {
@@ -46,7 +48,7 @@ pub(crate) async fn send(
             None => return Ok(response),
         }
     }
-    limiter.acquire().await;
+    *paced += limiter.acquire().await;
     exchange.execute(request).await
 }
 

@@ -38,6 +38,9 @@ pub(crate) async fn outer(
     next: Next,
 ) -> Response {
     bump(&state.counters.requests);
+    if req.headers().contains_key("traceparent") {
+        bump(&state.counters.traceparent);
+    }
     let mut response = next.run(req).await;
     envelope::add_security_headers(&mut response);
     response

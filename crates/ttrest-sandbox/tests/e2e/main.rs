@@ -12,3 +12,4 @@ mod sandbox_plain_client;
 mod sandbox_setup_sdk;
 mod sandbox_spec;
 mod session_errors;
+mod session_interceptors;

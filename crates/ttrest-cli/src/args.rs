@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use ttrest::scalar::Timestamp;
 use ttrest::{Environment, Plan};
 
@@ -56,6 +56,22 @@ pub struct Global {
     /// Do not reuse or store tokens in ~/.cache/ttrest/tokens.json.
     #[arg(long, global = true)]
     pub no_token_cache: bool,
+    /// Log to stderr: -v each call (status, requestId, time), -vv each
+    /// attempt too. RUST_LOG, if set, chooses instead. Secrets are never logged.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Log lines as text, or as one JSON object per event (for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event, with its spans.
+    Json,
 }
 
 /// `--env` values.
@@ -164,6 +180,9 @@ pub struct FillsArgs {
     /// Seconds between polls with --follow.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", requires = "follow")]
+    pub metrics_addr: Option<String>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

@@ -10,6 +10,7 @@ use crate::args::Global;
 use crate::exit::CliError;
 use crate::progress::Progress;
 use crate::request::Api;
+use crate::telemetry::Monitor;
 
 /// The company part of requestIds when neither `--company` nor the profile names one.
 const DEFAULT_COMPANY: &str = "cli";
@@ -20,13 +21,15 @@ pub struct Context {
     /// The `--env` short name, for hints.
     pub env: &'static str,
     pub quiet: bool,
+    /// `--metrics-addr`'s health and metrics, for `--follow` runs.
+    pub monitor: Option<Monitor>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
 
 impl Context {
-    /// Builds the session from the global options.
-    pub async fn connect(global: &Global) -> Result<Context, CliError> {
+    /// Builds the session from the global options; `monitor` sees TT's answers.
+    pub async fn connect(global: &Global, monitor: Option<Monitor>) -> Result<Context, CliError> {
         let progress = Arc::new(Progress::new(!global.quiet));
         let sandbox = match global.sandbox {
             true => Some(start_sandbox(global.quiet).await?),
@@ -44,6 +47,9 @@ impl Context {
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
         }
+        if let Some(m) = &monitor {
+            builder = builder.interceptor(m.interceptor());
+        }
         let session = builder
             .build()
             .map_err(|e| CliError::from_tt(e, env_name(environment)))?;
@@ -52,6 +58,7 @@ impl Context {
             api: Api::new(session, progress),
             env,
             quiet: global.quiet,
+            monitor,
             _sandbox: sandbox,
         })
     }

@@ -18,6 +18,7 @@ use crate::exit::{self, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::spec;
+use crate::telemetry;
 use ttrest_store::{
     sync_fills, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions, SyncReport,
 };
@@ -57,6 +58,9 @@ pub struct SyncFills {
     /// Seconds between polls with --follow.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", requires = "follow")]
+    pub metrics_addr: Option<String>,
     /// Read this far behind the cursor again on every poll, for fills TT
     /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
@@ -136,7 +140,11 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     options.rescan = args.rescan;
     let started = Instant::now();
     let mut total = SyncReport::default();
+    let monitor = ctx.monitor.as_ref();
+    let mut failures = 0u32;
     loop {
+        // Every fill TT had when this pass began is stored once it completes.
+        let pass_started = Timestamp::now().map_or(0, Timestamp::as_nanos);
         let api = ctx.api.clone();
         // The store keeps each fill's whole record as JSON and its typed columns.
         let fetch = move |window: FillsWindow| {
@@ -144,6 +152,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
         };
         let mut shown = 0;
+        let mut counted = SyncReport::default();
         let report = sync_fills(
             &mut store,
             &key,
@@ -153,18 +162,69 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             |r, at| {
                 ctx.progress().records_done(r.added - shown);
                 shown = r.added;
+                telemetry::rows_written(
+                    "fills",
+                    r.added - counted.added,
+                    r.duplicates - counted.duplicates,
+                    r.late - counted.late,
+                );
+                counted = *r;
+                if let Some(m) = monitor {
+                    m.success();
+                }
                 if let Some(at) = at {
                     ctx.progress().at(Timestamp::from_nanos(at).to_rfc3339());
+                    if let Some(m) = monitor {
+                        m.covered_through(at);
+                    }
                 }
             },
             crate::interrupted(),
         )
         .await;
+        let pause = Duration::from_secs_f64(args.interval.max(0.05));
         let report = match report {
             Ok(r) => r,
             Err(SyncError::Store(e)) => return Err(db_error(e)),
-            Err(SyncError::Fetch(e)) => return Err(CliError::from_pages(e, ctx.env)),
+            Err(SyncError::Fetch(e)) => {
+                let err = CliError::from_pages(e, ctx.env);
+                // A daemon outlives TT's outages: try again, backing off up to
+                // 5 minutes. Credentials and usage errors still end the run.
+                if !args.follow || err.code != exit::TT {
+                    return Err(err);
+                }
+                failures += 1;
+                let wait = pause
+                    .saturating_mul(1 << failures.min(12))
+                    .min(Duration::from_secs(300).max(pause));
+                ctx.progress().clear();
+                eprintln!(
+                    "ttrest: poll failed, trying again in {:.1} s: {}",
+                    wait.as_secs_f64(),
+                    err.message
+                );
+                tracing::warn!(error = %err.message, "poll failed");
+                if let Some(m) = monitor {
+                    m.failure(&err.message);
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => continue,
+                    () = crate::interrupted() => { total.interrupted = true; break; }
+                }
+            }
         };
+        failures = 0;
+        // What the pages did not report (late fills are summed at the end).
+        telemetry::rows_written(
+            "fills",
+            report.added.saturating_sub(counted.added),
+            report.duplicates.saturating_sub(counted.duplicates),
+            report.late.saturating_sub(counted.late),
+        );
+        if let (Some(m), false) = (monitor, report.interrupted) {
+            m.success();
+            m.covered_through(pass_started);
+        }
         total += report;
         if args.follow && report.added > 0 && !report.interrupted {
             ctx.progress().clear();
@@ -174,7 +234,6 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         if !args.follow || report.interrupted {
             break;
         }
-        let pause = Duration::from_secs_f64(args.interval.max(0.05));
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = crate::interrupted() => { total.interrupted = true; break; }
@@ -235,6 +294,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
         .snapshot(&key, what, as_of, &records)
         .await
         .map_err(db_error)?;
+    telemetry::rows_written(what.name(), rows as u64, 0, 0);
     ctx.progress().clear();
     println!(
         "{}: {rows} {} as of {}",

@@ -15,7 +15,9 @@
 //!   using the key adds to the same count (the CLI's default);
 //! - your own implementation (a database row, for syncs on several hosts).
 
+mod exhausted;
 mod file;
+pub(crate) mod guard;
 mod memory;
 
 use std::fmt;
@@ -26,7 +28,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::env::Environment;
 
+pub use exhausted::{is_quota_exhausted, LIMIT_EXCEEDED};
+pub(crate) use exhausted::classify as classify_429;
 pub use file::FileCount;
+pub use guard::DEFAULT_RESERVE_PERCENT;
 pub use memory::MemoryCount;
 
 /// The future a [`DailyCount`] method returns (boxed, so the trait stays
@@ -80,6 +85,26 @@ pub struct DayUsage {
     /// not read its count and errs high: no attempt is admitted until the
     /// day ends.
     pub spent: bool,
+}
+
+/// A session's view of its key's day ([`crate::Session::daily_usage`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DailyUsage {
+    /// Requests counted on the key this UTC day, by every process sharing
+    /// the count (and TT's own figure, when read and higher).
+    pub used: u64,
+    /// The key's cap of requests per day, `None` when none is known.
+    pub limit: Option<u64>,
+    /// Requests of the cap kept back for the trader's own tools.
+    pub reserve: u64,
+    /// Requests the session may still make today (`limit - reserve - used`),
+    /// `None` without a cap.
+    pub remaining: Option<u64>,
+    /// The day is spent (TT said "Limit Exceeded", or the count errs high).
+    pub spent: bool,
+    /// When the day's quota comes back: the next 00:00 UTC.
+    pub resets_at: DateTime<Utc>,
 }
 
 /// The answer of [`DailyCount::try_add`].
@@ -162,3 +187,6 @@ impl std::error::Error for CountError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod session_tests;

@@ -17,7 +17,6 @@ use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
-use crate::spec;
 use ttrest_store::{
     sync_fills, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions, SyncReport,
 };
@@ -127,8 +126,7 @@ fn state_key(ctx: &Context, stream: &str) -> StateKey {
 }
 
 async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
-    let op = spec::find("ttledger", "get_fills")
-        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
@@ -246,8 +244,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
 }
 
 async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttmonitor", "get_position")
-        .ok_or_else(|| CliError::tt("ttmonitor get_position is missing from the built-in specs"))?;
+    let op = &ttrest::ttmonitor::ops::GET_POSITION;
     let mut call = CallArgs::default();
     if !accounts.is_empty() {
         call = call.with("accountIds", join_ids(accounts));
@@ -260,8 +257,7 @@ async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliErr
 }
 
 async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttledger", "get_orders")
-        .ok_or_else(|| CliError::tt("ttledger get_orders is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_ORDERS;
     let accounts = match accounts.is_empty() {
         true => account_ids(&ctx.api)
             .await

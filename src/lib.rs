@@ -28,6 +28,7 @@ pub mod json;
 pub mod metrics;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod quota;
 pub mod rate_limit;
 pub mod records;
 pub mod request_id;

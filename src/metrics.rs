@@ -12,9 +12,8 @@
 
 use std::time::Duration;
 
-use metrics::{counter, histogram, Counter, Unit};
+use metrics::{counter, gauge, histogram, Counter, Unit};
 
-use crate::error::TtMessage;
 use crate::retry::Failure;
 
 /// Calls by final outcome: `service`, `operation`, `status` (the HTTP status
@@ -53,10 +52,19 @@ pub const FILLS_LATE_TOTAL: &str = "ttrest_fills_late_total";
 /// `operation`.
 pub const FILLS_OUTSIDE_WINDOW_TOTAL: &str = "ttrest_fills_outside_window_total";
 
+/// Requests of the key's UTC day so far, as the session's daily count holds
+/// them (shared with other processes on the key), after its last request.
+/// No labels: the last session to send sets it.
+pub const QUOTA_USED: &str = "ttrest_quota_used";
+/// The key's daily cap (its plan's, or the one given); absent without one.
+pub const QUOTA_LIMIT: &str = "ttrest_quota_limit";
+/// Requests left today before the reserve: limit minus reserve minus used.
+pub const QUOTA_REMAINING: &str = "ttrest_quota_remaining";
+
 /// Registers the help text and unit of every metric with the installed
 /// recorder. Call it once after installing one; recording works without it.
 pub fn describe() {
-    use metrics::{describe_counter, describe_histogram};
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
     describe_counter!(
         REQUESTS_TOTAL,
         "TT calls by service, operation and final status"
@@ -80,6 +88,12 @@ pub fn describe() {
         Unit::Seconds,
         "latency of one attempt, redirects included, rate-limit waits excluded"
     );
+    describe_gauge!(QUOTA_USED, "requests of the key's UTC day so far");
+    describe_gauge!(QUOTA_LIMIT, "the key's daily request cap");
+    describe_gauge!(
+        QUOTA_REMAINING,
+        "requests left today: limit minus reserve minus used"
+    );
     describe_counter!(TOKEN_FETCHES_TOTAL, "token requests by reason and result");
     describe_counter!(FILLS_YIELDED_TOTAL, "fills yielded by fills streams");
     describe_counter!(
@@ -96,7 +110,7 @@ pub fn describe() {
     );
 }
 
-/// What a 429 means.
+/// What a 429 means (told apart by [`crate::quota::is_quota_exhausted`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RateLimitKind {
     /// Too many requests per second: waiting helps.
@@ -111,22 +125,6 @@ impl RateLimitKind {
             RateLimitKind::Throttled => "throttled",
             RateLimitKind::QuotaExhausted => "quota_exhausted",
         }
-    }
-}
-
-/// Tells a spent quota from throttling by a 429's body.
-///
-/// TT's gateway is AWS API Gateway, which answers an exhausted usage-plan
-/// quota with `429 {"message": "Limit Exceeded"}` and throttling with
-/// `429 {"message": "Too Many Requests"}` (`docs/tt-rest-facts-3.md` §1).
-/// Anything else is taken as throttling, which is retried.
-pub(crate) fn rate_limit_kind(body: &[u8]) -> RateLimitKind {
-    let spent = TtMessage::parse(body)
-        .text()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("limit exceeded"));
-    match spent {
-        true => RateLimitKind::QuotaExhausted,
-        false => RateLimitKind::Throttled,
     }
 }
 
@@ -200,6 +198,16 @@ pub(crate) fn retry_reason(failure: Failure) -> &'static str {
 /// The rate limiter made a caller wait `wait` (zero included) for a slot.
 pub(crate) fn rate_limit_wait(wait: Duration) {
     histogram!(RATE_LIMIT_WAIT_SECONDS).record(wait.as_secs_f64());
+}
+
+/// The day's count after a request: `used` of `limit` (if any), `reserve` kept back.
+pub(crate) fn daily_usage(used: u64, limit: Option<u64>, reserve: u64) {
+    gauge!(QUOTA_USED).set(used as f64);
+    if let Some(limit) = limit {
+        gauge!(QUOTA_LIMIT).set(limit as f64);
+        let remaining = limit.saturating_sub(reserve).saturating_sub(used);
+        gauge!(QUOTA_REMAINING).set(remaining as f64);
+    }
 }
 
 /// A token request ended (`reason`: `initial` or `refresh`).

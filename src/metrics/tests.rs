@@ -75,6 +75,7 @@ fn session(script: &Arc<Scripted>, plan: Plan) -> Session {
         .company("co")
         .credentials(Credentials::new("key-1", "S3CRET-metrics").unwrap())
         .plan(plan)
+        .daily_limit(1000)
         .retry_policy(RetryPolicy::default())
         .exchange(script.clone())
         .build()
@@ -130,21 +131,29 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
         reply
     });
     let s = session(&script, Plan::PerSecond(10.0));
-    s.call(
+    s.call_named(
         "ttid",
         "get_healthcheckstatus",
         get(&s, "ttid", "healthcheckstatus"),
     )
     .await
     .unwrap();
-    s.call("ttledger", "get_orders", get(&s, "ttledger", "orders"))
+    s.call_named("ttledger", "get_orders", get(&s, "ttledger", "orders"))
         .await
         .unwrap();
-    s.call("ttledger", "get_fills", get(&s, "ttledger", "fills"))
+    s.call_named("ttledger", "get_fills", get(&s, "ttledger", "fills"))
         .await
         .unwrap();
+    s.call_named(
+        "ttaccount",
+        "get_accounts",
+        get(&s, "ttaccount", "accounts"),
+    )
+    .await
+    .unwrap();
+    // Last: a spent day stops every later call of the key.
     let quota = s
-        .call(
+        .call_named(
             "ttmonitor",
             "get_position",
             get(&s, "ttmonitor", "position"),
@@ -152,16 +161,9 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
         .await
         .unwrap_err();
     assert!(
-        matches!(quota, crate::Error::RateLimited { .. }),
+        matches!(quota, crate::Error::QuotaExhausted { by_tt: true, .. }),
         "{quota:?}"
     );
-    s.call(
-        "ttaccount",
-        "get_accounts",
-        get(&s, "ttaccount", "accounts"),
-    )
-    .await
-    .unwrap();
 
     let all = entries(&snapshotter);
     let requests = |op: &str, status: &str| {
@@ -188,8 +190,8 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
     assert_eq!(attempts("get_healthcheckstatus"), 1);
     assert_eq!(attempts("get_orders"), 3);
     assert_eq!(attempts("get_fills"), 2);
-    // The session's policy today retries every 429 (3 attempts in all).
-    assert_eq!(attempts("get_position"), 3);
+    // A spent day is not retried.
+    assert_eq!(attempts("get_position"), 1);
     assert_eq!(attempts("get_accounts"), 2);
     assert_eq!(attempts("token"), 2);
 
@@ -203,7 +205,7 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
     assert_eq!(retries("get_orders", "server_error"), 2);
     assert_eq!(retries("get_fills", "rate_limited"), 1);
     assert_eq!(retries("get_accounts", "unauthorized"), 1);
-    assert_eq!(count(&all, RETRIES_TOTAL, &[]), 6);
+    assert_eq!(count(&all, RETRIES_TOTAL, &[]), 4);
 
     let limited = |op: &str, kind: &str| {
         count(
@@ -214,7 +216,7 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
     };
     assert_eq!(limited("get_fills", "throttled"), 1);
     assert_eq!(limited("get_fills", "quota_exhausted"), 0);
-    assert_eq!(limited("get_position", "quota_exhausted"), 3);
+    assert_eq!(limited("get_position", "quota_exhausted"), 1);
     assert_eq!(limited("get_position", "throttled"), 0);
 
     assert_eq!(
@@ -237,29 +239,24 @@ async fn a_recorder_sees_calls_attempts_retries_and_both_kinds_of_429() {
     // Every attempt waited for the limiter: 13 requests, spaced 100 ms, one
     // after another (retry back-offs and Retry-After let some go at once).
     let waits = observations(&all, RATE_LIMIT_WAIT_SECONDS, &[]);
-    assert_eq!(waits.len(), 13);
+    assert_eq!(waits.len(), 11);
     assert!(waits.iter().all(|w| *w <= 0.1 + 1e-9), "{waits:?}");
-    // The quota's answer reached the error intact after its body was read.
-    assert_eq!(quota.tt_message().unwrap().text(), Some("Limit Exceeded"));
-}
-
-#[test]
-fn only_limit_exceeded_means_the_quota_is_spent() {
-    let kind = |body: &str| rate_limit_kind(body.as_bytes());
+    // The day's count: every attempt and token request, and no cap left.
+    let gauge = |name: &str| {
+        all.iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| match v {
+                DebugValue::Gauge(g) => g.into_inner(),
+                other => panic!("{name} is not a gauge: {other:?}"),
+            })
+    };
+    assert_eq!(gauge(QUOTA_USED), Some(11.0));
+    assert_eq!(gauge(QUOTA_LIMIT), Some(1000.0));
     assert_eq!(
-        kind(r#"{"message":"Limit Exceeded"}"#),
-        RateLimitKind::QuotaExhausted
+        gauge(QUOTA_REMAINING),
+        Some(1000.0 - 50.0 - 11.0),
+        "5 % reserve"
     );
-    assert_eq!(
-        kind(r#"{"message":"limit exceeded"}"#),
-        RateLimitKind::QuotaExhausted
-    );
-    assert_eq!(
-        kind(r#"{"message":"Too Many Requests"}"#),
-        RateLimitKind::Throttled
-    );
-    assert_eq!(kind(""), RateLimitKind::Throttled);
-    assert_eq!(kind("<html>429</html>"), RateLimitKind::Throttled);
 }
 
 #[tokio::test]

@@ -18,13 +18,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION};
-use reqwest::{Request, Response, ResponseBuilderExt, StatusCode};
+use reqwest::{Request, Response, StatusCode};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::error::Error;
+use crate::error::{CallInfo, Error};
 use crate::intercept::{Attempt, Interceptors};
-use crate::metrics::{self as meter, CallLabels};
+use crate::metrics::{self as meter, CallLabels, RateLimitKind};
+use crate::quota::guard::DayGuard;
 use crate::rate_limit::RateLimiter;
 use crate::request_id::{self, RequestIdPrefix};
 use crate::retry::{self, Failure, RetryBudget, RetryPolicy, Verdict};
@@ -73,6 +74,7 @@ pub(crate) enum Outcome {
 pub(crate) struct Transport {
     exchange: Arc<dyn Exchange>,
     limiter: RateLimiter,
+    day: Arc<DayGuard>,
     retry: RetryPolicy,
     budget: RetryBudget,
     request_ids: RequestIdPrefix,
@@ -85,6 +87,7 @@ impl Transport {
     pub(crate) fn new(
         exchange: Arc<dyn Exchange>,
         limiter: RateLimiter,
+        day: Arc<DayGuard>,
         retry: RetryPolicy,
         request_ids: RequestIdPrefix,
         timeout: Duration,
@@ -93,6 +96,7 @@ impl Transport {
         Transport {
             exchange,
             limiter,
+            day,
             budget: RetryBudget::new(retry.budget),
             retry,
             request_ids,
@@ -133,7 +137,11 @@ impl Transport {
                 let kind = transport_error_kind(error);
                 (kind.to_string(), Some(kind.to_string()))
             }
-            Outcome::Failed(_) => ("not_sent".to_string(), Some("not_sent".to_string())),
+            // The day's count refused it, or TT's 429 said the day is spent.
+            Outcome::Failed(e) => match e.status() {
+                Some(code) => (code.as_str().to_string(), Some(code.as_str().to_string())),
+                None => ("not_sent".to_string(), Some("not_sent".to_string())),
+            },
         };
         if let Some(error_type) = error_type {
             span.record("error.type", error_type.as_str());
@@ -180,10 +188,31 @@ impl Transport {
                 false => request,
             };
             let request = self.prepare(request, &request_id, credential.as_ref());
-            let result = self.attempt(request, spec, &request_id, attempt).await;
+            let result = match self.attempt(request, spec, &request_id, attempt).await {
+                Ok(result) => result,
+                Err(refused) => return Outcome::Failed(with_call(refused, spec, request_id)),
+            };
             if interceptors {
                 self.interceptors.after(&info, &result);
             }
+            // A 429 "Limit Exceeded" is a spent day, not throttling: never
+            // retried, and every process on the key stops until 00:00 UTC.
+            let result = match result {
+                Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    match crate::quota::classify_429(r).await {
+                        (_, true) => {
+                            labels(spec).rate_limited(RateLimitKind::QuotaExhausted);
+                            let spent = self.day.mark_spent().await;
+                            return Outcome::Failed(with_call(spent, spec, request_id));
+                        }
+                        (result, false) => {
+                            labels(spec).rate_limited(RateLimitKind::Throttled);
+                            result
+                        }
+                    }
+                }
+                other => other,
+            };
             let failure = match &result {
                 Ok(r) if r.status().is_success() => None,
                 Ok(r) => Some(Failure::Status(r.status())),
@@ -286,7 +315,7 @@ impl Transport {
         spec: &CallSpec<'_>,
         request_id: &str,
         attempt: u32,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<reqwest::Result<Response>, Error> {
         let call = tracing::Span::current();
         call.record("tt.request_id", request_id);
         if attempt > 1 {
@@ -302,22 +331,18 @@ impl Transport {
         );
         let started = Instant::now();
         let mut paced = Duration::ZERO;
-        let result = redirect::send(self.exchange.as_ref(), &self.limiter, request, &mut paced)
-            .instrument(span.clone())
-            .await;
+        let result = redirect::send(
+            self.exchange.as_ref(),
+            &self.limiter,
+            &self.day,
+            request,
+            &mut paced,
+        )
+        .instrument(span.clone())
+        .await?;
         let latency = started.elapsed().saturating_sub(paced);
         span.record("latency_ms", latency.as_millis() as u64);
-        let labels = labels(spec);
-        labels.attempt(latency);
-        let result = match result {
-            Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
-                let (r, kind) = rate_limited(r).await;
-                labels.rate_limited(kind);
-                tracing::debug!(parent: &span, ?kind, "TT answered 429");
-                Ok(r)
-            }
-            other => other,
-        };
+        labels(spec).attempt(latency);
         match &result {
             Ok(r) => {
                 span.record("http.response.status_code", r.status().as_u16());
@@ -329,7 +354,12 @@ impl Transport {
                 span.record("error.type", transport_error_kind(e));
             }
         }
-        result
+        Ok(result)
+    }
+
+    /// The guard over the key's day of requests.
+    pub(crate) fn day(&self) -> &DayGuard {
+        &self.day
     }
 }
 
@@ -383,34 +413,23 @@ fn transport_error_kind(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// Reads a 429's body to tell a spent quota from throttling, and gives the
-/// response back with the same status, headers, URL and body.
-async fn rate_limited(response: Response) -> (Response, meter::RateLimitKind) {
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    let kind = meter::rate_limit_kind(&body);
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(h) = builder.headers_mut() {
-        *h = headers;
-    }
-    let response = builder
-        .body(body)
-        .map(Response::from)
-        .unwrap_or_else(|_| unreachable!("the parts of a valid response"));
-    (response, kind)
-}
-
 /// A 408/504 of a time window, which the paginator answers by halving it.
 fn window_too_wide(options: CallOptions, failure: Failure) -> bool {
     options.time_window
         && matches!(failure, Failure::Status(s)
             if s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::GATEWAY_TIMEOUT)
+}
+
+/// `error` (a refusal of the day's count) with the call it refused.
+fn with_call(mut error: Error, spec: &CallSpec<'_>, request_id: String) -> Error {
+    if let Error::QuotaExhausted { call, .. } = &mut error {
+        *call = Some(Box::new(CallInfo::new(
+            spec.service,
+            spec.operation,
+            Some(request_id),
+        )));
+    }
+    error
 }
 
 fn outcome(result: reqwest::Result<Response>, request_id: String) -> Outcome {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ttrest::quota::FileCount;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
@@ -49,6 +50,9 @@ impl Context {
         }
         if let Some(m) = &monitor {
             builder = builder.interceptor(m.interceptor());
+        }
+        if let Some(limit) = global.daily_limit {
+            builder = builder.daily_limit(limit);
         }
         let session = builder
             .build()
@@ -133,7 +137,12 @@ fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
     if let Some(path) = (!global.no_token_cache).then(token_cache_path).flatten() {
         builder = builder.token_cache_file(path);
     }
-    builder
+    // The key's day is counted in the file every ttrest on the host shares.
+    match FileCount::in_state_dir() {
+        Some(count) => builder.daily_count(Arc::new(count)),
+        // Neither XDG_STATE_HOME nor HOME: the count is this process's own.
+        None => builder,
+    }
 }
 
 /// `$XDG_CACHE_HOME/ttrest/tokens.json`, else `~/.cache/ttrest/tokens.json`.

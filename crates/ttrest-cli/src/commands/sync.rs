@@ -8,16 +8,16 @@ use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde_json::Value;
 use ttrest::paginate::{
-    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits,
+    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits, PaginationError,
 };
 use ttrest::scalar::Timestamp;
+use ttrest::Error;
 
 use super::fills::{account_ids, fetch, narrow_hook};
 use crate::context::Context;
-use crate::exit::{self, CliError};
+use crate::exit::{self, ApiError, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
-use crate::spec;
 use crate::telemetry;
 use ttrest_store::{
     sync_fills, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions, SyncReport,
@@ -131,8 +131,7 @@ fn state_key(ctx: &Context, stream: &str) -> StateKey {
 }
 
 async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
-    let op = spec::find("ttledger", "get_fills")
-        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
@@ -187,10 +186,12 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             Ok(r) => r,
             Err(SyncError::Store(e)) => return Err(db_error(e)),
             Err(SyncError::Fetch(e)) => {
-                let err = CliError::from_pages(e, ctx.env);
                 // A daemon outlives TT's outages: try again, backing off up to
-                // 5 minutes. Credentials and usage errors still end the run.
-                if !args.follow || err.code != exit::TT {
+                // 5 minutes. Other errors (credentials, refused requests, the
+                // day's quota) still end the run.
+                let again = args.follow && transient(&e);
+                let err = CliError::from_pages(e, ctx.env);
+                if !again {
                     return Err(err);
                 }
                 failures += 1;
@@ -244,6 +245,29 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     match total.interrupted {
         true => Err(CliError::interrupted()),
         false => Ok(()),
+    }
+}
+
+/// Whether a failed poll is worth repeating later: TT unreachable, timing
+/// out, throttling or failing (5xx).
+fn transient(e: &PaginationError<ApiError>) -> bool {
+    match e {
+        PaginationError::Fetch {
+            source: ApiError::Tt(e),
+            ..
+        }
+        | PaginationError::WindowTimeout {
+            source: ApiError::Tt(e),
+            ..
+        } => {
+            matches!(
+                e,
+                Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. }
+            ) || e
+                .status()
+                .is_some_and(|s| s.is_server_error() || s.as_u16() == 408)
+        }
+        _ => false,
     }
 }
 
@@ -306,8 +330,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
 }
 
 async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttmonitor", "get_position")
-        .ok_or_else(|| CliError::tt("ttmonitor get_position is missing from the built-in specs"))?;
+    let op = &ttrest::ttmonitor::ops::GET_POSITION;
     let mut call = CallArgs::default();
     if !accounts.is_empty() {
         call = call.with("accountIds", join_ids(accounts));
@@ -320,8 +343,7 @@ async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliErr
 }
 
 async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttledger", "get_orders")
-        .ok_or_else(|| CliError::tt("ttledger get_orders is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_ORDERS;
     let accounts = match accounts.is_empty() {
         true => account_ids(&ctx.api)
             .await

@@ -82,8 +82,7 @@ async fn an_interceptor_adds_a_header_the_sandbox_sees_and_cannot_remove_the_ses
     let url = format!("{}/accounts", session.base_url("ttaccount"));
     let raw = session
         .call(
-            "ttaccount",
-            "get_accounts",
+            &ttrest::ttaccount::ops::GET_ACCOUNTS,
             reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap()),
         )
         .await

@@ -100,23 +100,25 @@ async fn an_interceptor_adds_a_header_the_sandbox_sees_and_cannot_remove_the_ses
     assert_eq!(counters.request_id_malformed, 0);
     assert_eq!(counters.unauthorized, 0);
 
-    let seen = seen.lock().unwrap();
-    assert_eq!(
-        seen.credentials_visible, 0,
-        "interceptors never see credentials"
-    );
-    let ops: Vec<_> = seen
-        .before
-        .iter()
-        .map(|(op, _, n)| (op.as_str(), *n))
-        .collect();
-    assert_eq!(ops, [("get_healthcheckstatus", 1), ("get_accounts", 1)]);
-    assert_eq!(seen.before[0].1, typed_id);
-    assert_eq!(seen.before[1].1, raw_id);
-    assert!(typed_id.starts_with("icpt-tests--"), "{typed_id}");
-    assert_eq!(
-        seen.after,
-        [(typed_id.clone(), Some(200)), (raw_id.clone(), Some(200))]
-    );
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            seen.credentials_visible, 0,
+            "interceptors never see credentials"
+        );
+        let ops: Vec<_> = seen
+            .before
+            .iter()
+            .map(|(op, _, n)| (op.as_str(), *n))
+            .collect();
+        assert_eq!(ops, [("get_healthcheckstatus", 1), ("get_accounts", 1)]);
+        assert_eq!(seen.before[0].1, typed_id);
+        assert_eq!(seen.before[1].1, raw_id);
+        assert!(typed_id.starts_with("icpt-tests--"), "{typed_id}");
+        assert_eq!(
+            seen.after,
+            [(typed_id.clone(), Some(200)), (raw_id.clone(), Some(200))]
+        );
+    }
     sb.shutdown().await;
 }

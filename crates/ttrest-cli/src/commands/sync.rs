@@ -161,11 +161,12 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
             |r, at| {
                 ctx.progress().records_done(r.added - shown);
                 shown = r.added;
+                // The rescan's and the main part's counts each start at 0.
                 telemetry::rows_written(
                     "fills",
-                    r.added - counted.added,
-                    r.duplicates - counted.duplicates,
-                    r.late - counted.late,
+                    since(r.added, counted.added),
+                    since(r.duplicates, counted.duplicates),
+                    since(r.late, counted.late),
                 );
                 counted = *r;
                 if let Some(m) = monitor {
@@ -246,6 +247,12 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         true => Err(CliError::interrupted()),
         false => Ok(()),
     }
+}
+
+/// How much a running count grew since `before`; a count that went back
+/// started again from 0.
+fn since(now: u64, before: u64) -> u64 {
+    now.checked_sub(before).unwrap_or(now)
 }
 
 /// Whether a failed poll is worth repeating later: TT unreachable, timing
@@ -370,6 +377,13 @@ async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_that_start_again_are_not_subtracted() {
+        assert_eq!(since(7, 5), 2);
+        assert_eq!(since(3, 5), 3, "a new phase counted from 0");
+        assert_eq!(since(5, 5), 0);
+    }
 
     #[test]
     fn durations_parse_with_units() {

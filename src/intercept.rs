@@ -163,3 +163,84 @@ impl fmt::Debug for Interceptors {
         write!(f, "{} interceptor(s)", self.0.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+    use crate::transport::scripted::{Reply, Scripted};
+    use crate::{Credentials, Plan, RetryPolicy, Session};
+
+    /// Adds `x-attempt: <n>` and records every attempt it sees.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(u32, String, Option<u16>)>>);
+
+    impl Intercept for Arc<Recorder> {
+        fn modify_before_attempt(&self, request: &mut AttemptRequest<'_>, attempt: &Attempt<'_>) {
+            let n = HeaderValue::from_str(&attempt.number.to_string()).unwrap();
+            request.headers_mut().insert("x-attempt", n);
+        }
+
+        fn read_after_attempt(&self, attempt: &Attempt<'_>, outcome: AttemptOutcome<'_>) {
+            let status = match outcome {
+                AttemptOutcome::Response(r) => Some(r.status().as_u16()),
+                AttemptOutcome::Error(_) => None,
+            };
+            let seen = (attempt.number, attempt.request_id.to_string(), status);
+            self.0.lock().unwrap().push(seen);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_attempt_of_a_retried_call_runs_the_interceptors_but_the_token_request_does_not()
+    {
+        let calls = AtomicUsize::new(0);
+        let script = Scripted::new(move |seen| match seen.is_token() {
+            true => Reply::token("tok-1", 3600),
+            false => match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Reply::json(503, r#"{"message":"Service Unavailable"}"#),
+                _ => Reply::json(200, r#"{"status":"Ok"}"#),
+            },
+        });
+        let recorder = Arc::new(Recorder::default());
+        let session = Session::builder()
+            .root_url("http://tt.test")
+            .credentials(Credentials::new("key-1", "S3CRET-intercept").unwrap())
+            .plan(Plan::Unlimited)
+            .retry_policy(RetryPolicy::default())
+            .interceptor(recorder.clone())
+            .exchange(script.clone())
+            .build()
+            .unwrap();
+        let url = format!("{}/healthcheckstatus", session.base_url("ttid"));
+        let request = Request::new(Method::GET, url.parse().unwrap());
+        session
+            .call_named("ttid", "get_healthcheckstatus", request)
+            .await
+            .unwrap();
+
+        let seen = script.seen();
+        assert!(seen[0].is_token());
+        assert!(!seen[0].headers.contains_key("x-attempt"), "token request");
+        let headers: Vec<_> = seen[1..]
+            .iter()
+            .map(|s| s.headers["x-attempt"].to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(headers, ["1", "2", "3"]);
+        let recorded = recorder.0.lock().unwrap().clone();
+        let statuses: Vec<_> = recorded.iter().map(|(n, _, s)| (*n, *s)).collect();
+        assert_eq!(statuses, [(1, Some(503)), (2, Some(503)), (3, Some(200))]);
+        for ((_, id, _), sent) in recorded.iter().zip(&seen[1..]) {
+            let on_wire = crate::request_id::request_id_from_url(&sent.url).unwrap();
+            assert_eq!(
+                id, &on_wire,
+                "the interceptor saw the attempt's own requestId"
+            );
+            assert!(sent.headers.contains_key("authorization"));
+        }
+    }
+}

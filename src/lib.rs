@@ -11,6 +11,11 @@
 //! pipeline (token, requestId, rate limit, redirects, retries), and a failed
 //! call comes back as [`Error`] with TT's message, status, service, operation
 //! and requestId, all carried in the error value itself.
+//!
+//! The pipeline reports what it does: counters and histograms through the
+//! [`metrics`](mod@crate::metrics) facade (install any recorder), one `tracing` span per call
+//! in OpenTelemetry's HTTP client conventions with a span per attempt inside,
+//! and your own [`intercept::Intercept`]ors around every attempt.
 
 #![warn(missing_docs)]
 
@@ -23,9 +28,12 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 mod hooks;
+pub mod intercept;
 pub mod json;
+pub mod metrics;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod quota;
 pub mod rate_limit;
 pub mod recording;
 pub mod records;

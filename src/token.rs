@@ -172,7 +172,14 @@ impl TokenCache {
             self.store(t.clone());
             return Ok(t);
         }
-        match self.fetch(transport).await {
+        let fetched = self.fetch(transport).await;
+        let reason = if stale.is_some() {
+            "refresh"
+        } else {
+            "initial"
+        };
+        crate::metrics::token_fetch(reason, fetched.is_ok());
+        match fetched {
             Ok(t) => {
                 self.store(t.clone());
                 Ok(t)

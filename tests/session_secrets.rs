@@ -111,7 +111,7 @@ async fn no_public_type_error_or_log_line_shows_the_secret_or_a_token() {
     }
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("ttrest.request"),
+        logs.contains("ttrest.call") && logs.contains("ttrest.attempt"),
         "spans were captured: {logs}"
     );
     assert!(logs.contains("get_healthcheckstatus"));

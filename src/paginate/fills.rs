@@ -32,6 +32,7 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use super::cursor::FillsCursor;
 use super::error::{FetchError, FetchStatus, PaginationError};
 use super::key::FillKey;
+use crate::metrics::FillsMetrics;
 
 /// TT's fill page size.
 pub const FILLS_PAGE_SIZE: usize = 500;
@@ -346,6 +347,7 @@ pub(crate) struct Engine<F, E, Fe> {
     splits: u32,
     queue: VecDeque<Step<F>>,
     pass_done: bool,
+    metrics: FillsMetrics,
 }
 
 impl<'a, F, E, Fe, Fut> Engine<F, E, Fe>
@@ -358,6 +360,7 @@ where
     pub(crate) fn new(mut query: FillsQuery<E>, fetch: Fe, lag: i64) -> Self {
         let cursor = std::mem::take(&mut query.cursor);
         let scan_lo = cursor.scan_start(lag);
+        let metrics = FillsMetrics::new(query.operation);
         Self {
             query,
             fetch,
@@ -368,6 +371,7 @@ where
             splits: 0,
             queue: VecDeque::new(),
             pass_done: false,
+            metrics,
         }
     }
 
@@ -402,7 +406,13 @@ where
         loop {
             match self.queue.pop_front() {
                 Some(Step::Fill(k)) => {
-                    lock(&self.cursor).record(k.ts, k.key, self.lag);
+                    let mut cursor = lock(&self.cursor);
+                    if k.ts < cursor.position() {
+                        self.metrics.late.increment(1);
+                    }
+                    cursor.record(k.ts, k.key, self.lag);
+                    drop(cursor);
+                    self.metrics.yielded.increment(1);
                     return Some(Ok(*k.fill));
                 }
                 Some(Step::CompleteThrough(ts)) => {
@@ -543,6 +553,7 @@ where
             }
         }
         if outside > 0 {
+            self.metrics.outside.increment(outside as u64);
             tracing::debug!(
                 operation = self.query.operation,
                 dropped = outside,
@@ -570,6 +581,11 @@ where
             .map(|k| !cursor.contains(k.ts, &k.key) && fresh.insert((k.ts, &k.key)))
             .collect();
         drop(fresh);
+        drop(cursor);
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if dropped > 0 {
+            self.metrics.duplicates.increment(dropped as u64);
+        }
         for (k, keep) in fills.into_iter().zip(keep) {
             if keep {
                 self.queue.push_back(Step::Fill(k));

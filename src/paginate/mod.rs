@@ -40,7 +40,7 @@ mod concurrent;
 mod cursor;
 mod error;
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 mod fills;
 mod key;
 mod orders;

@@ -32,6 +32,12 @@ pub(crate) trait Authenticate: Send + Sync {
     /// TT answered 401 to `generation`: forget it, so the next
     /// [`Authenticate::authorize`] fetches a new one.
     fn refused(&self, generation: u64);
+
+    /// Whether the session's interceptors see these calls (not the token
+    /// request, whose body holds the app secret).
+    fn intercepted(&self) -> bool {
+        true
+    }
 }
 
 /// No credentials: the token request itself.
@@ -43,4 +49,8 @@ impl Authenticate for Anonymous {
     }
 
     fn refused(&self, _: u64) {}
+
+    fn intercepted(&self) -> bool {
+        false
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use ttrest::scalar::Timestamp;
 use ttrest::{Environment, Plan};
 
@@ -39,10 +39,18 @@ pub struct Global {
     /// Company name in every requestId [default: cli].
     #[arg(long, global = true, value_name = "NAME")]
     pub company: Option<String>,
-    /// The key's usage plan, which paces requests: free (3/s), low (5/s),
-    /// medium (10/s), high (25/s), unlimited, or requests per second [default: free].
+    /// The key's usage plan, which paces requests and caps the day: free
+    /// (3/s, 10,000 a day), low (5/s, 15,000), medium (10/s, 30,000), high
+    /// (25/s, 75,000), ps-free (3/s, 3,000), unlimited, or requests per
+    /// second (no daily cap unless --daily-limit) [default: free].
     #[arg(long, global = true, value_name = "PLAN", value_parser = parse_plan)]
     pub plan: Option<Plan>,
+    /// The key's cap of requests per UTC day, instead of the plan's (free
+    /// 10,000, low 15,000, medium 30,000, high 75,000, ps-free 3,000). The
+    /// day's count lives in $XDG_STATE_HOME/ttrest/ (else
+    /// ~/.local/state/ttrest/), shared by every ttrest on the host.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_limit: Option<u64>,
     /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -74,6 +82,13 @@ pub struct Global {
     /// no credentials, no pacing unless --plan.
     #[arg(long, global = true, value_name = "DIR", conflicts_with_all = ["sandbox", "record", "profile"])]
     pub replay: Option<PathBuf>,
+    /// Log to stderr: -v each call (status, requestId, time), -vv each
+    /// attempt too. RUST_LOG, if set, chooses instead. Secrets are never logged.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Log lines as text, or as one JSON object per event (for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// `--record-redact` values.
@@ -81,6 +96,15 @@ pub struct Global {
 pub enum RedactArg {
     /// Account, user and company ids and names.
     Ids,
+}
+
+/// `--log-format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event, with its spans.
+    Json,
 }
 
 /// `--env` values.
@@ -189,6 +213,9 @@ pub struct FillsArgs {
     /// Seconds between polls with --follow.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", requires = "follow")]
+    pub metrics_addr: Option<String>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

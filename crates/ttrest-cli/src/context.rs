@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ttrest::recording::Redaction;
+use ttrest::quota::FileCount;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
@@ -11,6 +12,7 @@ use crate::args::{Global, RedactArg};
 use crate::exit::CliError;
 use crate::progress::Progress;
 use crate::request::Api;
+use crate::telemetry::Monitor;
 
 /// The company part of requestIds when neither `--company` nor the profile names one.
 const DEFAULT_COMPANY: &str = "cli";
@@ -23,13 +25,15 @@ pub struct Context {
     pub quiet: bool,
     /// `--record` or `--replay`: requests must not depend on timing.
     pub replayable: bool,
+    /// `--metrics-addr`'s health and metrics, for `--follow` runs.
+    pub monitor: Option<Monitor>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
 
 impl Context {
-    /// Builds the session from the global options.
-    pub async fn connect(global: &Global) -> Result<Context, CliError> {
+    /// Builds the session from the global options; `monitor` sees TT's answers.
+    pub async fn connect(global: &Global, monitor: Option<Monitor>) -> Result<Context, CliError> {
         let progress = Arc::new(Progress::new(!global.quiet));
         let sandbox = match global.sandbox {
             true => Some(start_sandbox(global.quiet).await?),
@@ -54,6 +58,12 @@ impl Context {
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
         }
+        if let Some(m) = &monitor {
+            builder = builder.interceptor(m.interceptor());
+        }
+        if let Some(limit) = global.daily_limit {
+            builder = builder.daily_limit(limit);
+        }
         let session = builder
             .build()
             .map_err(|e| CliError::from_tt(e, env_name(environment)))?;
@@ -63,6 +73,7 @@ impl Context {
             env,
             quiet: global.quiet,
             replayable: global.record.is_some() || global.replay.is_some(),
+            monitor,
             _sandbox: sandbox,
         })
     }
@@ -159,7 +170,12 @@ fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
     if let Some(path) = (!global.no_token_cache).then(token_cache_path).flatten() {
         builder = builder.token_cache_file(path);
     }
-    builder
+    // The key's day is counted in the file every ttrest on the host shares.
+    match FileCount::in_state_dir() {
+        Some(count) => builder.daily_count(Arc::new(count)),
+        // Neither XDG_STATE_HOME nor HOME: the count is this process's own.
+        None => builder,
+    }
 }
 
 /// `$XDG_CACHE_HOME/ttrest/tokens.json`, else `~/.cache/ttrest/tokens.json`.

@@ -13,6 +13,7 @@ mod progress;
 mod raw;
 mod request;
 mod spec;
+mod telemetry;
 
 use std::sync::OnceLock;
 
@@ -24,6 +25,7 @@ use crate::exit::CliError;
 
 fn main() {
     let cli = Cli::parse();
+    telemetry::init_logs(cli.global.verbose, cli.global.log_format);
     let code = match tokio::runtime::Runtime::new() {
         Ok(runtime) => {
             let code = runtime.block_on(run(cli));

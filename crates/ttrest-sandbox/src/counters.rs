@@ -18,6 +18,7 @@ pub(crate) struct Counters {
     pub(crate) cross_origin_requests: AtomicU64,
     pub(crate) cross_origin_authorization: AtomicU64,
     pub(crate) cross_origin_api_key: AtomicU64,
+    pub(crate) traceparent: AtomicU64,
 }
 
 /// Adds one to a counter.
@@ -43,6 +44,7 @@ impl Counters {
             cross_origin_requests: get(&self.cross_origin_requests),
             cross_origin_authorization: get(&self.cross_origin_authorization),
             cross_origin_api_key: get(&self.cross_origin_api_key),
+            traceparent: get(&self.traceparent),
         }
     }
 }
@@ -77,4 +79,7 @@ pub struct CounterSnapshot {
     pub cross_origin_authorization: u64,
     /// Of those, how many carried an `x-api-key` header (a leaked app key).
     pub cross_origin_api_key: u64,
+    /// Requests carrying a W3C `traceparent` header (trace context a client
+    /// propagated, e.g. from an interceptor).
+    pub traceparent: u64,
 }

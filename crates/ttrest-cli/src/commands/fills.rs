@@ -59,8 +59,7 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
 
 /// One stream per account (or one for all), merged in time order.
 fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
-    let op = spec::find("ttledger", "get_fills")
-        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_FILLS;
     let since = args.since.map_or(0, |t| t.as_nanos());
     let until = args.until.map(|t| t.as_nanos());
     if until.is_some_and(|u| u < since) {
@@ -165,8 +164,7 @@ pub(crate) fn narrow_hook(api: Api) -> NarrowHook<ApiError> {
 
 /// Every account id the key can see.
 pub async fn account_ids(api: &Api) -> Result<Vec<u64>, ApiError> {
-    let op = spec::find("ttaccount", "get_accounts")
-        .ok_or_else(|| ApiError::Other("ttaccount get_accounts is missing".into()))?;
+    let op = &ttrest::ttaccount::ops::GET_ACCOUNTS;
     let mut pages = std::pin::pin!(api.pages(op, Args::default()));
     let mut ids = Vec::new();
     while let Some(page) = pages.next().await {

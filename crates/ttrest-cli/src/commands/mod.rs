@@ -9,7 +9,7 @@ pub mod sync;
 pub mod token;
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
 use serde_json::Value;
@@ -19,6 +19,7 @@ use crate::args::{Cli, Command, OutputArgs};
 use crate::context::Context;
 use crate::exit::{ApiError, CliError};
 use crate::output::{Column, Format, Writer};
+use crate::telemetry::Monitor;
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -33,7 +34,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Call(args) => Some(call::prepare(args)?),
         _ => None,
     };
-    let ctx = Context::connect(global).await?;
+    let monitor = match &cli.command {
+        Command::Fills(f) => monitor(f.metrics_addr.as_deref(), f.interval).await?,
+        Command::Sync(s) => match &s.what {
+            sync::SyncWhat::Fills(f) => monitor(f.metrics_addr.as_deref(), f.interval).await?,
+            _ => None,
+        },
+        _ => None,
+    };
+    let ctx = Context::connect(global, monitor).await?;
     match cli.command {
         Command::Fills(args) => fills::run(&ctx, &args).await,
         Command::Orders(args) => lists::orders(&ctx, &args).await,
@@ -50,6 +59,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             None => Ok(()),
         },
         Command::Token | Command::Sandbox(_) => Ok(()),
+    }
+}
+
+/// Serves `/metrics` and `/healthz` on `--metrics-addr`, if given.
+async fn monitor(addr: Option<&str>, interval: f64) -> Result<Option<Monitor>, CliError> {
+    match addr {
+        Some(addr) => Ok(Some(
+            Monitor::start(addr, Duration::from_secs_f64(interval.max(0.05))).await?,
+        )),
+        None => Ok(None),
     }
 }
 

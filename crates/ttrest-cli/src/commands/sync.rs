@@ -10,16 +10,17 @@ use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde_json::Value;
 use ttrest::paginate::{
-    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits,
+    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits, PaginationError,
 };
 use ttrest::scalar::Timestamp;
+use ttrest::Error;
 
 use super::fills::{account_ids, fetch, narrow_hook};
 use crate::context::Context;
-use crate::exit::{self, CliError};
+use crate::exit::{self, ApiError, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
-use crate::spec;
+use crate::telemetry;
 use ttrest_store::{
     sync_fills, BeforeCommit, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions,
     SyncReport,
@@ -60,6 +61,9 @@ pub struct SyncFills {
     /// Seconds between polls with --follow.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", requires = "follow")]
+    pub metrics_addr: Option<String>,
     /// Read this far behind the cursor again on every poll, for fills TT
     /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
@@ -136,8 +140,7 @@ fn state_key(ctx: &Context, stream: &str) -> StateKey {
 }
 
 async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
-    let op = spec::find("ttledger", "get_fills")
-        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
@@ -150,7 +153,11 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     if let Some(after) = args.debug_hold_commit_after {
         store.set_before_commit(Some(hold_commit(after, added.clone())));
     }
+    let monitor = ctx.monitor.as_ref();
+    let mut failures = 0u32;
     loop {
+        // Every fill TT had when this pass began is stored once it completes.
+        let pass_started = Timestamp::now().map_or(0, Timestamp::as_nanos);
         let api = ctx.api.clone();
         // The store keeps each fill's whole record as JSON and its typed columns.
         let fetch = move |window: FillsWindow| {
@@ -159,6 +166,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         };
         let mut shown = 0;
         let base = total.added;
+        let mut counted = SyncReport::default();
         let report = sync_fills(
             &mut store,
             &key,
@@ -169,18 +177,72 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
                 added.store(base + r.added, Ordering::SeqCst);
                 ctx.progress().records_done(r.added - shown);
                 shown = r.added;
+                // The rescan's and the main part's counts each start at 0.
+                telemetry::rows_written(
+                    "fills",
+                    since(r.added, counted.added),
+                    since(r.duplicates, counted.duplicates),
+                    since(r.late, counted.late),
+                );
+                counted = *r;
+                if let Some(m) = monitor {
+                    m.success();
+                }
                 if let Some(at) = at {
                     ctx.progress().at(Timestamp::from_nanos(at).to_rfc3339());
+                    if let Some(m) = monitor {
+                        m.covered_through(at);
+                    }
                 }
             },
             crate::interrupted(),
         )
         .await;
+        let pause = Duration::from_secs_f64(args.interval.max(0.05));
         let report = match report {
             Ok(r) => r,
             Err(SyncError::Store(e)) => return Err(db_error(e)),
-            Err(SyncError::Fetch(e)) => return Err(CliError::from_pages(e, ctx.env)),
+            Err(SyncError::Fetch(e)) => {
+                // A daemon outlives TT's outages: try again, backing off up to
+                // 5 minutes. Other errors (credentials, refused requests, the
+                // day's quota) still end the run.
+                let again = args.follow && transient(&e);
+                let err = CliError::from_pages(e, ctx.env);
+                if !again {
+                    return Err(err);
+                }
+                failures += 1;
+                let wait = pause
+                    .saturating_mul(1 << failures.min(12))
+                    .min(Duration::from_secs(300).max(pause));
+                ctx.progress().clear();
+                eprintln!(
+                    "ttrest: poll failed, trying again in {:.1} s: {}",
+                    wait.as_secs_f64(),
+                    err.message
+                );
+                tracing::warn!(error = %err.message, "poll failed");
+                if let Some(m) = monitor {
+                    m.failure(&err.message);
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => continue,
+                    () = crate::interrupted() => { total.interrupted = true; break; }
+                }
+            }
         };
+        failures = 0;
+        // What the pages did not report (late fills are summed at the end).
+        telemetry::rows_written(
+            "fills",
+            report.added.saturating_sub(counted.added),
+            report.duplicates.saturating_sub(counted.duplicates),
+            report.late.saturating_sub(counted.late),
+        );
+        if let (Some(m), false) = (monitor, report.interrupted) {
+            m.success();
+            m.covered_through(pass_started);
+        }
         total += report;
         if args.follow && report.added > 0 && !report.interrupted {
             ctx.progress().clear();
@@ -190,7 +252,6 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         if !args.follow || report.interrupted {
             break;
         }
-        let pause = Duration::from_secs_f64(args.interval.max(0.05));
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = crate::interrupted() => { total.interrupted = true; break; }
@@ -220,6 +281,35 @@ fn hold_commit(after: u64, added: Arc<AtomicU64>) -> Box<BeforeCommit> {
             }
         }
     })
+}
+
+/// How much a running count grew since `before`; a count that went back
+/// started again from 0.
+fn since(now: u64, before: u64) -> u64 {
+    now.checked_sub(before).unwrap_or(now)
+}
+
+/// Whether a failed poll is worth repeating later: TT unreachable, timing
+/// out, throttling or failing (5xx).
+fn transient(e: &PaginationError<ApiError>) -> bool {
+    match e {
+        PaginationError::Fetch {
+            source: ApiError::Tt(e),
+            ..
+        }
+        | PaginationError::WindowTimeout {
+            source: ApiError::Tt(e),
+            ..
+        } => {
+            matches!(
+                e,
+                Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. }
+            ) || e
+                .status()
+                .is_some_and(|s| s.is_server_error() || s.as_u16() == 408)
+        }
+        _ => false,
+    }
 }
 
 /// `sqlite:f.db: 20000 fills added, 0 duplicates skipped, 0 late fills (41 pages, 1.2 s)`.
@@ -269,6 +359,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
         .snapshot(&key, what, as_of, &records)
         .await
         .map_err(db_error)?;
+    telemetry::rows_written(what.name(), rows as u64, 0, 0);
     ctx.progress().clear();
     println!(
         "{}: {rows} {} as of {}",
@@ -280,8 +371,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
 }
 
 async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttmonitor", "get_position")
-        .ok_or_else(|| CliError::tt("ttmonitor get_position is missing from the built-in specs"))?;
+    let op = &ttrest::ttmonitor::ops::GET_POSITION;
     let mut call = CallArgs::default();
     if !accounts.is_empty() {
         call = call.with("accountIds", join_ids(accounts));
@@ -294,8 +384,7 @@ async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliErr
 }
 
 async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttledger", "get_orders")
-        .ok_or_else(|| CliError::tt("ttledger get_orders is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_ORDERS;
     let accounts = match accounts.is_empty() {
         true => account_ids(&ctx.api)
             .await
@@ -322,6 +411,13 @@ async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_that_start_again_are_not_subtracted() {
+        assert_eq!(since(7, 5), 2);
+        assert_eq!(since(3, 5), 3, "a new phase counted from 0");
+        assert_eq!(since(5, 5), 0);
+    }
 
     #[test]
     fn durations_parse_with_units() {

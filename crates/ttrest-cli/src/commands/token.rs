@@ -9,7 +9,7 @@ use crate::exit::CliError;
 
 /// Runs `ttrest token`.
 pub async fn run(global: &Global) -> Result<(), CliError> {
-    let ctx = Context::connect(global).await?;
+    let ctx = Context::connect(global, None).await?;
     let session = ctx.api.session();
     let expires = session
         .authenticate()

@@ -10,3 +10,4 @@ mod cli_fills;
 mod cli_parquet;
 mod cli_record;
 mod cli_sync;
+mod cli_telemetry;

@@ -38,6 +38,9 @@ pub(crate) async fn outer(
     next: Next,
 ) -> Response {
     bump(&state.counters.requests);
+    if req.headers().contains_key("traceparent") {
+        bump(&state.counters.traceparent);
+    }
     let mut response = json_rejection(next.run(req).await).await;
     envelope::add_security_headers(&mut response);
     response

@@ -13,3 +13,4 @@ mod sandbox_setup_sdk;
 mod sandbox_spec;
 mod sandbox_wire;
 mod session_errors;
+mod session_interceptors;

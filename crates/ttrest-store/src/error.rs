@@ -11,6 +11,9 @@ pub enum ErrorKind {
     Url,
     /// The database cannot be reached or opened.
     Connect,
+    /// TLS failed: the server's certificate is not trusted or not for this
+    /// host, the server offers no TLS, or it accepts TLS connections only.
+    Tls,
     /// The schema is newer than this crate.
     SchemaNewer,
     /// The database or file is read-only.
@@ -53,7 +56,7 @@ impl std::error::Error for StoreError {}
 /// The advice appended for each kind.
 pub(crate) fn advice(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Url | ErrorKind::SchemaNewer | ErrorKind::Other => "",
+        ErrorKind::Url | ErrorKind::SchemaNewer | ErrorKind::Other | ErrorKind::Tls => "",
         ErrorKind::Connect => {
             "; check that the server is running and the URL (host, port, user, database) is right"
         }

@@ -21,11 +21,13 @@
 #![warn(missing_docs)]
 
 mod error;
+mod pgconn;
 mod postgres;
 mod record;
 mod schema;
 mod sqlite;
 mod sync;
+mod tls;
 mod url;
 
 use serde_json::Value;

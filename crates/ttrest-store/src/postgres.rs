@@ -8,9 +8,11 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
 use super::error::{advice, ErrorKind, StoreError};
+use super::pgconn;
 use super::record::{Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
 use super::schema::{self, names, Dialect, SCHEMA_VERSION};
 use super::sqlite::parse_cursor;
+use super::tls::{self, SslMode, TlsSettings};
 use super::url::DatabaseUrl;
 use super::{PageOutcome, StateKey, SyncState};
 
@@ -30,18 +32,33 @@ impl Db {
         let DatabaseUrl::Postgres { url: text, .. } = url else {
             unreachable!("only PostgreSQL URLs come here");
         };
-        let mut config: tokio_postgres::Config = text
-            .parse()
-            .map_err(|e: tokio_postgres::Error| error(url, &e))?;
+        let (mut config, tls) = pgconn::resolve(text, &pgconn::Env::process())
+            .map_err(|m| StoreError::new(url, ErrorKind::Url, m))?;
         if config.get_connect_timeout().is_none() {
             // An unreachable host should fail in seconds, not after TCP's minutes.
             config.connect_timeout(Duration::from_secs(10));
         }
-        let (client, connection) = config.connect(NoTls).await.map_err(|e| error(url, &e))?;
-        tokio::spawn(async move {
-            // Failures surface on the next query, with their message.
-            let _ = connection.await;
-        });
+        let connected = match tls.mode {
+            SslMode::Disable => config.connect(NoTls).await.map(|(c, conn)| {
+                tokio::spawn(async move {
+                    // Failures surface on the next query, with their message.
+                    let _ = conn.await;
+                });
+                c
+            }),
+            _ => {
+                let connector = tls
+                    .connector()
+                    .map_err(|m| StoreError::new(url, ErrorKind::Tls, m))?;
+                config.connect(connector).await.map(|(c, conn)| {
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    c
+                })
+            }
+        };
+        let client = connected.map_err(|e| connect_error(url, &e, &config, &tls))?;
         let mut db = Db {
             client,
             url: url.clone(),
@@ -341,6 +358,56 @@ fn time(ns: i64) -> SystemTime {
         Ok(ns) => UNIX_EPOCH + Duration::from_nanos(ns),
         Err(_) => UNIX_EPOCH - Duration::from_nanos(ns.unsigned_abs()),
     }
+}
+
+/// A failed connection: TLS problems named as such, with what to do.
+fn connect_error(
+    url: &DatabaseUrl,
+    e: &tokio_postgres::Error,
+    config: &tokio_postgres::Config,
+    settings: &TlsSettings,
+) -> StoreError {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    if let Some(r) = tls::rustls_error(e) {
+        return StoreError::new(
+            url,
+            ErrorKind::Tls,
+            format!("cannot connect: {}", tls::explain(r, &host, settings)),
+        );
+    }
+    let text = e.to_string();
+    let detail = std::error::Error::source(e).map_or(String::new(), |s| s.to_string());
+    if detail.contains("server does not support TLS") || text.contains("does not support TLS") {
+        return StoreError::new(
+            url,
+            ErrorKind::Tls,
+            format!(
+                "cannot connect: TLS: the server does not offer TLS, and sslmode={} needs it; \
+                 turn on ssl in the server's postgresql.conf, or use sslmode=prefer (or disable) \
+                 to connect unencrypted",
+                settings.mode.name()
+            ),
+        );
+    }
+    if let Some(db) = e.as_db_error() {
+        // pg_hba.conf has only `hostssl` lines for this client.
+        if db.message().contains("no encryption") {
+            return StoreError::new(
+                url,
+                ErrorKind::Tls,
+                format!(
+                    "cannot connect: the server requires TLS and refused an unencrypted \
+                     connection ({}); remove sslmode=disable (and PGSSLMODE) or use \
+                     sslmode=require, or verify-full with sslrootcert=FILE to check the server",
+                    db.message()
+                ),
+            );
+        }
+    }
+    error(url, e)
 }
 
 /// A PostgreSQL error as a store error with its kind and advice.

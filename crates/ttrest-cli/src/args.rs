@@ -44,8 +44,9 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PLAN", value_parser = parse_plan)]
     pub plan: Option<Plan>,
     /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// `ttrest sync` takes it more than once: one stream per key, one database.
+    #[arg(long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
+    pub profile: Vec<String>,
     /// Start a local TT sandbox in this process and run against it (its own
     /// credentials; no token cache; no pacing unless --plan).
     #[arg(long, global = true, conflicts_with_all = ["base_url", "profile"])]

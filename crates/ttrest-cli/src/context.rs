@@ -20,14 +20,37 @@ pub struct Context {
     /// The `--env` short name, for hints.
     pub env: &'static str,
     pub quiet: bool,
+    /// The company from `--company` or the profile (none when neither names one).
+    pub company: Option<String>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
 
 impl Context {
-    /// Builds the session from the global options.
+    /// Builds the session from the global options (at most one `--profile`).
     pub async fn connect(global: &Global) -> Result<Context, CliError> {
-        let progress = Arc::new(Progress::new(!global.quiet));
+        if global.profile.len() > 1 {
+            return Err(CliError::usage(format!(
+                "--profile is given {} times; only `ttrest sync` takes several (one stream per key)",
+                global.profile.len()
+            )));
+        }
+        Self::connect_as(
+            global,
+            global.profile.first().map(String::as_str),
+            !global.quiet,
+        )
+        .await
+    }
+
+    /// Builds the session of `profile` (or the environment's credentials
+    /// when none), with a progress line when `progress`.
+    pub async fn connect_as(
+        global: &Global,
+        profile: Option<&str>,
+        progress: bool,
+    ) -> Result<Context, CliError> {
+        let progress = Arc::new(Progress::new(progress));
         let sandbox = match global.sandbox {
             true => Some(start_sandbox(global.quiet).await?),
             false => None,
@@ -37,10 +60,14 @@ impl Context {
         if let Some(env) = environment {
             builder = builder.environment(env);
         }
-        builder = match &sandbox {
-            Some(s) => sandbox_settings(builder, s, global)?,
-            None => tt_settings(builder, global),
+        let (builder, company) = match &sandbox {
+            Some(s) => (
+                sandbox_settings(builder, s, global)?,
+                global.company.clone(),
+            ),
+            None => tt_settings(builder, global, profile),
         };
+        let mut builder = builder;
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
         }
@@ -52,6 +79,7 @@ impl Context {
             api: Api::new(session, progress),
             env,
             quiet: global.quiet,
+            company,
             _sandbox: sandbox,
         })
     }
@@ -103,10 +131,15 @@ fn sandbox_settings(
         .company(global.company.as_deref().unwrap_or(DEFAULT_COMPANY)))
 }
 
-/// Real TT (or `--base-url`): profile, plan, company and the token cache.
-fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
+/// Real TT (or `--base-url`): profile, plan, company and the token cache;
+/// also the company named by `--company` or the profile.
+fn tt_settings(
+    mut builder: SessionBuilder,
+    global: &Global,
+    profile: Option<&str>,
+) -> (SessionBuilder, Option<String>) {
     let mut profile_company = None;
-    if let Some(name) = &global.profile {
+    if let Some(name) = profile {
         builder = builder.profile(name);
         if let Some(path) = credentials::default_config_path() {
             // The builder reports a broken profile; here it only supplies the company.
@@ -126,7 +159,7 @@ fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
     if let Some(path) = (!global.no_token_cache).then(token_cache_path).flatten() {
         builder = builder.token_cache_file(path);
     }
-    builder
+    (builder, company)
 }
 
 /// `$XDG_CACHE_HOME/ttrest/tokens.json`, else `~/.cache/ttrest/tokens.json`.

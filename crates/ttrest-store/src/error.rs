@@ -20,6 +20,8 @@ pub enum ErrorKind {
     ReadOnly,
     /// The disk (or a size limit) is full.
     Full,
+    /// Another run holds the stream's lease.
+    Busy,
     /// Anything else the database reported.
     Other,
 }
@@ -56,7 +58,11 @@ impl std::error::Error for StoreError {}
 /// The advice appended for each kind.
 pub(crate) fn advice(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Url | ErrorKind::SchemaNewer | ErrorKind::Other | ErrorKind::Tls => "",
+        ErrorKind::Url
+        | ErrorKind::SchemaNewer
+        | ErrorKind::Other
+        | ErrorKind::Tls
+        | ErrorKind::Busy => "",
         ErrorKind::Connect => {
             "; check that the server is running and the URL (host, port, user, database) is right"
         }

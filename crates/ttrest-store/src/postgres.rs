@@ -8,6 +8,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
 use super::error::{advice, ErrorKind, StoreError};
+use super::lease::{self, LeaseHolder};
 use super::pgconn;
 use super::record::{Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
 use super::schema::{self, names, Dialect, SCHEMA_VERSION};
@@ -121,6 +122,58 @@ impl Db {
         tx.commit().await.map_err(err)
     }
 
+    pub(crate) async fn try_lease(
+        &mut self,
+        key: &StateKey,
+    ) -> Result<Option<LeaseHolder>, StoreError> {
+        let id = lease::lock_id(&key.key, &key.environment, &key.stream);
+        let url = self.url.clone();
+        let err = |e: tokio_postgres::Error| error(&url, &e);
+        let taken: bool = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&id])
+            .await
+            .map_err(err)?
+            .get(0);
+        if taken {
+            let me = LeaseHolder::me();
+            self.client
+                .execute(
+                    "INSERT INTO ttrest_lease (key, environment, stream, host, pid, since) \
+                     VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (key, environment, stream) \
+                     DO UPDATE SET host = excluded.host, pid = excluded.pid, since = excluded.since",
+                    &[
+                        &key.key,
+                        &key.environment,
+                        &key.stream,
+                        &me.host,
+                        &i64::from(me.pid),
+                    ],
+                )
+                .await
+                .map_err(err)?;
+            return Ok(None);
+        }
+        let row = self
+            .client
+            .query_opt(
+                "SELECT host, pid, to_char(since AT TIME ZONE 'UTC', \
+                 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ttrest_lease \
+                 WHERE key = $1 AND environment = $2 AND stream = $3",
+                &[&key.key, &key.environment, &key.stream],
+            )
+            .await
+            .map_err(err)?;
+        Ok(Some(match row {
+            Some(r) => LeaseHolder {
+                host: r.get(0),
+                pid: u32::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                since: r.get(2),
+            },
+            None => LeaseHolder::unknown(),
+        }))
+    }
+
     pub(crate) async fn state(&mut self, key: &StateKey) -> Result<Option<SyncState>, StoreError> {
         let row = self
             .client
@@ -161,6 +214,8 @@ impl Db {
                 .map(|r| r.record.clone())
                 .collect::<Vec<_>>(),
         ));
+        params.push(Box::new(page.key.key.clone()));
+        params.push(Box::new(page.key.company.clone()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let added = tx.execute(&self.insert_fills, &refs).await.map_err(err)?;
         let outcome = PageOutcome {
@@ -176,8 +231,9 @@ impl Db {
             let (last_ns, last_key) = (last.as_ref().map(|l| l.0), last.map(|l| l.1));
             tx.execute(
                 "INSERT INTO sync_state (key, environment, stream, cursor, last_fill_ns, \
-                 last_fill_key, rows, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) \
-                 ON CONFLICT (key, environment, stream) DO UPDATE SET cursor = excluded.cursor, \
+                 last_fill_key, rows, updated_at, company) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 now(), $8) ON CONFLICT (key, environment, stream) DO UPDATE SET \
+                 cursor = excluded.cursor, company = excluded.company, \
                  last_fill_ns = coalesce(excluded.last_fill_ns, sync_state.last_fill_ns), \
                  last_fill_key = coalesce(excluded.last_fill_key, sync_state.last_fill_key), \
                  rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at",
@@ -189,6 +245,7 @@ impl Db {
                     &last_ns,
                     &last_key,
                     &(added as i64),
+                    &page.key.company,
                 ],
             )
             .await
@@ -216,21 +273,25 @@ impl Db {
                 .map(|r| r.record.clone())
                 .collect::<Vec<_>>(),
         ));
+        params.push(Box::new(snap.key.key.clone()));
+        params.push(Box::new(snap.key.company.clone()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         tx.execute(&insert_sql(snap.table, snap.columns, false), &refs)
             .await
             .map_err(err)?;
         tx.execute(
-            "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (key, environment, stream) DO UPDATE \
-             SET last_as_of_ns = excluded.last_as_of_ns, rows = sync_state.rows + excluded.rows, \
-             updated_at = excluded.updated_at",
+            "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at, \
+             company) VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (key, environment, stream) \
+             DO UPDATE SET last_as_of_ns = excluded.last_as_of_ns, \
+             rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at, \
+             company = excluded.company",
             &[
                 &snap.key.key,
                 &snap.key.environment,
                 &snap.key.stream,
                 &snap.as_of_ns,
                 &(n as i64),
+                &snap.key.company,
             ],
         )
         .await
@@ -242,7 +303,8 @@ impl Db {
 
 /// `INSERT INTO table (...) SELECT ... FROM UNNEST(...)`: `$1` is the
 /// environment; fills then take the keys array, snapshots `as_of_ns`, `as_of`
-/// and the `seq` array; then one array per typed column and the records.
+/// and the `seq` array; then one array per typed column, the records, and
+/// last the `app_key` and `company` scalars.
 fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     let mut targets = vec!["environment".to_string()];
     let mut select = vec!["$1".to_string()];
@@ -281,7 +343,7 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     arrays.push("text");
     casts.push("::jsonb");
     targets.extend(names(columns));
-    targets.push("record".into());
+    targets.extend(["record".into(), "app_key".into(), "company".into()]);
     let count = arrays.len();
     select.extend(
         casts
@@ -289,6 +351,11 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
             .enumerate()
             .map(|(i, cast)| format!("u.c{}{cast}", i + 1)),
     );
+    // The provenance scalars follow the arrays.
+    select.extend([
+        format!("${}::text", first + count),
+        format!("${}::text", first + count + 1),
+    ]);
     let params: Vec<String> = arrays
         .iter()
         .enumerate()

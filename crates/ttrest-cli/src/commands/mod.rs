@@ -27,6 +27,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sandbox(args) => return sandbox::run(args).await,
         Command::Call(args) if args.list => return call::list(args),
         Command::Token => return token::run(global).await,
+        // One session per key: sync connects for itself.
+        Command::Sync(args) => return sync::run(global, args).await,
         _ => {}
     }
     let call = match &cli.command {
@@ -44,12 +46,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Products(args) => lists::products(&ctx, &args).await,
         Command::Instruments(args) => lists::instruments(&ctx, &args).await,
         Command::Orderdata(args) => lists::orderdata(&ctx, &args.out).await,
-        Command::Sync(args) => sync::run(&ctx, &args).await,
         Command::Call(args) => match call {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
         },
-        Command::Token | Command::Sandbox(_) => Ok(()),
+        Command::Token | Command::Sandbox(_) | Command::Sync(_) => Ok(()),
     }
 }
 

@@ -13,6 +13,7 @@ use ttrest::paginate::{
 use ttrest::scalar::Timestamp;
 
 use super::fills::{account_ids, fetch, narrow_hook};
+use crate::args::Global;
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::raw::RawFill;
@@ -61,6 +62,21 @@ pub struct SyncFills {
     /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub rescan: Duration,
+    #[command(flatten)]
+    pub keys: Keys,
+}
+
+/// Which keys sync, and what to do when another run holds a stream.
+#[derive(Debug, Args)]
+pub struct Keys {
+    /// Sync every profile of the config file, each key its own stream,
+    /// session, rate limit and lease, into the one database.
+    #[arg(long, conflicts_with_all = ["profile", "sandbox"])]
+    pub all_profiles: bool,
+    /// When another run holds this stream's lease (same app key, environment
+    /// and stream), wait for it instead of exiting with code 5.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `ttrest sync positions` and `ttrest sync orders`.
@@ -72,6 +88,8 @@ pub struct SyncSnapshot {
     /// Only this account (repeatable) [default: every account of /accounts].
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
+    #[command(flatten)]
+    pub keys: Keys,
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
@@ -103,12 +121,92 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("`{s}` is not a duration: write e.g. 15m, 90s, 2h or 0"))
 }
 
-/// Runs `ttrest sync ...`.
-pub async fn run(ctx: &Context, args: &SyncArgs) -> Result<(), CliError> {
+/// Runs `ttrest sync ...` for one key (the environment's or one `--profile`),
+/// or for several (`--profile` given more than once, `--all-profiles`), each
+/// in its own session and lease, side by side in this process.
+pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), CliError> {
+    let keys = match &args.what {
+        SyncWhat::Fills(a) => &a.keys,
+        SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.keys,
+    };
+    if !keys.all_profiles && global.profile.len() <= 1 {
+        let ctx = Context::connect(global).await?;
+        return run_key(&ctx, args, "").await;
+    }
+    let mut names: Vec<String> = match keys.all_profiles {
+        true => all_profiles()?,
+        false => global.profile.clone(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    let runs = names.iter().map(|name| async move {
+        let label = format!("profile {name}: ");
+        let result = match Context::connect_as(global, Some(name), false).await {
+            Ok(ctx) => run_key(&ctx, args, &label).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            if e.code != exit::INTERRUPTED {
+                // One line per key: its failure, as it happens.
+                let shown = CliError {
+                    code: e.code,
+                    message: format!("{label}{}", e.message),
+                    hint: e.hint.clone(),
+                };
+                eprintln!("{shown}");
+            }
+        }
+        (name, result)
+    });
+    let results = futures::future::join_all(runs).await;
+    let failed: Vec<(&String, i32)> = results
+        .iter()
+        .filter_map(|(name, r)| match r {
+            Err(e) if e.code != exit::INTERRUPTED => Some((*name, e.code)),
+            _ => None,
+        })
+        .collect();
+    if let Some((_, code)) = failed.first() {
+        let list: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(CliError {
+            code: *code,
+            message: format!(
+                "{} of {} keys failed ({}); the others' rows are committed",
+                failed.len(),
+                names.len(),
+                list.join(", ")
+            ),
+            hint: None,
+        });
+    }
+    match results.iter().any(|(_, r)| r.is_err()) {
+        true => Err(CliError::interrupted()),
+        false => Ok(()),
+    }
+}
+
+/// Every profile of the config file.
+fn all_profiles() -> Result<Vec<String>, CliError> {
+    let path = ttrest::credentials::default_config_path().ok_or_else(|| {
+        CliError::auth("--all-profiles: no config file (set HOME or TTREST_CONFIG)")
+    })?;
+    let names =
+        ttrest::credentials::profile_names(&path).map_err(|e| CliError::auth(e.to_string()))?;
+    match names.is_empty() {
+        true => Err(CliError::auth(format!(
+            "--all-profiles: {} has no [profiles.<name>] table; add one per key",
+            path.display()
+        ))),
+        false => Ok(names),
+    }
+}
+
+/// One key's sync; `label` starts its output lines (empty for a single key).
+async fn run_key(ctx: &Context, args: &SyncArgs, label: &str) -> Result<(), CliError> {
     match &args.what {
-        SyncWhat::Fills(a) => fills(ctx, a).await,
-        SyncWhat::Positions(a) => snapshot(ctx, a, Snapshot::Positions).await,
-        SyncWhat::Orders(a) => snapshot(ctx, a, Snapshot::Orders).await,
+        SyncWhat::Fills(a) => fills(ctx, a, label).await,
+        SyncWhat::Positions(a) => snapshot(ctx, a, Snapshot::Positions, label).await,
+        SyncWhat::Orders(a) => snapshot(ctx, a, Snapshot::Orders, label).await,
     }
 }
 
@@ -123,14 +221,39 @@ fn db_error(e: StoreError) -> CliError {
 
 fn state_key(ctx: &Context, stream: &str) -> StateKey {
     let session = ctx.api.session();
-    StateKey::new(session.app_key(), session.environment().to_string(), stream)
+    let key = StateKey::new(session.app_key(), session.environment().to_string(), stream);
+    match &ctx.company {
+        Some(company) => key.with_company(company),
+        None => key,
+    }
 }
 
-async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
+/// Takes the stream's lease for the run (exit 5 naming the holder, or waits
+/// with `--wait`); Ctrl-C while waiting stops the run.
+async fn lease(
+    store: &mut Store,
+    key: &StateKey,
+    keys: &Keys,
+    label: &str,
+) -> Result<(), CliError> {
+    let waiting = |holder: &ttrest_store::LeaseHolder| {
+        eprintln!(
+            "ttrest: {label}waiting for the {} stream's lease, held by {holder}",
+            key.stream
+        )
+    };
+    tokio::select! {
+        taken = store.lease(key, keys.wait, waiting) => taken.map_err(db_error),
+        () = crate::interrupted() => Err(CliError::interrupted()),
+    }
+}
+
+async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliError> {
     let op = spec::find("ttledger", "get_fills")
         .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
+    lease(&mut store, &key, &args.keys, label).await?;
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
     options.restart = args.since.is_some();
     options.rescan = args.rescan;
@@ -168,7 +291,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         total += report;
         if args.follow && report.added > 0 && !report.interrupted {
             ctx.progress().clear();
-            println!("{}", line(&report, None));
+            println!("{label}{}", line(&report, None));
         }
         options.restart = false;
         if !args.follow || report.interrupted {
@@ -181,7 +304,10 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         }
     }
     ctx.progress().clear();
-    println!("{}", line(&total, Some((store.url().to_string(), started))));
+    println!(
+        "{label}{}",
+        line(&total, Some((store.url().to_string(), started)))
+    );
     match total.interrupted {
         true => Err(CliError::interrupted()),
         false => Ok(()),
@@ -216,28 +342,39 @@ async fn open(url: &str) -> Result<Store, CliError> {
 }
 
 /// A snapshot is one transaction: Ctrl-C before its commit leaves nothing of it.
-async fn snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
+async fn snapshot(
+    ctx: &Context,
+    args: &SyncSnapshot,
+    what: Snapshot,
+    label: &str,
+) -> Result<(), CliError> {
     tokio::select! {
-        done = take_snapshot(ctx, args, what) => done,
+        done = take_snapshot(ctx, args, what, label) => done,
         () = crate::interrupted() => Err(CliError::interrupted()),
     }
 }
 
-async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
+async fn take_snapshot(
+    ctx: &Context,
+    args: &SyncSnapshot,
+    what: Snapshot,
+    label: &str,
+) -> Result<(), CliError> {
     let mut store = open(&args.db).await?;
+    let key = state_key(ctx, what.name());
+    lease(&mut store, &key, &args.keys, label).await?;
     let as_of = Timestamp::now().map_or(0, Timestamp::as_nanos);
     let records = match what {
         Snapshot::Positions => positions(ctx, &args.accounts).await?,
         Snapshot::Orders => orders(ctx, &args.accounts).await?,
     };
-    let key = state_key(ctx, what.name());
     let rows = store
         .snapshot(&key, what, as_of, &records)
         .await
         .map_err(db_error)?;
     ctx.progress().clear();
     println!(
-        "{}: {rows} {} as of {}",
+        "{label}{}: {rows} {} as of {}",
         store.url(),
         what.name(),
         Timestamp::from_nanos(as_of).to_rfc3339()

@@ -110,7 +110,9 @@ async fn sqlite_version_1_with_rows_migrates_keeping_them_and_records_provenance
             "ALTER TABLE {t} DROP COLUMN app_key; ALTER TABLE {t} DROP COLUMN company;"
         ));
     }
-    down.push_str("ALTER TABLE sync_state DROP COLUMN company; UPDATE ttrest_schema SET version = 1;");
+    down.push_str(
+        "ALTER TABLE sync_state DROP COLUMN company; UPDATE ttrest_schema SET version = 1;",
+    );
     conn.execute_batch(&down).unwrap();
     conn.execute(
         "INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{}')",
@@ -192,12 +194,16 @@ async fn postgres_version_1_with_rows_migrates_keeping_them_and_records_provenan
         "r:1|key-a|Alpha\nr:2|key-a|Alpha\nr:old|-|-\n"
     );
     assert_eq!(
-        pg.psql("t", "SELECT app_key, company FROM positions").trim(),
+        pg.psql("t", "SELECT app_key, company FROM positions")
+            .trim(),
         "key-a|Alpha"
     );
     assert_eq!(
-        pg.psql("t", "SELECT company FROM sync_state WHERE stream = 'positions'")
-            .trim(),
+        pg.psql(
+            "t",
+            "SELECT company FROM sync_state WHERE stream = 'positions'"
+        )
+        .trim(),
         "Alpha"
     );
 }

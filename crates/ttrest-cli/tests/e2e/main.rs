@@ -9,3 +9,4 @@ mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
 mod cli_sync;
+mod cli_teams;

@@ -146,9 +146,12 @@ pub struct Profile {
     /// A custom root URL (sandbox, proxy).
     #[serde(default)]
     pub root_url: Option<String>,
-    /// `free`, `low`, `medium`, `high`, `unlimited` or requests per second.
+    /// `free`, `low`, `medium`, `high`, `ps-free`, `unlimited` or requests per second.
     #[serde(default)]
     pub plan: Option<String>,
+    /// The key's cap of requests per UTC day, instead of the plan's.
+    #[serde(default)]
+    pub daily_limit: Option<u64>,
     /// App name for requestIds.
     #[serde(default)]
     pub app_name: Option<String>,
@@ -165,6 +168,7 @@ impl fmt::Debug for Profile {
             .field("env", &self.env)
             .field("root_url", &self.root_url)
             .field("plan", &self.plan)
+            .field("daily_limit", &self.daily_limit)
             .field("app_name", &self.app_name)
             .field("company", &self.company)
             .finish()
@@ -252,7 +256,7 @@ fn read_config(path: &Path, name: &str) -> Result<ConfigFile, Error> {
             .map(|s| format!(" at line {}", text[..s.start].lines().count().max(1)))
             .unwrap_or_default();
         Error::config(format!(
-            "{shown}: not a valid ttrest config{at}; expected [profiles.<name>] tables with app_key, app_secret, env, root_url, plan, app_name, company"
+            "{shown}: not a valid ttrest config{at}; expected [profiles.<name>] tables with app_key, app_secret, env, root_url, plan, daily_limit, app_name, company"
         ))
     })?;
     Ok(file)

@@ -151,6 +151,23 @@ pub enum Error {
         /// What is missing or wrong and how to fix it.
         message: String,
     },
+    /// The key's day of requests is spent: the next attempt would pass the
+    /// daily cap minus the reserve, or TT answered 429 "Limit Exceeded".
+    /// Nothing on the key works again before `resets_at` (00:00 UTC).
+    QuotaExhausted {
+        /// The call that was refused, when it was one.
+        call: Option<Box<CallInfo>>,
+        /// Requests counted on the key this UTC day.
+        used: u64,
+        /// The key's cap of requests per day (`None` when only TT knows it).
+        limit: Option<u64>,
+        /// Requests of the day kept back for the trader's own tools.
+        reserve: u64,
+        /// TT itself refused the call (HTTP 429 "Limit Exceeded").
+        by_tt: bool,
+        /// When the day's quota comes back: the next 00:00 UTC.
+        resets_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl Error {
@@ -176,7 +193,9 @@ impl Error {
             | Error::Auth { call, .. }
             | Error::Tt { call, .. }
             | Error::Decode { call, .. } => Some(call.as_ref()),
-            Error::InvalidArgument { call, .. } => call.as_deref(),
+            Error::InvalidArgument { call, .. } | Error::QuotaExhausted { call, .. } => {
+                call.as_deref()
+            }
             Error::Paging { .. } | Error::Config { .. } => None,
         }
     }
@@ -192,6 +211,7 @@ impl Error {
             Error::Tt { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::QuotaExhausted { by_tt: true, .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::Transport { source, .. } | Error::Timeout { source, .. } => source.status(),
             _ => None,
         }
@@ -252,6 +272,9 @@ impl Error {
                 _ => "check the request's parameters against the operation's documentation",
             },
             Error::Decode { .. } => "please report this with the requestId",
+            Error::QuotaExhausted { .. } => {
+                "the key's daily quota comes back at 00:00 UTC (`ttrest usage` shows the count); raise the cap (SessionBuilder::daily_limit, --daily-limit) only if the key's plan allows more"
+            }
             Error::InvalidArgument { .. } | Error::Paging { .. } | Error::Config { .. } => {
                 return None
             }
@@ -348,6 +371,29 @@ impl Error {
                 "{call}: TT's answer does not match the expected shape at `{path}`: {message}; body starts with {excerpt:?}"
             ),
             Error::InvalidArgument { call: Some(call), message } => write!(f, "{call}: {message}"),
+            Error::QuotaExhausted { call, used, limit, reserve, by_tt, resets_at } => {
+                if let Some(call) = call {
+                    write!(f, "{call}: ")?;
+                }
+                if *by_tt {
+                    write!(f, "TT says the key's daily quota is spent (HTTP 429 \"Limit Exceeded\"); {used} requests counted today")?;
+                } else {
+                    write!(f, "the key's daily quota would be passed: {used} requests counted today")?;
+                }
+                if let Some(limit) = limit {
+                    write!(f, " of {limit}")?;
+                    if *reserve > 0 && !*by_tt {
+                        write!(f, " ({reserve} kept in reserve)")?;
+                    }
+                }
+                let local = resets_at.with_timezone(&chrono::Local);
+                write!(
+                    f,
+                    "; it resets at {} ({} local time)",
+                    resets_at.format("%Y-%m-%d %H:%M UTC"),
+                    local.format("%Y-%m-%d %H:%M %Z")
+                )
+            }
             Error::InvalidArgument { call: None, message }
             | Error::Paging { message, .. }
             | Error::Config { message } => {

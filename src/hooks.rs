@@ -135,6 +135,7 @@ fn error_status(error: &Error) -> StatusCode {
         _ => match error {
             Error::Auth { .. } => StatusCode::UNAUTHORIZED,
             Error::Decode { .. } => StatusCode::BAD_GATEWAY,
+            Error::QuotaExhausted { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         },
     }

@@ -26,6 +26,7 @@ mod hooks;
 pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod quota;
 pub mod rate_limit;
 pub mod records;
 pub mod request_id;

@@ -1,6 +1,11 @@
 //! Client-side pacing to stay inside a TT usage plan.
 //!
-//! TT meters each app key (Free 3/s, Low 5/s, Medium 10/s, High 25/s). Going
+//! TT meters each app key per second and per day (Free 3/s and 10,000
+//! requests a day, Low 5/s and 15,000, Medium 10/s and 30,000, High 25/s and
+//! 75,000; TT Setup SDK "PS-Free" keys 3/s and 3,000 a day: TT's "Before you
+//! begin" page and the TT Setup SDK "App key" page, `docs/tt-rest-facts.md`
+//! §4.3 and `docs/tt-rest-facts-3.md` §1). The day is counted by
+//! [`crate::quota`]; this module paces the seconds. Going
 //! over earns 429s and burns the daily quota, so a session spaces every attempt
 //! (retries and token requests included) at least `1 / rate` apart, shared by
 //! all its services. Spacing rather than a burst bucket: TT does not document a
@@ -15,17 +20,20 @@ use tokio::time::Instant;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub enum Plan {
-    /// 3 requests/s (UAT keys).
+    /// 3 requests/s and 10,000 a day (UAT keys).
     #[default]
     Free,
-    /// 5 requests/s.
+    /// 5 requests/s and 15,000 a day.
     Low,
-    /// 10 requests/s.
+    /// 10 requests/s and 30,000 a day.
     Medium,
-    /// 25 requests/s.
+    /// 25 requests/s and 75,000 a day.
     High,
+    /// TT Setup SDK keys' free plan: 3 requests/s and 3,000 a day.
+    PsFree,
     /// A custom rate in requests per second (e.g. `0.1` for TT's "one POST
-    /// every 10 seconds" guidance). Must be positive and finite.
+    /// every 10 seconds" guidance), with no daily cap unless one is given
+    /// ([`crate::SessionBuilder::daily_limit`]). Must be positive and finite.
     PerSecond(f64),
     /// No client-side limit: only for local sandboxes and tests.
     Unlimited,
@@ -36,7 +44,7 @@ impl Plan {
     /// up), `None` for [`Plan::Unlimited`].
     pub fn spacing(self) -> Option<Duration> {
         let per_second = match self {
-            Plan::Free => 3.0,
+            Plan::Free | Plan::PsFree => 3.0,
             Plan::Low => 5.0,
             Plan::Medium => 10.0,
             Plan::High => 25.0,
@@ -46,6 +54,19 @@ impl Plan {
         // Whole milliseconds, rounded up: tokio's timer has 1 ms resolution,
         // and rounding down would let e.g. 3/s become 3.003/s.
         Some(Duration::from_millis((1000.0 / per_second).ceil() as u64))
+    }
+
+    /// TT's cap on the requests of one UTC day, `None` for
+    /// [`Plan::PerSecond`] and [`Plan::Unlimited`].
+    pub fn daily_limit(self) -> Option<u64> {
+        match self {
+            Plan::Free => Some(10_000),
+            Plan::Low => Some(15_000),
+            Plan::Medium => Some(30_000),
+            Plan::High => Some(75_000),
+            Plan::PsFree => Some(3_000),
+            Plan::PerSecond(_) | Plan::Unlimited => None,
+        }
     }
 
     pub(crate) fn validate(self) -> Result<(), crate::Error> {
@@ -59,18 +80,19 @@ impl Plan {
         }
     }
 
-    /// Parses `free`, `low`, `medium`, `high`, `unlimited` or a number of
-    /// requests per second (config files).
+    /// Parses `free`, `low`, `medium`, `high`, `ps-free`, `unlimited` or a
+    /// number of requests per second (config files).
     pub(crate) fn parse(s: &str) -> Result<Plan, crate::Error> {
         let plan = match s.trim().to_ascii_lowercase().as_str() {
             "free" => Plan::Free,
             "low" => Plan::Low,
             "medium" => Plan::Medium,
             "high" => Plan::High,
+            "ps-free" | "psfree" => Plan::PsFree,
             "unlimited" => Plan::Unlimited,
             other => Plan::PerSecond(other.parse().map_err(|_| {
                 crate::Error::invalid_argument(format!(
-                    "unknown plan `{other}`; use free, low, medium, high, unlimited or a number of requests per second"
+                    "unknown plan `{other}`; use free, low, medium, high, ps-free, unlimited or a number of requests per second"
                 ))
             })?),
         };
@@ -79,7 +101,7 @@ impl Plan {
     }
 }
 
-/// Parses a plan name (`free`, `low`, `medium`, `high`, `unlimited`) or a
+/// Parses a plan name (`free`, `low`, `medium`, `high`, `ps-free`, `unlimited`) or a
 /// positive number of requests per second, as config files and the CLI give it.
 impl std::str::FromStr for Plan {
     type Err = crate::Error;
@@ -188,5 +210,18 @@ mod tests {
             .to_string()
             .contains("fast"));
         assert_eq!(Plan::High.spacing(), Some(Duration::from_millis(40)));
+        assert_eq!(Plan::parse("PS-Free").unwrap(), Plan::PsFree);
+    }
+
+    #[test]
+    fn plans_know_their_day() {
+        assert_eq!(Plan::Free.daily_limit(), Some(10_000));
+        assert_eq!(Plan::Low.daily_limit(), Some(15_000));
+        assert_eq!(Plan::Medium.daily_limit(), Some(30_000));
+        assert_eq!(Plan::High.daily_limit(), Some(75_000));
+        assert_eq!(Plan::PsFree.daily_limit(), Some(3_000));
+        assert_eq!(Plan::PsFree.spacing(), Plan::Free.spacing());
+        assert_eq!(Plan::PerSecond(2.0).daily_limit(), None);
+        assert_eq!(Plan::Unlimited.daily_limit(), None);
     }
 }

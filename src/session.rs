@@ -17,6 +17,8 @@ use reqwest::{Request, Response};
 use crate::credentials::{self, Credentials};
 use crate::env::{Environment, Root};
 use crate::error::{CallInfo, Error, TtMessage};
+use crate::quota::guard::{DayGuard, UtcClock};
+use crate::quota::{DailyCount, DailyUsage, FileCount, MemoryCount, DEFAULT_RESERVE_PERCENT};
 use crate::rate_limit::{Plan, RateLimiter};
 use crate::request_id::{self, RequestIdPrefix};
 use crate::retry::{self, RetryPolicy};
@@ -157,6 +159,20 @@ impl Session {
         self.shared.plan
     }
 
+    /// The key's day of requests as the session's count sees it: used,
+    /// cap, reserve, remaining and when it resets (reads the shared count;
+    /// makes no request to TT).
+    pub async fn daily_usage(&self) -> Result<DailyUsage, Error> {
+        self.shared.transport.day().usage().await
+    }
+
+    /// Raises the day's count to TT's own figure (from `/keyusage`, which
+    /// lags up to 30 minutes); never lowers it.
+    pub async fn raise_daily_usage(&self, used_by_tt: u64) -> Result<DailyUsage, Error> {
+        self.shared.transport.day().raise_to(used_by_tt).await?;
+        self.daily_usage().await
+    }
+
     /// The base URL of a service: `<root>/<service>/<environment>`.
     pub fn base_url(&self, service: &str) -> String {
         self.shared
@@ -236,6 +252,9 @@ pub struct SessionBuilder {
     credentials: CredentialSource,
     profile: Option<(Option<PathBuf>, String)>,
     plan: Option<Plan>,
+    daily_limit: Option<u64>,
+    daily_reserve: Option<u8>,
+    daily_count: Option<DailyCountChoice>,
     retry: Option<RetryPolicy>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -243,6 +262,38 @@ pub struct SessionBuilder {
     token_cache: Option<PathBuf>,
     #[cfg(test)]
     exchange: Option<TestExchange>,
+    #[cfg(test)]
+    clock: Option<TestClock>,
+}
+
+/// Where the session counts its key's day.
+#[derive(Clone)]
+enum DailyCountChoice {
+    /// A given store.
+    Store(Arc<dyn DailyCount>),
+    /// [`FileCount::in_state_dir`].
+    StateDir,
+}
+
+impl fmt::Debug for DailyCountChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DailyCountChoice::Store(s) => s.fmt(f),
+            DailyCountChoice::StateDir => f.write_str("StateDir"),
+        }
+    }
+}
+
+/// A wall clock standing in for `Utc::now` in unit tests.
+#[cfg(test)]
+#[derive(Clone)]
+struct TestClock(UtcClock);
+
+#[cfg(test)]
+impl fmt::Debug for TestClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TestClock")
+    }
 }
 
 /// A scripted exchange standing in for the network in unit tests.
@@ -323,6 +374,36 @@ impl SessionBuilder {
         self
     }
 
+    /// The key's cap of requests per UTC day, instead of the plan's
+    /// ([`Plan::daily_limit`]); also gives [`Plan::PerSecond`] a cap.
+    pub fn daily_limit(mut self, requests: u64) -> Self {
+        self.daily_limit = Some(requests);
+        self
+    }
+
+    /// The share of the day's cap (in percent, 0 to 50) the session never
+    /// spends, kept for the trader's own tools on the same key (default 5).
+    pub fn daily_reserve_percent(mut self, percent: u8) -> Self {
+        self.daily_reserve = Some(percent);
+        self
+    }
+
+    /// Counts the key's day in `count`, shared with every session (and,
+    /// for a shared store, every process) holding it. Default: a count of
+    /// this session alone ([`MemoryCount`]).
+    pub fn daily_count(mut self, count: Arc<dyn DailyCount>) -> Self {
+        self.daily_count = Some(DailyCountChoice::Store(count));
+        self
+    }
+
+    /// Counts the key's day in the file every process on the host shares
+    /// ([`FileCount::in_state_dir`]: `$XDG_STATE_HOME/ttrest/`, else
+    /// `~/.local/state/ttrest/`).
+    pub fn daily_count_in_state_dir(mut self) -> Self {
+        self.daily_count = Some(DailyCountChoice::StateDir);
+        self
+    }
+
     /// How failed attempts are retried (default [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -358,6 +439,13 @@ impl SessionBuilder {
     /// atomically, keyed by app key and token URL).
     pub fn token_cache_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.token_cache = Some(path.into());
+        self
+    }
+
+    /// Reads the UTC day from `clock` instead of the system clock (tests).
+    #[cfg(test)]
+    pub(crate) fn utc_clock(mut self, clock: UtcClock) -> Self {
+        self.clock = Some(TestClock(clock));
         self
     }
 
@@ -414,6 +502,41 @@ impl SessionBuilder {
                 .unwrap_or_default(),
         };
         plan.validate()?;
+        let daily_limit = self
+            .daily_limit
+            .or_else(|| p.and_then(|p| p.daily_limit))
+            .or(plan.daily_limit());
+        if daily_limit == Some(0) {
+            return Err(Error::invalid_argument(
+                "the daily limit must be above zero requests",
+            ));
+        }
+        let reserve = self.daily_reserve.unwrap_or(DEFAULT_RESERVE_PERCENT);
+        if reserve > 50 {
+            return Err(Error::invalid_argument(format!(
+                "a daily reserve of {reserve} % leaves too little of the day; give 0 to 50"
+            )));
+        }
+        let count: Arc<dyn DailyCount> = match self.daily_count {
+            Some(DailyCountChoice::Store(count)) => count,
+            Some(DailyCountChoice::StateDir) => Arc::new(FileCount::in_state_dir().ok_or_else(|| {
+                Error::config(
+                    "cannot find the state directory for the day's request count: set XDG_STATE_HOME or HOME",
+                )
+            })?),
+            None => Arc::new(MemoryCount::new()),
+        };
+        let clock: UtcClock = Arc::new(chrono::Utc::now);
+        #[cfg(test)]
+        let clock = self.clock.map_or(clock, |c| c.0);
+        let day = Arc::new(DayGuard::new(
+            count,
+            credentials.app_key(),
+            environment,
+            daily_limit,
+            reserve,
+            clock,
+        ));
         let app = self.app_name.or_else(|| p.and_then(|p| p.app_name.clone()));
         let company = self.company.or_else(|| p.and_then(|p| p.company.clone()));
         let request_ids = RequestIdPrefix::new(
@@ -447,6 +570,7 @@ impl SessionBuilder {
         let transport = Transport::new(
             exchange,
             RateLimiter::new(plan),
+            day,
             retry,
             request_ids,
             timeout,

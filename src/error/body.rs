@@ -63,6 +63,17 @@ enum Kind {
     InvalidArgument { message: String },
     /// Configuration could not be used.
     Config { message: String },
+    /// The key's day of requests is spent.
+    QuotaExhausted {
+        used: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u64>,
+        #[serde(default)]
+        reserve: u64,
+        #[serde(default)]
+        by_tt: bool,
+        resets_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl ErrorBody {
@@ -136,6 +147,23 @@ impl ErrorBody {
                     message: message.clone(),
                 },
             ),
+            Error::QuotaExhausted {
+                used,
+                limit,
+                reserve,
+                by_tt,
+                resets_at,
+                ..
+            } => (
+                TtMessage::default(),
+                Kind::QuotaExhausted {
+                    used: *used,
+                    limit: *limit,
+                    reserve: *reserve,
+                    by_tt: *by_tt,
+                    resets_at: *resets_at,
+                },
+            ),
         };
         Some(ErrorBody {
             tt,
@@ -185,6 +213,20 @@ impl ErrorBody {
                 message,
             },
             Kind::Config { message } => Error::Config { message },
+            Kind::QuotaExhausted {
+                used,
+                limit,
+                reserve,
+                by_tt,
+                resets_at,
+            } => Error::QuotaExhausted {
+                call: Some(Box::new(call)),
+                used,
+                limit,
+                reserve,
+                by_tt,
+                resets_at,
+            },
         }
     }
 }

@@ -22,7 +22,8 @@ use reqwest::{Request, Response, StatusCode};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::error::Error;
+use crate::error::{CallInfo, Error};
+use crate::quota::guard::DayGuard;
 use crate::rate_limit::RateLimiter;
 use crate::request_id::{self, RequestIdPrefix};
 use crate::retry::{self, Failure, RetryBudget, RetryPolicy, Verdict};
@@ -71,6 +72,7 @@ pub(crate) enum Outcome {
 pub(crate) struct Transport {
     exchange: Arc<dyn Exchange>,
     limiter: RateLimiter,
+    day: Arc<DayGuard>,
     retry: RetryPolicy,
     budget: RetryBudget,
     request_ids: RequestIdPrefix,
@@ -82,6 +84,7 @@ impl Transport {
     pub(crate) fn new(
         exchange: Arc<dyn Exchange>,
         limiter: RateLimiter,
+        day: Arc<DayGuard>,
         retry: RetryPolicy,
         request_ids: RequestIdPrefix,
         timeout: Duration,
@@ -90,6 +93,7 @@ impl Transport {
         Transport {
             exchange,
             limiter,
+            day,
             budget: RetryBudget::new(retry.budget),
             retry,
             request_ids,
@@ -124,7 +128,24 @@ impl Transport {
             };
             let request_id = self.request_ids.generate();
             let request = self.prepare(request, &request_id, credential.as_ref());
-            let result = self.attempt(request, spec, &request_id, attempt).await;
+            let result = match self.attempt(request, spec, &request_id, attempt).await {
+                Ok(result) => result,
+                Err(refused) => return Outcome::Failed(with_call(refused, spec, request_id)),
+            };
+            // A 429 "Limit Exceeded" is a spent day, not throttling: never
+            // retried, and every process on the key stops until 00:00 UTC.
+            let result = match result {
+                Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    match crate::quota::classify_429(r).await {
+                        (_, true) => {
+                            let spent = self.day.mark_spent().await;
+                            return Outcome::Failed(with_call(spent, spec, request_id));
+                        }
+                        (result, false) => result,
+                    }
+                }
+                other => other,
+            };
             let failure = match &result {
                 Ok(r) if r.status().is_success() => None,
                 Ok(r) => Some(Failure::Status(r.status())),
@@ -208,7 +229,7 @@ impl Transport {
         spec: &CallSpec<'_>,
         request_id: &str,
         attempt: u32,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<reqwest::Result<Response>, Error> {
         let span = tracing::debug_span!(
             "ttrest.request",
             service = spec.service,
@@ -219,14 +240,19 @@ impl Transport {
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = redirect::send(self.exchange.as_ref(), &self.limiter, request)
+        let result = redirect::send(self.exchange.as_ref(), &self.limiter, &self.day, request)
             .instrument(span.clone())
-            .await;
+            .await?;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Ok(r) = &result {
             span.record("status", r.status().as_u16());
         }
-        result
+        Ok(result)
+    }
+
+    /// The guard over the key's day of requests.
+    pub(crate) fn day(&self) -> &DayGuard {
+        &self.day
     }
 }
 
@@ -235,6 +261,18 @@ fn window_too_wide(options: CallOptions, failure: Failure) -> bool {
     options.time_window
         && matches!(failure, Failure::Status(s)
             if s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::GATEWAY_TIMEOUT)
+}
+
+/// `error` (a refusal of the day's count) with the call it refused.
+fn with_call(mut error: Error, spec: &CallSpec<'_>, request_id: String) -> Error {
+    if let Error::QuotaExhausted { call, .. } = &mut error {
+        *call = Some(Box::new(CallInfo::new(
+            spec.service,
+            spec.operation,
+            Some(request_id),
+        )));
+    }
+    error
 }
 
 fn outcome(result: reqwest::Result<Response>, request_id: String) -> Outcome {

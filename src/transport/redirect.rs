@@ -15,6 +15,8 @@ use reqwest::header::{
 use reqwest::{Method, Request, Response, StatusCode, Url};
 
 use super::exchange::Exchange;
+use crate::error::Error;
+use crate::quota::guard::DayGuard;
 use crate::rate_limit::RateLimiter;
 
 /// The header carrying the app key.
@@ -23,31 +25,39 @@ pub(crate) const API_KEY_HEADER: &str = "x-api-key";
 /// Most redirects followed for one attempt.
 pub(crate) const MAX_HOPS: usize = 10;
 
-/// Sends `request`, following redirects; every hop waits for a rate-limit slot.
+/// Sends `request`, following redirects; every hop is counted in the key's
+/// day and waits for a rate-limit slot.
 ///
 /// After [`MAX_HOPS`] hops, or when a 307/308 needs a body that cannot be
-/// replayed, the redirect response itself is returned.
+/// replayed, the redirect response itself is returned. The outer error is a
+/// hop the day's count refused ([`Error::QuotaExhausted`]), never sent.
 pub(crate) async fn send(
     exchange: &dyn Exchange,
     limiter: &RateLimiter,
+    day: &DayGuard,
     mut request: Request,
-) -> reqwest::Result<Response> {
+) -> Result<reqwest::Result<Response>, Error> {
     for _ in 0..MAX_HOPS {
         let replay = request.try_clone();
         let url = request.url().clone();
+        day.admit().await?;
         limiter.acquire().await;
-        let response = exchange.execute(request).await?;
+        let response = match exchange.execute(request).await {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
         let next = replay.and_then(|r| next_request(r, &url, &response));
         match next {
             Some(next) => {
                 tracing::debug!(status = response.status().as_u16(), to = %redacted(next.url()), "following redirect");
                 request = next;
             }
-            None => return Ok(response),
+            None => return Ok(Ok(response)),
         }
     }
+    day.admit().await?;
     limiter.acquire().await;
-    exchange.execute(request).await
+    Ok(exchange.execute(request).await)
 }
 
 /// The request to send after `response`, or `None` if it is not a redirect

@@ -39,10 +39,18 @@ pub struct Global {
     /// Company name in every requestId [default: cli].
     #[arg(long, global = true, value_name = "NAME")]
     pub company: Option<String>,
-    /// The key's usage plan, which paces requests: free (3/s), low (5/s),
-    /// medium (10/s), high (25/s), unlimited, or requests per second [default: free].
+    /// The key's usage plan, which paces requests and caps the day: free
+    /// (3/s, 10,000 a day), low (5/s, 15,000), medium (10/s, 30,000), high
+    /// (25/s, 75,000), ps-free (3/s, 3,000), unlimited, or requests per
+    /// second (no daily cap unless --daily-limit) [default: free].
     #[arg(long, global = true, value_name = "PLAN", value_parser = parse_plan)]
     pub plan: Option<Plan>,
+    /// The key's cap of requests per UTC day, instead of the plan's (free
+    /// 10,000, low 15,000, medium 30,000, high 75,000, ps-free 3,000). The
+    /// day's count lives in $XDG_STATE_HOME/ttrest/ (else
+    /// ~/.local/state/ttrest/), shared by every ttrest on the host.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_limit: Option<u64>,
     /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
     /// `ttrest sync` takes it more than once: one stream per key, one database.
     #[arg(long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ttrest::quota::FileCount;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
@@ -70,6 +71,9 @@ impl Context {
         let mut builder = builder;
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
+        }
+        if let Some(limit) = global.daily_limit {
+            builder = builder.daily_limit(limit);
         }
         let session = builder
             .build()
@@ -159,6 +163,12 @@ fn tt_settings(
     if let Some(path) = (!global.no_token_cache).then(token_cache_path).flatten() {
         builder = builder.token_cache_file(path);
     }
+    // The key's day is counted in the file every ttrest on the host shares.
+    let builder = match FileCount::in_state_dir() {
+        Some(count) => builder.daily_count(Arc::new(count)),
+        // Neither XDG_STATE_HOME nor HOME: the count is this process's own.
+        None => builder,
+    };
     (builder, company)
 }
 

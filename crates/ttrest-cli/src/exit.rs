@@ -5,7 +5,7 @@
 //! | 0    | success (also: `--follow` or `sandbox` stopped by Ctrl-C) |
 //! | 2    | usage: bad flags or values (clap's code), unknown operation or parameter |
 //! | 3    | credentials or authentication: missing/invalid key or secret, profile errors, 401/403 |
-//! | 4    | TT or HTTP: error answers, 429, time-outs, unreachable host, malformed answers |
+//! | 4    | TT or HTTP: error answers, 429, the key's daily quota spent, time-outs, unreachable host, malformed answers |
 //! | 5    | local I/O: cannot read `--body @file` or write `-o FILE`; a `--db` database that cannot be used |
 //! | 130  | interrupted (Ctrl-C / SIGTERM): no file was left at the target |
 //!
@@ -34,7 +34,8 @@ Exit codes:
   0    success (also --follow and `sandbox` stopped by Ctrl-C)
   2    usage: bad flags or values, unknown operation or parameter
   3    credentials: missing or refused key/secret, profile errors, HTTP 401/403
-  4    TT/HTTP: error answers, 429, time-outs, TT unreachable, malformed answers
+  4    TT/HTTP: error answers, 429, the key's daily quota spent (resets 00:00 UTC),
+       time-outs, TT unreachable, malformed answers
   5    I/O: cannot read --body @FILE or write -o FILE; a --db database that cannot be used
   130  interrupted (Ctrl-C/SIGTERM); no partial file is left at the -o target";
 

@@ -61,6 +61,7 @@ pub fn bare(home: &TempDir) -> Command {
         "TTREST_CONFIG",
         "XDG_CONFIG_HOME",
         "XDG_CACHE_HOME",
+        "XDG_STATE_HOME",
     ] {
         cmd.env_remove(var);
     }

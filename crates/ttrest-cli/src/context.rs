@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ttrest::quota::FileCount;
+use ttrest::quota::{DailyCount, FileCount};
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
@@ -40,16 +40,20 @@ impl Context {
             global,
             global.profile.first().map(String::as_str),
             !global.quiet,
+            None,
         )
         .await
     }
 
     /// Builds the session of `profile` (or the environment's credentials
-    /// when none), with a progress line when `progress`.
+    /// when none), with a progress line when `progress`; `count` keeps the
+    /// key's day of requests instead of the host's state file (a database
+    /// row shared by every host).
     pub async fn connect_as(
         global: &Global,
         profile: Option<&str>,
         progress: bool,
+        count: Option<Arc<dyn DailyCount>>,
     ) -> Result<Context, CliError> {
         let progress = Arc::new(Progress::new(progress));
         let sandbox = match global.sandbox {
@@ -74,6 +78,9 @@ impl Context {
         }
         if let Some(limit) = global.daily_limit {
             builder = builder.daily_limit(limit);
+        }
+        if let Some(count) = count {
+            builder = builder.daily_count(count);
         }
         let session = builder
             .build()

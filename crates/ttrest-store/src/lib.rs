@@ -17,6 +17,10 @@
 //!   or waits. A killed holder leaves nothing behind (a PostgreSQL
 //!   session-level advisory lock; an `flock`ed side file for SQLite).
 //!
+//! - [`PostgresCount`] keeps a key's day of requests (the library's
+//!   [`DailyCount`](ttrest::quota::DailyCount)) in PostgreSQL, shared by every
+//!   process and host syncing into the database.
+//!
 //! Fills are keyed by their identity: `recordId`, else `uniqueExecId`, else a
 //! hash of the whole record (never `execId`, which TT reuses). The typed
 //! columns of each table are listed in [`FILL_COLUMNS`], [`POSITION_COLUMNS`]
@@ -25,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod count;
 mod error;
 mod lease;
 mod pgconn;
@@ -39,6 +44,7 @@ mod url;
 use serde_json::Value;
 use ttrest::paginate::FillsCursor;
 
+pub use self::count::PostgresCount;
 pub use self::error::{ErrorKind, StoreError};
 pub use self::lease::LeaseHolder;
 pub use self::record::{fill_key, Col, Kind, FILL_COLUMNS, ORDER_COLUMNS, POSITION_COLUMNS};

@@ -69,6 +69,11 @@ impl Db {
         Ok(db)
     }
 
+    /// The connection, for a [`crate::PostgresCount`].
+    pub(crate) fn into_client(self) -> Client {
+        self.client
+    }
+
     fn error(&self, e: &tokio_postgres::Error) -> StoreError {
         error(&self.url, e)
     }

@@ -102,7 +102,9 @@ fn v1(d: Dialect) -> String {
 ///   never its secret) and `company`; `sync_state` gains `company` (its `key`
 ///   is the app key's id). Rows stored before keep NULL in them.
 /// - PostgreSQL gains `ttrest_lease`: who holds each stream's lease (the lease
-///   itself is a session-level advisory lock; SQLite's is a locked side file).
+///   itself is a session-level advisory lock; SQLite's is a locked side file),
+///   and `ttrest_daily_count`: each app key's requests per UTC day
+///   ([`crate::PostgresCount`]).
 fn v2(d: Dialect) -> String {
     let mut sql = String::new();
     for table in ["fills", "positions", "orders"] {
@@ -120,7 +122,10 @@ ALTER TABLE {table} ADD COLUMN company TEXT;
         sql.push_str(
             "CREATE TABLE ttrest_lease (\n    key TEXT NOT NULL,\n    environment TEXT NOT NULL,\n    \
              stream TEXT NOT NULL,\n    host TEXT NOT NULL,\n    pid BIGINT NOT NULL,\n    \
-             since TIMESTAMPTZ NOT NULL,\n    PRIMARY KEY (key, environment, stream)\n);\n",
+             since TIMESTAMPTZ NOT NULL,\n    PRIMARY KEY (key, environment, stream)\n);\n\
+             CREATE TABLE ttrest_daily_count (\n    app_key TEXT NOT NULL,\n    \
+             environment TEXT NOT NULL,\n    day DATE NOT NULL,\n    used BIGINT NOT NULL,\n    \
+             spent BOOLEAN NOT NULL,\n    PRIMARY KEY (app_key, environment, day)\n);\n",
         );
     }
     sql

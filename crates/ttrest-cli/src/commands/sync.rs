@@ -2,6 +2,7 @@
 //! (see the `ttrest-store` crate): fills exactly once, even across crashes,
 //! with one transaction per page holding the rows and the stream's cursor.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
@@ -10,6 +11,7 @@ use serde_json::Value;
 use ttrest::paginate::{
     join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits,
 };
+use ttrest::quota::DailyCount;
 use ttrest::scalar::Timestamp;
 
 use super::fills::{account_ids, fetch, narrow_hook};
@@ -20,7 +22,8 @@ use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::spec;
 use ttrest_store::{
-    sync_fills, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions, SyncReport,
+    sync_fills, PostgresCount, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions,
+    SyncReport,
 };
 
 /// `ttrest sync`.
@@ -129,8 +132,14 @@ pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), CliError> {
         SyncWhat::Fills(a) => &a.keys,
         SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.keys,
     };
+    let db = match &args.what {
+        SyncWhat::Fills(a) => &a.db,
+        SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.db,
+    };
+    let count = shared_count(db).await?;
     if !keys.all_profiles && global.profile.len() <= 1 {
-        let ctx = Context::connect(global).await?;
+        let profile = global.profile.first().map(String::as_str);
+        let ctx = Context::connect_as(global, profile, !global.quiet, count).await?;
         return run_key(&ctx, args, "").await;
     }
     let mut names: Vec<String> = match keys.all_profiles {
@@ -139,24 +148,27 @@ pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), CliError> {
     };
     let mut seen = std::collections::HashSet::new();
     names.retain(|n| seen.insert(n.clone()));
-    let runs = names.iter().map(|name| async move {
-        let label = format!("profile {name}: ");
-        let result = match Context::connect_as(global, Some(name), false).await {
-            Ok(ctx) => run_key(&ctx, args, &label).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = &result {
-            if e.code != exit::INTERRUPTED {
-                // One line per key: its failure, as it happens.
-                let shown = CliError {
-                    code: e.code,
-                    message: format!("{label}{}", e.message),
-                    hint: e.hint.clone(),
-                };
-                eprintln!("{shown}");
+    let runs = names.iter().map(|name| {
+        let count = count.clone();
+        async move {
+            let label = format!("profile {name}: ");
+            let result = match Context::connect_as(global, Some(name), false, count).await {
+                Ok(ctx) => run_key(&ctx, args, &label).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &result {
+                if e.code != exit::INTERRUPTED {
+                    // One line per key: its failure, as it happens.
+                    let shown = CliError {
+                        code: e.code,
+                        message: format!("{label}{}", e.message),
+                        hint: e.hint.clone(),
+                    };
+                    eprintln!("{shown}");
+                }
             }
+            (name, result)
         }
-        (name, result)
     });
     let results = futures::future::join_all(runs).await;
     let failed: Vec<(&String, i32)> = results
@@ -183,6 +195,20 @@ pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), CliError> {
         true => Err(CliError::interrupted()),
         false => Ok(()),
     }
+}
+
+/// With a PostgreSQL `--db`, the day's request count of every key is kept
+/// there (`ttrest_daily_count`), so syncs on several hosts share it; with
+/// SQLite it stays in the host's state file.
+async fn shared_count(db: &str) -> Result<Option<Arc<dyn DailyCount>>, CliError> {
+    if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        return Ok(None);
+    }
+    let count = tokio::select! {
+        count = PostgresCount::connect(db) => count.map_err(db_error)?,
+        () = crate::interrupted() => return Err(CliError::interrupted()),
+    };
+    Ok(Some(Arc::new(count)))
 }
 
 /// Every profile of the config file.

@@ -267,3 +267,42 @@ async fn two_keys_into_one_postgres_with_provenance_and_a_refused_key_stops_only
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert_eq!(stdout.matches(": 0 fills added").count(), 2, "{stdout}");
 }
+
+#[tokio::test]
+async fn two_syncs_into_postgres_share_the_keys_day_count() {
+    let setup = Setup::start(Sandbox::builder().fills(300)).await;
+    let db = Db::postgres();
+    let url = db.url();
+    // Two processes at once on one key (two streams, so no lease waits).
+    let spawn = |stream: &str| {
+        setup
+            .ttrest(&["sync", stream, "--db", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (fills, orders) = (spawn("fills"), spawn("orders"));
+    for out in [wait_child(fills).await, wait_child(orders).await] {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let Db::Postgres(pg) = &db else {
+        unreachable!()
+    };
+    let rows = pg.psql(
+        "t",
+        &format!(
+            "SELECT environment, used FROM ttrest_daily_count WHERE app_key = '{}'",
+            setup.sandbox.app_key()
+        ),
+    );
+    // One row, holding every request both processes made.
+    let served = setup.sandbox.counters().requests;
+    assert!(served > 2, "both synced");
+    assert_eq!(rows, format!("ext_uat_cert|{served}\n"));
+}

@@ -9,6 +9,8 @@
 //!   clients are written) vs the release `ttrest fills`, same sandbox, same run;
 //! - `memory`: peak RSS of the release `ttrest fills` (CSV, then Parquet) against
 //!   `ttrest sandbox`;
+//! - `postgres`: rows per second of the release `ttrest sync fills` into a
+//!   throwaway PostgreSQL cluster, over a plain connection and over TLS;
 //! - `compile`: cold builds in a scratch target directory, and generated lines.
 
 mod compile;
@@ -20,6 +22,8 @@ mod memory;
 mod parquet;
 #[cfg(unix)]
 mod peer;
+#[cfg(unix)]
+mod postgres;
 mod table;
 
 use std::path::Path;
@@ -31,14 +35,14 @@ pub use table::Row;
 
 /// The groups of rows, in the order they are printed.
 pub const GROUPS: &[&str] = &[
-    "decode", "stream", "rate", "latency", "peer", "memory", "compile",
+    "decode", "stream", "rate", "latency", "peer", "memory", "postgres", "compile",
 ];
 
 /// `cargo xtask bench` options.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these groups (comma-separated): decode, stream, rate, latency, peer,
-    /// memory, compile.
+    /// memory, postgres, compile.
     /// Default: all of them (compile alone takes several minutes: it builds cold).
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
@@ -83,6 +87,12 @@ pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
         rows.extend(parquet::rows(root, &args.memory_fills)?);
         #[cfg(not(unix))]
         bail!("the memory rows read peak RSS with wait4, which needs a unix system");
+    }
+    if wanted("postgres") {
+        #[cfg(unix)]
+        rows.extend(postgres::rows(root)?);
+        #[cfg(not(unix))]
+        bail!("the postgres rows start a throwaway cluster, which needs a unix system");
     }
     if wanted("compile") {
         rows.extend(compile::rows(root)?);

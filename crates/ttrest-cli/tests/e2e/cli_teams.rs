@@ -13,6 +13,8 @@ use std::time::Duration;
 use cli_support::{bare, run, Setup};
 use ttrest_sandbox::Sandbox;
 
+// cli_sync loads it too, privately; a second copy keeps the two modules apart.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../../ttrest-store/tests/support/postgres.rs"]
 mod postgres;
 use postgres::Postgres;

@@ -173,7 +173,7 @@ async fn postgres_version_1_with_rows_migrates_keeping_them_and_records_provenan
         ));
     }
     down.push_str(
-        "ALTER TABLE sync_state DROP COLUMN company; DROP TABLE ttrest_lease; \
+        "ALTER TABLE sync_state DROP COLUMN company; DROP TABLE ttrest_lease, ttrest_daily_count; \
          UPDATE ttrest_schema SET version = 1; \
          INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{}');",
     );

@@ -128,18 +128,30 @@ pub(crate) fn side_file(db: &Path, key: &str, environment: &str, stream: &str) -
 /// Tries to lock `path`: `Ok(Ok(file))` holds the lease while `file` is
 /// open; `Ok(Err(holder))` when another process holds it.
 pub(crate) fn lock_file(path: &Path) -> std::io::Result<Result<File, LeaseHolder>> {
-    let mut file = std::fs::OpenOptions::new()
+    let opened = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(path)?;
+        .open(path);
+    let (mut file, writable) = match opened {
+        Ok(f) => (f, true),
+        // Another user's side file (a read-only database, say): a lock needs
+        // no write access, only the holder's details go unwritten.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.exists() => {
+            (File::open(path)?, false)
+        }
+        Err(e) => return Err(e),
+    };
     if !try_flock(&file)? {
         let mut text = String::new();
         let _ = file.read_to_string(&mut text);
         return Ok(Err(
             LeaseHolder::parse(&text).unwrap_or_else(LeaseHolder::unknown)
         ));
+    }
+    if !writable {
+        return Ok(Ok(file));
     }
     file.set_len(0)?;
     file.rewind()?;

@@ -104,10 +104,10 @@ impl Db {
             Ok(Err(holder)) => Ok(Some(holder)),
             Err(e) => Err(StoreError::new(
                 &self.url,
-                ErrorKind::Connect,
+                ErrorKind::ReadOnly,
                 format!(
-                    "cannot take the {} stream's lease in {} ({e}); the database's folder must be \
-                     writable",
+                    "cannot take the {} stream's lease: cannot write {} ({e}); make the \
+                     database's folder writable or pass another --db",
                     key.stream,
                     side.display()
                 ),

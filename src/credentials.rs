@@ -328,6 +328,8 @@ mod tests {
             e.contains("no profile `sim`") && e.contains("live, uat"),
             "{e}"
         );
+        assert_eq!(profile_names(&path).unwrap(), ["live", "uat"]);
+        assert!(profile_names(&dir.path().join("none.toml")).is_err());
     }
 
     #[test]

@@ -45,6 +45,11 @@ impl Shared {
         &self.http
     }
 
+    /// The guard over the key's day of requests.
+    pub(crate) fn day_guard(&self) -> &DayGuard {
+        self.transport.day()
+    }
+
     /// Sends `request` for `service`'s `operation` through the pipeline.
     ///
     /// A success comes back with [`crate::REQUEST_ID_HEADER`] and the

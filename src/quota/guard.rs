@@ -27,6 +27,7 @@ pub(crate) struct DayGuard {
     reserve: u64,
     clock: UtcClock,
     warned: Mutex<Option<NaiveDate>>,
+    noted: std::sync::atomic::AtomicBool,
 }
 
 impl DayGuard {
@@ -47,6 +48,7 @@ impl DayGuard {
             reserve,
             clock,
             warned: Mutex::new(None),
+            noted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -102,6 +104,14 @@ impl DayGuard {
             reserve: self.reserve,
             by_tt,
             resets_at: key.resets_at(),
+        }
+    }
+
+    /// Says `what` at debug level, once per session (why TT's own count
+    /// cannot be read).
+    pub(crate) fn note_once(&self, what: &str) {
+        if !self.noted.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::debug!("{what}");
         }
     }
 

@@ -164,6 +164,13 @@ impl Session {
         self.shared.plan
     }
 
+    /// The key's cap of requests per UTC day: the one given
+    /// ([`SessionBuilder::daily_limit`], a profile's `daily_limit`), else the
+    /// plan's ([`Plan::daily_limit`]).
+    pub fn daily_limit(&self) -> Option<u64> {
+        self.shared.transport.day().limit()
+    }
+
     /// The key's day of requests as the session's count sees it: used,
     /// cap, reserve, remaining and when it resets (reads the shared count;
     /// makes no request to TT).

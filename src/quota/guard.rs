@@ -63,6 +63,11 @@ impl DayGuard {
             .map_or(u64::MAX, |l| l.saturating_sub(self.reserve))
     }
 
+    /// The cap of the day, if any.
+    pub(crate) fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
     /// Counts one attempt, or refuses it with [`Error::QuotaExhausted`].
     pub(crate) async fn admit(&self) -> Result<(), Error> {
         let key = self.key();

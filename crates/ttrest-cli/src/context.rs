@@ -21,6 +21,8 @@ pub struct Context {
     /// The `--env` short name, for hints.
     pub env: &'static str,
     pub quiet: bool,
+    /// `--tt-user-id`: reads TT's own count of the day.
+    pub tt_user_id: Option<String>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
@@ -56,6 +58,7 @@ impl Context {
             api: Api::new(session, progress),
             env,
             quiet: global.quiet,
+            tt_user_id: global.tt_user_id.clone(),
             _sandbox: sandbox,
         })
     }

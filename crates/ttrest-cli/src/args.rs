@@ -179,9 +179,13 @@ pub struct FillsArgs {
     pub follow: bool,
     /// The shortest pause between polls with --follow, in seconds: the pause
     /// while fills arrive, unless the daily budget needs a longer one
-    /// (quiet streams wait up to 60 s).
+    /// (quiet streams wait up to --max-interval).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// The longest pause between polls with --follow while no fill arrives,
+    /// in seconds (each quiet poll doubles the pause up to it).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    pub max_interval: f64,
     /// The share of the key's daily quota (in percent) --follow may spend,
     /// split between the streams of several --account.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]

@@ -74,15 +74,20 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
 }
 
 /// The budget of one of `streams` follow streams: `share` percent of the
-/// key's day split between them, `interval` seconds at the shortest.
-pub fn follow_budget(ctx: &Context, interval: f64, share: u8, streams: usize) -> FollowBudget {
+/// key's day split between them, pauses of `interval` to `max_interval` seconds.
+pub fn follow_budget(
+    ctx: &Context,
+    (interval, max_interval): (f64, f64),
+    share: u8,
+    streams: usize,
+) -> FollowBudget {
     let limit = ctx.api.session().daily_limit();
     let mut budget = FollowBudget::for_daily_limit(limit, share);
     budget.requests_per_day = budget
         .requests_per_day
         .map(|d| (d / streams.max(1) as u64).max(1));
     budget.min_interval = Duration::from_secs_f64(interval.max(0.05));
-    budget.max_interval = budget.max_interval.max(budget.min_interval);
+    budget.max_interval = Duration::from_secs_f64(max_interval.max(0.05)).max(budget.min_interval);
     budget
 }
 
@@ -127,7 +132,12 @@ fn stream_for(ctx: &Context, args: &FillsArgs, requests: &Arc<AtomicU64>) -> Res
             };
             match args.follow {
                 true => {
-                    let budget = follow_budget(ctx, args.interval, args.follow_share, streams_n);
+                    let budget = follow_budget(
+                        ctx,
+                        (args.interval, args.max_interval),
+                        args.follow_share,
+                        streams_n,
+                    );
                     watch_fills(query, WatchOptions::with_budget(budget), fetch).boxed()
                 }
                 // A range is paged in concurrent windows: the plan's rate, not

@@ -60,9 +60,13 @@ pub struct SyncFills {
     pub follow: bool,
     /// The shortest pause between polls with --follow, in seconds: the pause
     /// while fills arrive, unless the daily budget needs a longer one
-    /// (quiet streams wait up to 60 s).
+    /// (quiet streams wait up to --max-interval).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
+    /// The longest pause between polls with --follow while no fill arrives,
+    /// in seconds (each quiet poll doubles the pause up to it).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    pub max_interval: f64,
     /// The share of the key's daily quota (in percent) --follow may spend.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
     pub follow_share: u8,
@@ -146,7 +150,12 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     options.rescan = args.rescan;
     let started = Instant::now();
     let mut total = SyncReport::default();
-    let mut pacer = FollowPacer::new(follow_budget(ctx, args.interval, args.follow_share, 1));
+    let mut pacer = FollowPacer::new(follow_budget(
+        ctx,
+        (args.interval, args.max_interval),
+        args.follow_share,
+        1,
+    ));
     // The first pass re-reads `rescan` behind the saved cursor.
     pacer.rescan_due(tokio::time::Instant::now(), args.rescan);
     let requests = Arc::new(AtomicU64::new(0));

@@ -101,9 +101,10 @@ pub mod ttaccount {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttaccount.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttaccount`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /account/{accountId}`: Gets one account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id",
             method: ::http::Method::GET,
@@ -118,8 +119,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/algosettings`: Algo settings of the account, including a per-millisecond cancel cap for Autospreader and TT Order Types.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_ALGOSETTINGS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_algosettings",
             method: ::http::Method::GET,
@@ -134,8 +138,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/children`: Child accounts of the account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_CHILDREN: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_children",
             method: ::http::Method::GET,
@@ -156,8 +163,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/limits`: Gets an account's risk-limit settings and risk limits.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_LIMITS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_limits",
             method: ::http::Method::GET,
@@ -178,8 +188,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/restrictions`: Restrictions of the account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_RESTRICTIONS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_restrictions",
             method: ::http::Method::GET,
@@ -194,8 +207,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/risksettings`: Risk settings of the account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_RISKSETTINGS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_risksettings",
             method: ::http::Method::GET,
@@ -210,8 +226,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/settings`: Settings of the account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_SETTINGS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_settings",
             method: ::http::Method::GET,
@@ -226,8 +245,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /account/{accountId}/users`: Users on the account.
+        pub const GET_ACCOUNT_BY_ACCOUNT_ID_USERS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_account_by_account_id_users",
             method: ::http::Method::GET,
@@ -242,8 +264,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /accounts`: Gets the accounts linked to the app key.
+        pub const GET_ACCOUNTS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_accounts",
             method: ::http::Method::GET,
@@ -264,8 +289,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /accountuser`: Links between accounts and users (method assumed).
+        pub const GET_ACCOUNTUSER: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_accountuser",
             method: ::http::Method::GET,
@@ -286,8 +314,11 @@ pub mod ttaccount {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /accountusers`: Links between accounts and users, as a list (method assumed).
+        pub const GET_ACCOUNTUSERS: crate::service::Operation = crate::service::Operation {
             service: "ttaccount",
             id: "get_accountusers",
             method: ::http::Method::GET,
@@ -295,7 +326,23 @@ pub mod ttaccount {
             summary: "Links between accounts and users, as a list (method assumed).",
             params: &[],
             body: None,
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_ALGOSETTINGS,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_CHILDREN,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_LIMITS,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_RESTRICTIONS,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_RISKSETTINGS,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_SETTINGS,
+        ops::GET_ACCOUNT_BY_ACCOUNT_ID_USERS,
+        ops::GET_ACCOUNTS,
+        ops::GET_ACCOUNTUSER,
+        ops::GET_ACCOUNTUSERS,
     ];
 }
 #[cfg(feature = "ttbacktest")]
@@ -310,9 +357,10 @@ pub mod ttbacktest {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttbacktest.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttbacktest`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`DELETE /algobacktest/{backtestId}`: Deletes a backtest.
+        pub const DELETE_ALGOBACKTEST_BY_BACKTEST_ID: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "delete_algobacktest_by_backtest_id",
             method: ::http::Method::DELETE,
@@ -327,8 +375,11 @@ pub mod ttbacktest {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /algobacktest`: Lists backtests.
+        pub const GET_ALGOBACKTEST: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "get_algobacktest",
             method: ::http::Method::GET,
@@ -336,8 +387,11 @@ pub mod ttbacktest {
             summary: "Lists backtests.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /algobacktest/{backtestId}`: Gets a backtest's status.
+        pub const GET_ALGOBACKTEST_BY_BACKTEST_ID: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "get_algobacktest_by_backtest_id",
             method: ::http::Method::GET,
@@ -352,8 +406,11 @@ pub mod ttbacktest {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /algobacktest/{backtestId}/result`: Gets a backtest's result download link.
+        pub const GET_ALGOBACKTEST_BY_BACKTEST_ID_RESULT: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "get_algobacktest_by_backtest_id_result",
             method: ::http::Method::GET,
@@ -368,8 +425,11 @@ pub mod ttbacktest {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /algobacktest`: Submits a backtest.
+        pub const POST_ALGOBACKTEST: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "post_algobacktest",
             method: ::http::Method::POST,
@@ -377,8 +437,11 @@ pub mod ttbacktest {
             summary: "Submits a backtest.",
             params: &[],
             body: Some(crate::service::BodyKind::Json),
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /algobacktest/{backtestId}/stop`: Stops a backtest.
+        pub const POST_ALGOBACKTEST_BY_BACKTEST_ID_STOP: crate::service::Operation = crate::service::Operation {
             service: "ttbacktest",
             id: "post_algobacktest_by_backtest_id_stop",
             method: ::http::Method::POST,
@@ -393,7 +456,18 @@ pub mod ttbacktest {
                 },
             ],
             body: None,
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::DELETE_ALGOBACKTEST_BY_BACKTEST_ID,
+        ops::GET_ALGOBACKTEST,
+        ops::GET_ALGOBACKTEST_BY_BACKTEST_ID,
+        ops::GET_ALGOBACKTEST_BY_BACKTEST_ID_RESULT,
+        ops::POST_ALGOBACKTEST,
+        ops::POST_ALGOBACKTEST_BY_BACKTEST_ID_STOP,
     ];
 }
 #[cfg(feature = "ttgroup")]
@@ -408,6 +482,8 @@ pub mod ttgroup {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttgroup.json")
     );
+    ///A `const` handle per operation of `ttgroup`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {}
     /// Every operation of this service, as its spec describes it.
     pub static OPERATIONS: &[crate::service::Operation] = &[];
 }
@@ -421,9 +497,10 @@ pub mod ttid {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttid.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttid`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /healthcheckstatus`: Gets the API Gateway status to confirm connectivity.
+        pub const GET_HEALTHCHECKSTATUS: crate::service::Operation = crate::service::Operation {
             service: "ttid",
             id: "get_healthcheckstatus",
             method: ::http::Method::GET,
@@ -431,8 +508,11 @@ pub mod ttid {
             summary: "Gets the API Gateway status to confirm connectivity.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /keyusage`: Gets the number of calls counted against the quota as defined in your usage plan.
+        pub const GET_KEYUSAGE: crate::service::Operation = crate::service::Operation {
             service: "ttid",
             id: "get_keyusage",
             method: ::http::Method::GET,
@@ -465,8 +545,11 @@ pub mod ttid {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /token`: Gets a token given an application key.
+        pub const POST_TOKEN: crate::service::Operation = crate::service::Operation {
             service: "ttid",
             id: "post_token",
             method: ::http::Method::POST,
@@ -474,7 +557,15 @@ pub mod ttid {
             summary: "Gets a token given an application key.",
             params: &[],
             body: Some(crate::service::BodyKind::Form),
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_HEALTHCHECKSTATUS,
+        ops::GET_KEYUSAGE,
+        ops::POST_TOKEN,
     ];
 }
 #[cfg(feature = "ttledger")]
@@ -489,9 +580,10 @@ pub mod ttledger {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttledger.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttledger`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /fills`: Gets fills for all users on the accounts the key can view and trade.
+        pub const GET_FILLS: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_fills",
             method: ::http::Method::GET,
@@ -536,8 +628,11 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::TimeWindowed,
+            retry: crate::service::RetryClass::TimeWindow,
+        };
+        ///`GET /orderdata`: Gets order-related enumerations.
+        pub const GET_ORDERDATA: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_orderdata",
             method: ::http::Method::GET,
@@ -545,8 +640,11 @@ pub mod ttledger {
             summary: "Gets order-related enumerations.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /orders`: Gets working orders for the user's accounts.
+        pub const GET_ORDERS: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_orders",
             method: ::http::Method::GET,
@@ -561,8 +659,11 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /orders/{orderId}`: Gets one working order in detail.
+        pub const GET_ORDERS_BY_ORDER_ID: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_orders_by_order_id",
             method: ::http::Method::GET,
@@ -577,8 +678,11 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /positionmodifications`: Gets position changes such as SOD records and manual fills.
+        pub const GET_POSITIONMODIFICATIONS: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_positionmodifications",
             method: ::http::Method::GET,
@@ -617,8 +721,11 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::TimeWindowed,
+            retry: crate::service::RetryClass::TimeWindow,
+        };
+        ///`GET /tcrfills`: Gets trade-capture (TCR) fills, internal and external.
+        pub const GET_TCRFILLS: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_tcrfills",
             method: ::http::Method::GET,
@@ -663,8 +770,11 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::TimeWindowed,
+            retry: crate::service::RetryClass::TimeWindow,
+        };
+        ///`GET /tradingaccountfills`: Gets fills for all users, limited to accounts the key's user can trade.
+        pub const GET_TRADINGACCOUNTFILLS: crate::service::Operation = crate::service::Operation {
             service: "ttledger",
             id: "get_tradingaccountfills",
             method: ::http::Method::GET,
@@ -709,7 +819,19 @@ pub mod ttledger {
                 },
             ],
             body: None,
-        },
+            paging: crate::service::Paging::TimeWindowed,
+            retry: crate::service::RetryClass::TimeWindow,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_FILLS,
+        ops::GET_ORDERDATA,
+        ops::GET_ORDERS,
+        ops::GET_ORDERS_BY_ORDER_ID,
+        ops::GET_POSITIONMODIFICATIONS,
+        ops::GET_TCRFILLS,
+        ops::GET_TRADINGACCOUNTFILLS,
     ];
 }
 #[cfg(feature = "ttmonitor")]
@@ -724,9 +846,10 @@ pub mod ttmonitor {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttmonitor.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttmonitor`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /creditutilization`: Gets the credit limit and utilisation of an account.
+        pub const GET_CREDITUTILIZATION: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_creditutilization",
             method: ::http::Method::GET,
@@ -753,8 +876,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /position`: Gets positions across the key's accounts or selected ones.
+        pub const GET_POSITION: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_position",
             method: ::http::Method::GET,
@@ -787,8 +913,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /position/{accountId}`: Gets positions of one account.
+        pub const GET_POSITION_BY_ACCOUNT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_position_by_account_id",
             method: ::http::Method::GET,
@@ -815,8 +944,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productfamilyposition`: Gets positions aggregated by product family.
+        pub const GET_PRODUCTFAMILYPOSITION: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_productfamilyposition",
             method: ::http::Method::GET,
@@ -837,8 +969,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productfamilyposition/{accountId}`: Gets positions of one account aggregated by product family.
+        pub const GET_PRODUCTFAMILYPOSITION_BY_ACCOUNT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_productfamilyposition_by_account_id",
             method: ::http::Method::GET,
@@ -859,8 +994,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productposition`: Gets positions aggregated by product.
+        pub const GET_PRODUCTPOSITION: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_productposition",
             method: ::http::Method::GET,
@@ -881,8 +1019,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productposition/{accountId}`: Gets positions of one account aggregated by product.
+        pub const GET_PRODUCTPOSITION_BY_ACCOUNT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_productposition_by_account_id",
             method: ::http::Method::GET,
@@ -903,8 +1044,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /sod/{accountId}`: Gets the start-of-day records of an account.
+        pub const GET_SOD_BY_ACCOUNT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_sod_by_account_id",
             method: ::http::Method::GET,
@@ -925,8 +1069,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /sod/upload/{batchId}`: Gets the status of an SOD upload.
+        pub const GET_SOD_UPLOAD_BY_BATCH_ID: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "get_sod_upload_by_batch_id",
             method: ::http::Method::GET,
@@ -941,8 +1088,11 @@ pub mod ttmonitor {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /adminfill`: Adds an administrative fill.
+        pub const POST_ADMINFILL: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "post_adminfill",
             method: ::http::Method::POST,
@@ -950,8 +1100,11 @@ pub mod ttmonitor {
             summary: "Adds an administrative fill.",
             params: &[],
             body: Some(crate::service::BodyKind::Json),
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /sod/upload`: Requests a URL for uploading SOD records.
+        pub const POST_SOD_UPLOAD: crate::service::Operation = crate::service::Operation {
             service: "ttmonitor",
             id: "post_sod_upload",
             method: ::http::Method::POST,
@@ -959,7 +1112,23 @@ pub mod ttmonitor {
             summary: "Requests a URL for uploading SOD records.",
             params: &[],
             body: Some(crate::service::BodyKind::Json),
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_CREDITUTILIZATION,
+        ops::GET_POSITION,
+        ops::GET_POSITION_BY_ACCOUNT_ID,
+        ops::GET_PRODUCTFAMILYPOSITION,
+        ops::GET_PRODUCTFAMILYPOSITION_BY_ACCOUNT_ID,
+        ops::GET_PRODUCTPOSITION,
+        ops::GET_PRODUCTPOSITION_BY_ACCOUNT_ID,
+        ops::GET_SOD_BY_ACCOUNT_ID,
+        ops::GET_SOD_UPLOAD_BY_BATCH_ID,
+        ops::POST_ADMINFILL,
+        ops::POST_SOD_UPLOAD,
     ];
 }
 #[cfg(feature = "ttpds")]
@@ -974,9 +1143,10 @@ pub mod ttpds {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttpds.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttpds`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /algodata`: Gets enumerations for algo user parameters.
+        pub const GET_ALGODATA: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_algodata",
             method: ::http::Method::GET,
@@ -984,8 +1154,11 @@ pub mod ttpds {
             summary: "Gets enumerations for algo user parameters.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /algos`: Gets the algos available to the key.
+        pub const GET_ALGOS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_algos",
             method: ::http::Method::GET,
@@ -1000,8 +1173,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /algos/{algoId}/userparameters`: Gets an algo's user-parameter definitions.
+        pub const GET_ALGOS_BY_ALGO_ID_USERPARAMETERS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_algos_by_algo_id_userparameters",
             method: ::http::Method::GET,
@@ -1016,8 +1192,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /currencyrates`: Gets exchange rates between currencies.
+        pub const GET_CURRENCYRATES: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_currencyrates",
             method: ::http::Method::GET,
@@ -1050,8 +1229,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /instrument/{instrumentId}`: Gets one instrument.
+        pub const GET_INSTRUMENT_BY_INSTRUMENT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_instrument_by_instrument_id",
             method: ::http::Method::GET,
@@ -1066,8 +1248,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /instrumentdata`: Gets instrument enumerations.
+        pub const GET_INSTRUMENTDATA: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_instrumentdata",
             method: ::http::Method::GET,
@@ -1075,8 +1260,11 @@ pub mod ttpds {
             summary: "Gets instrument enumerations.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /instruments`: Gets the instruments of a product.
+        pub const GET_INSTRUMENTS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_instruments",
             method: ::http::Method::GET,
@@ -1109,8 +1297,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /markets`: Gets the list of markets.
+        pub const GET_MARKETS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_markets",
             method: ::http::Method::GET,
@@ -1118,8 +1309,11 @@ pub mod ttpds {
             summary: "Gets the list of markets.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /miccodes`: Gets MIC codes.
+        pub const GET_MICCODES: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_miccodes",
             method: ::http::Method::GET,
@@ -1127,8 +1321,11 @@ pub mod ttpds {
             summary: "Gets MIC codes.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /mics`: Gets Market Identification Codes.
+        pub const GET_MICS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_mics",
             method: ::http::Method::GET,
@@ -1136,8 +1333,11 @@ pub mod ttpds {
             summary: "Gets Market Identification Codes.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /product/{productId}`: Gets one product's details.
+        pub const GET_PRODUCT_BY_PRODUCT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_product_by_product_id",
             method: ::http::Method::GET,
@@ -1152,8 +1352,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productdata`: Gets product enumerations.
+        pub const GET_PRODUCTDATA: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_productdata",
             method: ::http::Method::GET,
@@ -1161,8 +1364,11 @@ pub mod ttpds {
             summary: "Gets product enumerations.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productfamilies`: Gets product families for markets.
+        pub const GET_PRODUCTFAMILIES: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_productfamilies",
             method: ::http::Method::GET,
@@ -1177,8 +1383,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productfamily`: Gets a product family's details and its products.
+        pub const GET_PRODUCTFAMILY: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_productfamily",
             method: ::http::Method::GET,
@@ -1193,8 +1402,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /productfamily/{productFamilyId}`: Gets a product family's details.
+        pub const GET_PRODUCTFAMILY_BY_PRODUCT_FAMILY_ID: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_productfamily_by_product_family_id",
             method: ::http::Method::GET,
@@ -1209,8 +1421,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /products`: Gets the products of one market.
+        pub const GET_PRODUCTS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_products",
             method: ::http::Method::GET,
@@ -1237,8 +1452,11 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /securityexchanges`: Gets the list of security exchanges.
+        pub const GET_SECURITYEXCHANGES: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_securityexchanges",
             method: ::http::Method::GET,
@@ -1246,8 +1464,11 @@ pub mod ttpds {
             summary: "Gets the list of security exchanges.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /syntheticinstruments`: Gets synthetic (ASE) instruments.
+        pub const GET_SYNTHETICINSTRUMENTS: crate::service::Operation = crate::service::Operation {
             service: "ttpds",
             id: "get_syntheticinstruments",
             method: ::http::Method::GET,
@@ -1262,7 +1483,30 @@ pub mod ttpds {
                 },
             ],
             body: None,
-        },
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_ALGODATA,
+        ops::GET_ALGOS,
+        ops::GET_ALGOS_BY_ALGO_ID_USERPARAMETERS,
+        ops::GET_CURRENCYRATES,
+        ops::GET_INSTRUMENT_BY_INSTRUMENT_ID,
+        ops::GET_INSTRUMENTDATA,
+        ops::GET_INSTRUMENTS,
+        ops::GET_MARKETS,
+        ops::GET_MICCODES,
+        ops::GET_MICS,
+        ops::GET_PRODUCT_BY_PRODUCT_ID,
+        ops::GET_PRODUCTDATA,
+        ops::GET_PRODUCTFAMILIES,
+        ops::GET_PRODUCTFAMILY,
+        ops::GET_PRODUCTFAMILY_BY_PRODUCT_FAMILY_ID,
+        ops::GET_PRODUCTS,
+        ops::GET_SECURITYEXCHANGES,
+        ops::GET_SYNTHETICINSTRUMENTS,
     ];
 }
 #[cfg(feature = "ttsetup")]
@@ -1277,9 +1521,10 @@ pub mod ttsetup {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttsetup.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttsetup`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /commondata`: Common data (method assumed).
+        pub const GET_COMMONDATA: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_commondata",
             method: ::http::Method::GET,
@@ -1287,8 +1532,11 @@ pub mod ttsetup {
             summary: "Common data (method assumed).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /company`: Company settings (method assumed).
+        pub const GET_COMPANY: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_company",
             method: ::http::Method::GET,
@@ -1296,8 +1544,11 @@ pub mod ttsetup {
             summary: "Company settings (method assumed).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /company/productmargin/{companyId}`: Product margins of a company.
+        pub const GET_COMPANY_PRODUCTMARGIN_BY_COMPANY_ID: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_company_productmargin_by_company_id",
             method: ::http::Method::GET,
@@ -1318,8 +1569,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /connections`: Exchange connections (method assumed).
+        pub const GET_CONNECTIONS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_connections",
             method: ::http::Method::GET,
@@ -1327,8 +1581,11 @@ pub mod ttsetup {
             summary: "Exchange connections (method assumed).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults`: Order-tag defaults (method assumed).
+        pub const GET_ORDERTAGDEFAULTS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults",
             method: ::http::Method::GET,
@@ -1343,8 +1600,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/algos`: Algos available for order-tag defaults.
+        pub const GET_ORDERTAGDEFAULTS_ALGOS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_algos",
             method: ::http::Method::GET,
@@ -1359,8 +1619,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/{orderTagDefaultId}`: One order-tag default.
+        pub const GET_ORDERTAGDEFAULTS_BY_ORDER_TAG_DEFAULT_ID: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_by_order_tag_default_id",
             method: ::http::Method::GET,
@@ -1375,8 +1638,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/commondata`: Common data for order-tag defaults.
+        pub const GET_ORDERTAGDEFAULTS_COMMONDATA: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_commondata",
             method: ::http::Method::GET,
@@ -1384,8 +1650,11 @@ pub mod ttsetup {
             summary: "Common data for order-tag defaults.",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/companyexchangeproductgroups`: Company exchange-product groups for order-tag defaults.
+        pub const GET_ORDERTAGDEFAULTS_COMPANYEXCHANGEPRODUCTGROUPS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_companyexchangeproductgroups",
             method: ::http::Method::GET,
@@ -1400,8 +1669,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/exchangeproductgroups`: Exchange-product groups for order-tag defaults.
+        pub const GET_ORDERTAGDEFAULTS_EXCHANGEPRODUCTGROUPS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_exchangeproductgroups",
             method: ::http::Method::GET,
@@ -1416,8 +1688,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/fields`: Order-tag fields.
+        pub const GET_ORDERTAGDEFAULTS_FIELDS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_fields",
             method: ::http::Method::GET,
@@ -1432,8 +1707,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ordertagdefaults/profiles`: Order-tag default profiles.
+        pub const GET_ORDERTAGDEFAULTS_PROFILES: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ordertagdefaults_profiles",
             method: ::http::Method::GET,
@@ -1448,8 +1726,11 @@ pub mod ttsetup {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /organizations`: Organizations (method assumed).
+        pub const GET_ORGANIZATIONS: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_organizations",
             method: ::http::Method::GET,
@@ -1457,8 +1738,11 @@ pub mod ttsetup {
             summary: "Organizations (method assumed).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /report`: Reports (method assumed).
+        pub const GET_REPORT: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_report",
             method: ::http::Method::GET,
@@ -1466,8 +1750,11 @@ pub mod ttsetup {
             summary: "Reports (method assumed).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /ttcommondata`: TT common data (method assumed).
+        pub const GET_TTCOMMONDATA: crate::service::Operation = crate::service::Operation {
             service: "ttsetup",
             id: "get_ttcommondata",
             method: ::http::Method::GET,
@@ -1475,7 +1762,27 @@ pub mod ttsetup {
             summary: "TT common data (method assumed).",
             params: &[],
             body: None,
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_COMMONDATA,
+        ops::GET_COMPANY,
+        ops::GET_COMPANY_PRODUCTMARGIN_BY_COMPANY_ID,
+        ops::GET_CONNECTIONS,
+        ops::GET_ORDERTAGDEFAULTS,
+        ops::GET_ORDERTAGDEFAULTS_ALGOS,
+        ops::GET_ORDERTAGDEFAULTS_BY_ORDER_TAG_DEFAULT_ID,
+        ops::GET_ORDERTAGDEFAULTS_COMMONDATA,
+        ops::GET_ORDERTAGDEFAULTS_COMPANYEXCHANGEPRODUCTGROUPS,
+        ops::GET_ORDERTAGDEFAULTS_EXCHANGEPRODUCTGROUPS,
+        ops::GET_ORDERTAGDEFAULTS_FIELDS,
+        ops::GET_ORDERTAGDEFAULTS_PROFILES,
+        ops::GET_ORGANIZATIONS,
+        ops::GET_REPORT,
+        ops::GET_TTCOMMONDATA,
     ];
 }
 #[cfg(feature = "ttuser")]
@@ -1490,9 +1797,10 @@ pub mod ttuser {
     pub const SPEC_JSON: &str = include_str!(
         concat!(env!("CARGO_MANIFEST_DIR"), "/specs/normalized/ttuser.json")
     );
-    /// Every operation of this service, as its spec describes it.
-    pub static OPERATIONS: &[crate::service::Operation] = &[
-        crate::service::Operation {
+    ///A `const` handle per operation of `ttuser`, for [`Session::call`](crate::Session::call) and the operation table.
+    pub mod ops {
+        ///`GET /user/{userId}`: Gets one user.
+        pub const GET_USER_BY_USER_ID: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_user_by_user_id",
             method: ::http::Method::GET,
@@ -1507,8 +1815,11 @@ pub mod ttuser {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /user/{userId}/accounts`: Gets a user's accounts with permissions.
+        pub const GET_USER_BY_USER_ID_ACCOUNTS: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_user_by_user_id_accounts",
             method: ::http::Method::GET,
@@ -1529,8 +1840,11 @@ pub mod ttuser {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /user/{userId}/limits`: Gets a user's risk limits.
+        pub const GET_USER_BY_USER_ID_LIMITS: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_user_by_user_id_limits",
             method: ::http::Method::GET,
@@ -1551,8 +1865,11 @@ pub mod ttuser {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /user/countryIds`: Gets country ids for adding users (REST 1.0 path; unconfirmed in 2.0).
+        pub const GET_USER_COUNTRY_IDS: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_user_country_ids",
             method: ::http::Method::GET,
@@ -1560,8 +1877,11 @@ pub mod ttuser {
             summary: "Gets country ids for adding users (REST 1.0 path; unconfirmed in 2.0).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /user/stateIds`: Gets state ids for adding users (REST 1.0 path; unconfirmed in 2.0).
+        pub const GET_USER_STATE_IDS: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_user_state_ids",
             method: ::http::Method::GET,
@@ -1569,8 +1889,11 @@ pub mod ttuser {
             summary: "Gets state ids for adding users (REST 1.0 path; unconfirmed in 2.0).",
             params: &[],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`GET /users`: Gets the users linked to the app key.
+        pub const GET_USERS: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "get_users",
             method: ::http::Method::GET,
@@ -1585,8 +1908,11 @@ pub mod ttuser {
                 },
             ],
             body: None,
-        },
-        crate::service::Operation {
+            paging: crate::service::Paging::KeyPaged,
+            retry: crate::service::RetryClass::Default,
+        };
+        ///`POST /user`: Creates a user (low confidence).
+        pub const POST_USER: crate::service::Operation = crate::service::Operation {
             service: "ttuser",
             id: "post_user",
             method: ::http::Method::POST,
@@ -1594,7 +1920,19 @@ pub mod ttuser {
             summary: "Creates a user (low confidence).",
             params: &[],
             body: Some(crate::service::BodyKind::Json),
-        },
+            paging: crate::service::Paging::None,
+            retry: crate::service::RetryClass::Default,
+        };
+    }
+    /// Every operation of this service, as its spec describes it.
+    pub static OPERATIONS: &[crate::service::Operation] = &[
+        ops::GET_USER_BY_USER_ID,
+        ops::GET_USER_BY_USER_ID_ACCOUNTS,
+        ops::GET_USER_BY_USER_ID_LIMITS,
+        ops::GET_USER_COUNTRY_IDS,
+        ops::GET_USER_STATE_IDS,
+        ops::GET_USERS,
+        ops::POST_USER,
     ];
 }
 impl crate::Session {

@@ -37,12 +37,43 @@ pub struct Operation {
     pub params: &'static [Param],
     /// How its request body is sent, if it has one.
     pub body: Option<BodyKind>,
+    /// How it pages, as the codegen read it from the spec.
+    pub paging: Paging,
+    /// How [`Session::call`](crate::Session::call) retries it (follows from
+    /// [`Operation::paging`]).
+    pub retry: RetryClass,
+}
+
+/// How an operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Paging {
+    /// By TT's `nextPageKey` (see [`crate::paginate::PaginatedExt`]).
+    KeyPaged,
+    /// By time windows (`minTimestamp`/`maxTimestamp`, see
+    /// [`crate::paginate::TimePagedExt`]).
+    TimeWindowed,
+    /// One answer.
+    None,
+}
+
+/// Which retry rules a call of an operation follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryClass {
+    /// The session's [`RetryPolicy`](crate::RetryPolicy).
+    Default,
+    /// One window of a time-paged stream: a 408/504 says the window is too
+    /// wide, which repeating it cannot fix, so it comes back at once for the
+    /// caller to narrow the window (and spends no more of the day's
+    /// requests); everything else as [`RetryClass::Default`].
+    TimeWindow,
 }
 
 impl Operation {
     /// Whether the operation pages by `nextPageKey`.
     pub fn is_paged(&self) -> bool {
-        self.param("nextPageKey").is_some()
+        self.paging == Paging::KeyPaged
     }
 
     /// The parameter called `name`, if any.
@@ -129,6 +160,13 @@ mod tests {
         assert_eq!(fills.path, "/fills");
         assert!(fills.param("minTimestamp").is_some());
         assert!(!fills.is_paged());
+        assert_eq!(fills.paging, Paging::TimeWindowed);
+        assert_eq!(fills.retry, RetryClass::TimeWindow);
+        assert_eq!(crate::ttledger::ops::GET_FILLS.id, "get_fills");
+        assert_eq!(
+            find_operation("ttaccount", "get_accounts").unwrap().retry,
+            RetryClass::Default
+        );
         assert!(find_operation("ttaccount", "get_accounts")
             .unwrap()
             .is_paged());

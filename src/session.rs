@@ -45,6 +45,11 @@ impl Shared {
         &self.http
     }
 
+    /// The guard over the key's day of requests.
+    pub(crate) fn day_guard(&self) -> &DayGuard {
+        self.transport.day()
+    }
+
     /// Sends `request` for `service`'s `operation` through the pipeline.
     ///
     /// A success comes back with [`crate::REQUEST_ID_HEADER`] and the
@@ -159,6 +164,13 @@ impl Session {
         self.shared.plan
     }
 
+    /// The key's cap of requests per UTC day: the one given
+    /// ([`SessionBuilder::daily_limit`], a profile's `daily_limit`), else the
+    /// plan's ([`Plan::daily_limit`]).
+    pub fn daily_limit(&self) -> Option<u64> {
+        self.shared.transport.day().limit()
+    }
+
     /// The key's day of requests as the session's count sees it: used,
     /// cap, reserve, remaining and when it resets (reads the shared count;
     /// makes no request to TT).
@@ -188,24 +200,43 @@ impl Session {
         Ok(token.expires_at)
     }
 
-    /// Sends a prepared request as `service`'s `operation` through the full
-    /// pipeline: token, requestId, rate limit, redirects, retries.
+    /// Sends a prepared request as `operation` through the full pipeline:
+    /// token, requestId, the day's count, rate limit, redirects, retries.
     ///
     /// For requests the generated clients do not cover (the `ttrest call`
-    /// command, endpoints missing from the specs). Build the URL from
-    /// [`Session::base_url`]. A success comes back as TT sent it, plus the
-    /// [`crate::REQUEST_ID_HEADER`]; a failure status as the typed
+    /// command, raw windows of a time-paged stream). Name the operation by its
+    /// handle (`ttrest::ttid::ops::GET_HEALTHCHECKSTATUS`) or a row of the
+    /// [`crate::service`] table; its retry class applies, so a time window's
+    /// 408/504 comes back at once, as from the typed `send_window`. Build the
+    /// URL from [`Session::base_url`]. A success comes back as TT sent it,
+    /// plus the [`crate::REQUEST_ID_HEADER`]; a failure status as the typed
     /// [`Error`] with TT's message and the requestId.
     ///
     /// ```no_run
     /// # async fn f(session: ttrest::Session) -> Result<(), ttrest::Error> {
+    /// use ttrest::ttid::ops::GET_HEALTHCHECKSTATUS;
     /// let url = format!("{}/healthcheckstatus", session.base_url("ttid"));
     /// let request = reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap());
-    /// let response = session.call("ttid", "get_healthcheckstatus", request).await?;
+    /// let response = session.call(&GET_HEALTHCHECKSTATUS, request).await?;
     /// println!("{}", response.text().await.unwrap_or_default());
     /// # Ok(()) }
     /// ```
     pub async fn call(
+        &self,
+        operation: &crate::service::Operation,
+        request: Request,
+    ) -> Result<Response, Error> {
+        let options = CallOptions {
+            time_window: operation.retry == crate::service::RetryClass::TimeWindow,
+        };
+        self.shared
+            .call(operation.service, operation.id, request, options)
+            .await
+    }
+
+    /// A call named by strings with the default options (tests).
+    #[cfg(test)]
+    pub(crate) async fn call_named(
         &self,
         service: &str,
         operation: &str,

@@ -69,18 +69,18 @@ fn ok(_: &Seen) -> Reply {
 async fn the_token_is_refreshed_ahead_of_expiry_not_before() {
     let script = tt(1000, ok);
     let s = session(&script, RetryPolicy::default());
-    s.call("ttid", "get_healthcheckstatus", health(&s))
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap();
     // Before 75 % of the lifetime: the same token.
     tokio::time::advance(Duration::from_secs(740)).await;
-    s.call("ttid", "get_healthcheckstatus", health(&s))
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap();
     assert_eq!(script.token_requests(), 1);
     // Past 85 %, before expiry: a new one, while the old is still valid.
     tokio::time::advance(Duration::from_secs(120)).await;
-    s.call("ttid", "get_healthcheckstatus", health(&s))
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap();
     assert_eq!(script.token_requests(), 2);
@@ -96,7 +96,7 @@ async fn a_401_refreshes_the_token_once_and_repeats_the_call_once() {
         _ => Reply::json(200, HEALTH_JSON),
     });
     let s = session(&script, RetryPolicy::default());
-    s.call("ttid", "get_healthcheckstatus", health(&s))
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap();
     assert_eq!(script.token_requests(), 2);
@@ -105,7 +105,7 @@ async fn a_401_refreshes_the_token_once_and_repeats_the_call_once() {
     let script = tt(3600, |_| Reply::json(401, r#"{"message":"Token revoked"}"#));
     let s = session(&script, RetryPolicy::default());
     let err = s
-        .call("ttid", "get_healthcheckstatus", health(&s))
+        .call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap_err();
     assert_eq!(script.token_requests(), 2, "one refresh per call");
@@ -122,7 +122,7 @@ async fn retry_after_is_waited_exactly_on_the_paused_clock() {
         _ => Reply::json(200, HEALTH_JSON),
     });
     let s = session(&script, RetryPolicy::default());
-    s.call("ttid", "get_healthcheckstatus", health(&s))
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
         .await
         .unwrap();
     let seen = calls(&script);
@@ -144,15 +144,15 @@ async fn an_empty_budget_fails_at_once_and_a_success_refills_it() {
         ..RetryPolicy::default()
     };
     let s = session(&script, policy);
-    let err = s.call("ttid", "h", health(&s)).await.unwrap_err();
+    let err = s.call_named("ttid", "h", health(&s)).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(calls(&script).len(), 3, "two retries spend the budget");
-    s.call("ttid", "h", health(&s)).await.unwrap_err();
+    s.call_named("ttid", "h", health(&s)).await.unwrap_err();
     assert_eq!(calls(&script).len(), 4, "no budget: no retry");
     failing.store(false, Ordering::SeqCst);
-    s.call("ttid", "h", health(&s)).await.unwrap();
+    s.call_named("ttid", "h", health(&s)).await.unwrap();
     failing.store(true, Ordering::SeqCst);
-    s.call("ttid", "h", health(&s)).await.unwrap_err();
+    s.call_named("ttid", "h", health(&s)).await.unwrap_err();
     assert_eq!(
         calls(&script).len(),
         6,
@@ -170,7 +170,7 @@ async fn a_thousand_cold_callers_share_one_token_request() {
     let started = Instant::now();
     let all = (0..1000).map(|_| {
         let s = s.clone();
-        tokio::spawn(async move { s.call("ttid", "h", health(&s)).await.map(|_| ()) })
+        tokio::spawn(async move { s.call_named("ttid", "h", health(&s)).await.map(|_| ()) })
     });
     for call in futures::future::join_all(all).await {
         call.unwrap().unwrap();
@@ -191,7 +191,7 @@ async fn every_attempt_has_its_own_request_id_and_the_error_the_last() {
         Reply::json(500, r#"{"status":"Fail","status_message":"boom"}"#)
     });
     let s = session(&script, RetryPolicy::default());
-    let err = s.call("ttid", "h", health(&s)).await.unwrap_err();
+    let err = s.call_named("ttid", "h", health(&s)).await.unwrap_err();
     let ids: Vec<String> = calls(&script)
         .iter()
         .map(|c| crate::request_id::request_id_from_url(&c.url).unwrap())
@@ -214,13 +214,13 @@ async fn post_is_retried_on_429_but_not_on_503() {
     };
     let script = tt(3600, |_| Reply::json(503, "{}"));
     let s = session(&script, RetryPolicy::default());
-    s.call("ttledger", "post", post(&s)).await.unwrap_err();
+    s.call_named("ttledger", "post", post(&s)).await.unwrap_err();
     assert_eq!(calls(&script).len(), 1);
     assert_eq!(calls(&script)[0].method, Method::POST);
 
     let script = tt(3600, |_| Reply::json(429, "{}").header("retry-after", "1"));
     let s = session(&script, RetryPolicy::default());
-    let err = s.call("ttledger", "post", post(&s)).await.unwrap_err();
+    let err = s.call_named("ttledger", "post", post(&s)).await.unwrap_err();
     assert_eq!(calls(&script).len(), 3);
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
 }
@@ -245,7 +245,7 @@ async fn a_time_window_gets_408_and_504_back_at_once_a_plain_call_retries_them()
             .unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(calls(&script).len(), 1, "{status}: no retry of a window");
-        s.call(
+        s.call_named(
             "ttledger",
             "get_fills",
             Request::new(Method::GET, url.parse().unwrap()),

@@ -23,6 +23,8 @@ pub struct Context {
     pub quiet: bool,
     /// The company from `--company` or the profile (none when neither names one).
     pub company: Option<String>,
+    /// `--tt-user-id`: reads TT's own count of the day.
+    pub tt_user_id: Option<String>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
@@ -91,6 +93,7 @@ impl Context {
             env,
             quiet: global.quiet,
             company,
+            tt_user_id: global.tt_user_id.clone(),
             _sandbox: sandbox,
         })
     }

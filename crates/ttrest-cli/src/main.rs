@@ -13,6 +13,7 @@ mod progress;
 mod raw;
 mod request;
 mod spec;
+mod usage;
 
 use std::sync::OnceLock;
 

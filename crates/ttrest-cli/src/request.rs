@@ -131,7 +131,7 @@ impl Api {
         args: &Args,
     ) -> Result<(bytes::Bytes, Call), ApiError> {
         let request = self.build(op, args).map_err(ApiError::Tt)?;
-        let response = self.session.call(op.service, op.id, request).await;
+        let response = self.session.call(op, request).await;
         self.progress.page_done();
         let response = response.map_err(ApiError::Tt)?;
         let request_id = ttrest::request_id_from_headers(response.headers()).map(str::to_string);

@@ -74,7 +74,8 @@ pub(crate) fn paginated_impls(spec: &OpenAPI, types: &TypeSpace) -> Result<Token
     Ok(impls)
 }
 
-fn takes_page_key(spec: &OpenAPI, operation: &Operation) -> bool {
+/// Whether `operation` takes TT's `nextPageKey` query parameter (key paging).
+pub(crate) fn takes_page_key(spec: &OpenAPI, operation: &Operation) -> bool {
     operation.parameters.iter().any(|p| {
         matches!(resolve_parameter(spec, p), Some(Parameter::Query { parameter_data, .. })
             if parameter_data.name == KEY_PARAM)

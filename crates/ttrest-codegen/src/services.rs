@@ -12,7 +12,10 @@
 //! - the session accessor (`Session::ledger()` for `ttledger`, see
 //!   [`accessor_name`]);
 //! - the operation table (`ttrest::<service>::OPERATIONS`, what `ttrest call`
-//!   lists and sends);
+//!   lists and sends), each operation with its paging kind (key-paged by
+//!   `nextPageKey`, time-windowed by `minTimestamp`/`maxTimestamp`, or none)
+//!   and the retry class that follows from it, and a `const` handle per
+//!   operation (`ttrest::<service>::ops::GET_FILLS`);
 //! - the typed httpmock module `ttrest::mock::<service>` (feature `mock`).
 //!
 //! Cargo features cannot be generated: `cargo xtask check` compares the
@@ -20,6 +23,7 @@
 
 use std::path::Path;
 
+use heck::ToShoutySnakeCase;
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, RequestBody};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -170,7 +174,8 @@ fn module_tokens(entry: &Entry) -> TokenStream {
     let file = format!("/{}.rs", entry.name);
     let spec_path = format!("/specs/normalized/{}.json", entry.name);
     let doc = &entry.doc;
-    let operations = operations_tokens(name, &entry.spec);
+    let (handles, operations) = operations_tokens(name, &entry.spec);
+    let ops_doc = format!("A `const` handle per operation of `{name}`, for [`Session::call`](crate::Session::call) and the operation table.");
     quote! {
         #[cfg(feature = #name)]
         #[doc = #doc]
@@ -182,8 +187,13 @@ fn module_tokens(entry: &Entry) -> TokenStream {
             /// The normalized OpenAPI spec this module was generated from.
             pub const SPEC_JSON: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), #spec_path));
 
+            #[doc = #ops_doc]
+            pub mod ops {
+                #(#operations)*
+            }
+
             /// Every operation of this service, as its spec describes it.
-            pub static OPERATIONS: &[crate::service::Operation] = &[#(#operations),*];
+            pub static OPERATIONS: &[crate::service::Operation] = &[#(ops::#handles),*];
         }
     }
 }
@@ -207,8 +217,10 @@ fn accessor_tokens(entry: &Entry) -> TokenStream {
     }
 }
 
-/// One `crate::service::Operation` literal per operation, sorted by id.
-fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
+/// The handle names and one `pub const <ID>: crate::service::Operation` per
+/// operation, sorted by id.
+fn operations_tokens(service: &str, spec: &OpenAPI) -> (Vec<syn::Ident>, Vec<TokenStream>) {
+    let windowed = crate::pipeline::windowed_operations(spec);
     let mut ops = Vec::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -226,7 +238,15 @@ fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
             let summary = first_line(op.summary.as_deref())
                 .or_else(|| first_line(op.description.as_deref()))
                 .unwrap_or_default();
+            let paging = if crate::paging::takes_page_key(spec, op) {
+                "KeyPaged"
+            } else if windowed.iter().any(|w| w == id) {
+                "TimeWindowed"
+            } else {
+                "None"
+            };
             ops.push((
+                paging,
                 id.to_string(),
                 method,
                 path.clone(),
@@ -236,9 +256,14 @@ fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
             ));
         }
     }
-    ops.sort_by(|a, b| a.0.cmp(&b.0));
-    ops.into_iter()
-        .map(|(id, method, path, summary, params, body)| {
+    ops.sort_by(|a, b| a.1.cmp(&b.1));
+    let handles = ops
+        .iter()
+        .map(|op| format_ident!("{}", op.1.to_shouty_snake_case()))
+        .collect();
+    let consts = ops
+        .into_iter()
+        .map(|(paging, id, method, path, summary, params, body)| {
             let method = format_ident!("{}", method.to_ascii_uppercase());
             let params = params.iter().map(|p| {
                 let (name, required, kind) = (&p.name, p.required, &p.kind);
@@ -259,8 +284,17 @@ fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
                 }
                 None => quote!(None),
             };
+            let handle = format_ident!("{}", id.to_shouty_snake_case());
+            let retry = match paging {
+                "TimeWindowed" => "TimeWindow",
+                _ => "Default",
+            };
+            let doc = format!("`{method} {path}`: {summary}");
+            let paging = format_ident!("{paging}");
+            let retry = format_ident!("{retry}");
             quote! {
-                crate::service::Operation {
+                #[doc = #doc]
+                pub const #handle: crate::service::Operation = crate::service::Operation {
                     service: #service,
                     id: #id,
                     method: ::http::Method::#method,
@@ -268,10 +302,13 @@ fn operations_tokens(service: &str, spec: &OpenAPI) -> Vec<TokenStream> {
                     summary: #summary,
                     params: &[#(#params),*],
                     body: #body,
-                }
+                    paging: crate::service::Paging::#paging,
+                    retry: crate::service::RetryClass::#retry,
+                };
             }
         })
-        .collect()
+        .collect();
+    (handles, consts)
 }
 
 fn first_line(text: Option<&str>) -> Option<String> {
@@ -414,6 +451,18 @@ mod tests {
         );
         assert!(compact.contains(r#"#[cfg(feature="ttnew")]"#), "{code}");
         assert!(compact.contains(r#"id:"get_thing""#), "{code}");
+        assert!(
+            compact.contains("pubconstGET_THING:crate::service::Operation="),
+            "{code}"
+        );
+        assert!(
+            compact.contains("paging:crate::service::Paging::KeyPaged,retry:crate::service::RetryClass::Default"),
+            "{code}"
+        );
+        assert!(
+            compact.contains("OPERATIONS:&[crate::service::Operation]=&[ops::GET_THING]"),
+            "{code}"
+        );
         assert!(compact.contains("method:::http::Method::GET"), "{code}");
         assert!(compact.contains(r#"summary:"Onething.""#), "{code}");
         assert!(compact.contains(r#"name:"thingId",location:crate::service::Location::Path,required:true,kind:"integer""#), "{code}");

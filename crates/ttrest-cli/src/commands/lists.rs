@@ -10,22 +10,17 @@ use crate::args::{AccountsList, InstrumentsArgs, OutputArgs, ProductsArgs};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::request::{list_of, Args};
-use crate::spec::{self, Operation};
+use crate::spec::Operation;
+use ttrest::{ttaccount, ttledger, ttmonitor, ttpds, ttuser};
 
-fn op(service: &str, id: &str) -> Result<&'static Operation, CliError> {
-    spec::find(service, id)
-        .ok_or_else(|| CliError::tt(format!("{service} {id} is missing from the built-in specs")))
-}
-
-/// Pulls `key` of every page of `service` `id` and writes it.
+/// Pulls `key` of every page of `op` and writes it.
 async fn pull(
     ctx: &Context,
-    (service, id, key): (&str, &str, &str),
+    (op, key): (&'static Operation, &str),
     args: Args,
     out: &OutputArgs,
     defaults: &[&str],
 ) -> Result<(), CliError> {
-    let op = op(service, id)?;
     args.check(op)?;
     let writer = writer(out, defaults, false)?;
     let records = ctx.api.items(op, args, key);
@@ -35,7 +30,7 @@ async fn pull(
 /// `ttrest orders`: the working orders of the accounts, 50 accounts a
 /// request, several requests at once as the plan allows, in account order.
 pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> {
-    let op = op("ttledger", "get_orders")?;
+    let op = &ttledger::ops::GET_ORDERS;
     let writer = writer(&args.out, columns::ORDERS, false)?;
     let accounts = match args.accounts.is_empty() {
         true => account_ids(&ctx.api)
@@ -67,10 +62,10 @@ pub async fn orders(ctx: &Context, args: &AccountsList) -> Result<(), CliError> 
 /// to avoid time-outs), several at once, in `--account` order.
 pub async fn positions(ctx: &Context, args: &AccountsList) -> Result<(), CliError> {
     if args.accounts.is_empty() {
-        let what = ("ttmonitor", "get_position", "positions");
+        let what = (&ttmonitor::ops::GET_POSITION, "positions");
         return pull(ctx, what, Args::default(), &args.out, columns::POSITIONS).await;
     }
-    let op = op("ttmonitor", "get_position_by_account_id")?;
+    let op = &ttmonitor::ops::GET_POSITION_BY_ACCOUNT_ID;
     let writer = writer(&args.out, columns::POSITIONS, false)?;
     let calls = per_account(&args.accounts, "accountId");
     let records = ctx.api.items_concurrent(op, calls, "positions");
@@ -96,39 +91,39 @@ fn per_account(accounts: &[u64], param: &str) -> Vec<Args> {
 
 /// `ttrest accounts`.
 pub async fn accounts(ctx: &Context, out: &OutputArgs) -> Result<(), CliError> {
-    let what = ("ttaccount", "get_accounts", "accounts");
+    let what = (&ttaccount::ops::GET_ACCOUNTS, "accounts");
     pull(ctx, what, Args::default(), out, columns::ACCOUNTS).await
 }
 
 /// `ttrest users`.
 pub async fn users(ctx: &Context, out: &OutputArgs) -> Result<(), CliError> {
-    let what = ("ttuser", "get_users", "users");
+    let what = (&ttuser::ops::GET_USERS, "users");
     pull(ctx, what, Args::default(), out, columns::USERS).await
 }
 
 /// `ttrest markets`.
 pub async fn markets(ctx: &Context, out: &OutputArgs) -> Result<(), CliError> {
-    let what = ("ttpds", "get_markets", "markets");
+    let what = (&ttpds::ops::GET_MARKETS, "markets");
     pull(ctx, what, Args::default(), out, columns::MARKETS).await
 }
 
 /// `ttrest products --market ID`.
 pub async fn products(ctx: &Context, args: &ProductsArgs) -> Result<(), CliError> {
     let call = Args::default().with("marketId", &args.market);
-    let what = ("ttpds", "get_products", "products");
+    let what = (&ttpds::ops::GET_PRODUCTS, "products");
     pull(ctx, what, call, &args.out, columns::PRODUCTS).await
 }
 
 /// `ttrest instruments --product ID`.
 pub async fn instruments(ctx: &Context, args: &InstrumentsArgs) -> Result<(), CliError> {
     let call = Args::default().with("productId", &args.product);
-    let what = ("ttpds", "get_instruments", "instruments");
+    let what = (&ttpds::ops::GET_INSTRUMENTS, "instruments");
     pull(ctx, what, call, &args.out, columns::INSTRUMENTS).await
 }
 
 /// `ttrest orderdata`: `orderData` (enum name → code → label) as rows.
 pub async fn orderdata(ctx: &Context, out: &OutputArgs) -> Result<(), CliError> {
-    let op = op("ttledger", "get_orderdata")?;
+    let op = &ttledger::ops::GET_ORDERDATA;
     let writer = writer(out, columns::ORDERDATA, false)?;
     let answer = ctx
         .api

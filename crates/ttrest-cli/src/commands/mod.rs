@@ -50,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
         },
+        Command::Usage => crate::usage::run(&ctx).await,
         Command::Token | Command::Sandbox(_) | Command::Sync(_) => Ok(()),
     }
 }

@@ -2,25 +2,26 @@
 //! (see the `ttrest-store` crate): fills exactly once, even across crashes,
 //! with one transaction per page holding the rows and the stream's cursor.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde_json::Value;
+use ttrest::paginate::FollowPacer;
 use ttrest::paginate::{
     join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits,
 };
 use ttrest::quota::DailyCount;
 use ttrest::scalar::Timestamp;
 
-use super::fills::{account_ids, fetch, narrow_hook};
+use super::fills::{account_ids, fetch, follow_budget, narrow_hook};
 use crate::args::Global;
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
-use crate::spec;
 use ttrest_store::{
     sync_fills, PostgresCount, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions,
     SyncReport,
@@ -58,11 +59,22 @@ pub struct SyncFills {
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
-    /// Seconds between polls with --follow.
+    /// The shortest pause between polls with --follow, in seconds: the pause
+    /// while fills arrive, unless the daily budget needs a longer one
+    /// (quiet streams wait up to --max-interval).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
-    /// Read this far behind the cursor again on every poll, for fills TT
-    /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
+    /// The longest pause between polls with --follow while no fill arrives,
+    /// in seconds (each quiet poll doubles the pause up to it).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    pub max_interval: f64,
+    /// The share of the key's daily quota (in percent) --follow may spend.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
+    pub follow_share: u8,
+    /// Fills TT delivers up to this late are found (e.g. 15m, 90s, 2h; 0
+    /// disables): a run starts by re-reading this far behind the saved
+    /// cursor, and --follow re-reads twice this far once per this long.
+    /// Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub rescan: Duration,
     #[command(flatten)]
@@ -275,8 +287,7 @@ async fn lease(
 }
 
 async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliError> {
-    let op = spec::find("ttledger", "get_fills")
-        .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
     lease(&mut store, &key, &args.keys, label).await?;
@@ -285,10 +296,25 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
     options.rescan = args.rescan;
     let started = Instant::now();
     let mut total = SyncReport::default();
+    let mut pacer = FollowPacer::new(follow_budget(
+        ctx,
+        (args.interval, args.max_interval),
+        args.follow_share,
+        1,
+    ));
+    // The first pass re-reads `rescan` behind the saved cursor.
+    pacer.rescan_due(tokio::time::Instant::now(), args.rescan);
+    let requests = Arc::new(AtomicU64::new(0));
+    let mut spend = crate::usage::StreamSpend::start(ctx, "sync-fills");
+    if args.follow {
+        crate::usage::read_tt_usage(ctx).await?;
+    }
     loop {
         let api = ctx.api.clone();
+        let counted = requests.clone();
         // The store keeps each fill's whole record as JSON and its typed columns.
         let fetch = move |window: FillsWindow| {
+            counted.fetch_add(1, Ordering::Relaxed);
             let page = fetch(api.clone(), op, window);
             async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
         };
@@ -323,11 +349,22 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
         if !args.follow || report.interrupted {
             break;
         }
-        let pause = Duration::from_secs_f64(args.interval.max(0.05));
+        let spent = requests.swap(0, Ordering::Relaxed);
+        spend.record(spent);
+        let pause = pacer.pause_after(spent, report.added);
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = crate::interrupted() => { total.interrupted = true; break; }
         }
+        if spend.tt_usage_due() {
+            crate::usage::read_tt_usage(ctx).await?;
+        }
+        // Late fills: twice the rescan window, once per its length (a fill
+        // up to one window late is read by the first rescan after it shows).
+        options.rescan = match pacer.rescan_due(tokio::time::Instant::now(), args.rescan) {
+            true => args.rescan * 2,
+            false => Duration::ZERO,
+        };
     }
     ctx.progress().clear();
     println!(
@@ -409,8 +446,7 @@ async fn take_snapshot(
 }
 
 async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttmonitor", "get_position")
-        .ok_or_else(|| CliError::tt("ttmonitor get_position is missing from the built-in specs"))?;
+    let op = &ttrest::ttmonitor::ops::GET_POSITION;
     let mut call = CallArgs::default();
     if !accounts.is_empty() {
         call = call.with("accountIds", join_ids(accounts));
@@ -423,8 +459,7 @@ async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliErr
 }
 
 async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = spec::find("ttledger", "get_orders")
-        .ok_or_else(|| CliError::tt("ttledger get_orders is missing from the built-in specs"))?;
+    let op = &ttrest::ttledger::ops::GET_ORDERS;
     let accounts = match accounts.is_empty() {
         true => account_ids(&ctx.api)
             .await

@@ -9,5 +9,6 @@ mod cli_deploy;
 mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
+mod cli_quota;
 mod cli_sync;
 mod cli_teams;

@@ -11,4 +11,5 @@ mod sandbox_paging;
 mod sandbox_plain_client;
 mod sandbox_setup_sdk;
 mod sandbox_spec;
+mod sandbox_daily_quota;
 mod session_errors;

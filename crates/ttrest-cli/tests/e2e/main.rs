@@ -6,7 +6,7 @@ mod cli_support;
 
 mod cli_call;
 mod cli_errors;
-mod cli_quota;
 mod cli_fills;
 mod cli_parquet;
+mod cli_quota;
 mod cli_sync;

@@ -118,7 +118,10 @@ impl FollowPacer {
         self.interval = if new_fills > 0 {
             self.budget.min_interval
         } else {
-            (self.interval * 2).clamp(self.budget.min_interval, self.budget.max_interval.max(self.budget.min_interval))
+            (self.interval * 2).clamp(
+                self.budget.min_interval,
+                self.budget.max_interval.max(self.budget.min_interval),
+            )
         };
         // The first poll catches up to now: the job itself, not the follow.
         let charged = if self.polls == 1 { 0 } else { requests };
@@ -137,9 +140,15 @@ mod tests {
             FollowBudget::for_plan(Plan::High, 50).requests_per_day,
             Some(37_500)
         );
-        assert_eq!(FollowBudget::for_plan(Plan::Unlimited, 50).requests_per_day, None);
+        assert_eq!(
+            FollowBudget::for_plan(Plan::Unlimited, 50).requests_per_day,
+            None
+        );
         // 5,000 a day: one request every 17.28 s.
-        assert_eq!(FollowBudget::default().floor(1), Duration::from_millis(17_280));
+        assert_eq!(
+            FollowBudget::default().floor(1),
+            Duration::from_millis(17_280)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -150,13 +159,21 @@ mod tests {
             max_interval: Duration::from_secs(8),
         };
         let mut p = FollowPacer::new(budget);
-        assert_eq!(p.pause_after(100, 100), Duration::from_secs(1), "catch-up is free");
+        assert_eq!(
+            p.pause_after(100, 100),
+            Duration::from_secs(1),
+            "catch-up is free"
+        );
         assert_eq!(p.pause_after(1, 0), Duration::from_secs(2));
         assert_eq!(p.pause_after(1, 0), Duration::from_secs(4));
         assert_eq!(p.pause_after(1, 0), Duration::from_secs(8));
         assert_eq!(p.pause_after(1, 0), Duration::from_secs(8));
         assert_eq!(p.pause_after(1, 3), Duration::from_secs(1));
-        assert_eq!(p.pause_after(5, 3), Duration::from_secs(5), "the budget's floor");
+        assert_eq!(
+            p.pause_after(5, 3),
+            Duration::from_secs(5),
+            "the budget's floor"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -367,7 +384,10 @@ mod follow_tests {
             Duration::from_secs(300),
         ));
         assert_eq!(r.yielded.len(), r.made, "every fill yielded: {pattern:?}");
-        assert!(r.yielded.values().all(|n| *n == 1), "none twice: {pattern:?}");
+        assert!(
+            r.yielded.values().all(|n| *n == 1),
+            "none twice: {pattern:?}"
+        );
         let per_day = options.requests_per_day.unwrap() as f64;
         let busiest = f64::from(pattern.iter().copied().max().unwrap_or(0));
         let largest_poll = (2.0 * options.lag.as_secs_f64() * busiest / 500.0).ceil() + 3.0;
@@ -426,13 +446,15 @@ mod follow_tests {
             let r = rt.block_on(run(options, 86_400, &[2], 0, Duration::ZERO));
             assert_eq!(r.yielded.len(), r.made);
             let day = r.requests as f64 * 86_400.0 / r.elapsed;
+            // One JSON line per plan, read by `cargo xtask bench --only quota`.
             println!(
-                "{plan:?}: {:.0} requests per day of {} allowed ({} a day on the plan); fill seen after {:.1} s mean, {:.1} s max",
-                day,
-                options.requests_per_day.unwrap(),
-                plan.daily_limit().unwrap(),
-                r.mean_delay,
-                r.max_delay
+                "{}",
+                serde_json::json!({
+                    "scenario": "follow-day", "plan": format!("{plan:?}").to_lowercase(),
+                    "fills_per_s": 2, "requests_per_day": day.round(),
+                    "budget": options.requests_per_day, "plan_day": plan.daily_limit(),
+                    "mean_delay_s": r.mean_delay, "max_delay_s": r.max_delay,
+                })
             );
             assert!(day <= options.requests_per_day.unwrap() as f64 + 5.0);
         }

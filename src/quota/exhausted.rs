@@ -58,7 +58,10 @@ mod tests {
         let s = StatusCode::TOO_MANY_REQUESTS;
         assert!(is_quota_exhausted(s, br#"{"message":"Limit Exceeded"}"#));
         assert!(is_quota_exhausted(s, br#"{"message": "limit exceeded"}"#));
-        assert!(!is_quota_exhausted(s, br#"{"message":"Too Many Requests"}"#));
+        assert!(!is_quota_exhausted(
+            s,
+            br#"{"message":"Too Many Requests"}"#
+        ));
         assert!(!is_quota_exhausted(s, b""));
         assert!(!is_quota_exhausted(
             StatusCode::FORBIDDEN,

@@ -99,7 +99,12 @@ pub(crate) fn default_dir() -> Option<PathBuf> {
 }
 
 impl DailyCount for FileCount {
-    fn try_add<'a>(&'a self, key: &'a QuotaKey, n: u64, ceiling: u64) -> CountFuture<'a, Admission> {
+    fn try_add<'a>(
+        &'a self,
+        key: &'a QuotaKey,
+        n: u64,
+        ceiling: u64,
+    ) -> CountFuture<'a, Admission> {
         Box::pin(self.update(key, move |day| admit(day, n, ceiling)))
     }
 

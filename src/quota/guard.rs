@@ -139,9 +139,10 @@ impl DayGuard {
     /// Raises the count to TT's own figure.
     pub(crate) async fn raise_to(&self, used: u64) -> Result<DayUsage, Error> {
         let key = self.key();
-        self.count.raise(&key, used, false).await.map_err(|e| {
-            Error::config(format!("cannot update the key's count of the day: {e}"))
-        })
+        self.count
+            .raise(&key, used, false)
+            .await
+            .map_err(|e| Error::config(format!("cannot update the key's count of the day: {e}")))
     }
 
     /// The day as it stands.

@@ -46,7 +46,9 @@ impl Session {
                 if let Error::QuotaExhausted { .. } = e {
                     return Err(e);
                 }
-                day.note_once(&format!("TT's /keyusage cannot be read ({e}); counting the day locally only"));
+                day.note_once(&format!(
+                    "TT's /keyusage cannot be read ({e}); counting the day locally only"
+                ));
                 return Ok(None);
             }
         };
@@ -89,7 +91,10 @@ mod tests {
             count_in(&json!({"usage": [{"date": "2026-12-05", "used": 1234, "remaining": 8766}]})),
             Some(1234)
         );
-        assert_eq!(count_in(&json!({"items": {"k": [[1, 512], {"calls": "77"}]}})), Some(77));
+        assert_eq!(
+            count_in(&json!({"items": {"k": [[1, 512], {"calls": "77"}]}})),
+            Some(77)
+        );
         assert_eq!(count_in(&json!({"remaining": 10})), None);
         assert_eq!(count_in(&json!([{"count": 3}, {"count": 9}])), Some(9));
     }

@@ -31,7 +31,12 @@ impl MemoryCount {
 }
 
 impl DailyCount for MemoryCount {
-    fn try_add<'a>(&'a self, key: &'a QuotaKey, n: u64, ceiling: u64) -> CountFuture<'a, Admission> {
+    fn try_add<'a>(
+        &'a self,
+        key: &'a QuotaKey,
+        n: u64,
+        ceiling: u64,
+    ) -> CountFuture<'a, Admission> {
         let admission = self.with(key, |day| admit(day, n, ceiling));
         Box::pin(async move { Ok(admission) })
     }

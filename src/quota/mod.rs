@@ -30,8 +30,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::env::Environment;
 
-pub use exhausted::{is_quota_exhausted, LIMIT_EXCEEDED};
 pub(crate) use exhausted::classify as classify_429;
+pub use exhausted::{is_quota_exhausted, LIMIT_EXCEEDED};
 pub use file::FileCount;
 pub use guard::DEFAULT_RESERVE_PERCENT;
 pub use memory::MemoryCount;
@@ -129,7 +129,8 @@ pub enum Admission {
 pub trait DailyCount: Send + Sync + fmt::Debug {
     /// Adds `n` attempts to `key`'s day if the count stays at or below
     /// `ceiling` and the day is not spent; otherwise adds nothing.
-    fn try_add<'a>(&'a self, key: &'a QuotaKey, n: u64, ceiling: u64) -> CountFuture<'a, Admission>;
+    fn try_add<'a>(&'a self, key: &'a QuotaKey, n: u64, ceiling: u64)
+        -> CountFuture<'a, Admission>;
 
     /// Raises `key`'s day to at least `used` (TT's own `/keyusage` figure)
     /// and marks it spent if `spent`; never lowers the count or clears

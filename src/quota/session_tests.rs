@@ -68,7 +68,10 @@ async fn limit_exceeded_is_not_retried_and_spends_the_day_for_every_session() {
     let tt = script(|_| Reply::json(429, r#"{"message":"Limit Exceeded"}"#));
     let count: Arc<dyn DailyCount> = Arc::new(MemoryCount::new());
     let s = session(&tt, count.clone(), 10_000, Arc::default());
-    let err = s.call_named("ttid", "get_healthcheckstatus", health(&s)).await.unwrap_err();
+    let err = s
+        .call_named("ttid", "get_healthcheckstatus", health(&s))
+        .await
+        .unwrap_err();
     match &err {
         Error::QuotaExhausted {
             by_tt: true,
@@ -86,7 +89,10 @@ async fn limit_exceeded_is_not_retried_and_spends_the_day_for_every_session() {
     assert_eq!(tt.seen().len(), 2, "the token and one attempt, no retry");
     assert!(!err.is_transient());
     let text = format!("{err:#}");
-    assert!(text.contains("Limit Exceeded") && text.contains("00:00 UTC"), "{text}");
+    assert!(
+        text.contains("Limit Exceeded") && text.contains("00:00 UTC"),
+        "{text}"
+    );
     // The day is spent in the shared count: another session makes no request.
     assert!(count.get(&key()).await.unwrap().spent);
     let other = session(&tt, count.clone(), 10_000, Arc::default());
@@ -94,7 +100,10 @@ async fn limit_exceeded_is_not_retried_and_spends_the_day_for_every_session() {
         .call_named("ttid", "get_healthcheckstatus", health(&other))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::QuotaExhausted { by_tt: false, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::QuotaExhausted { by_tt: false, .. }),
+        "{err:?}"
+    );
     assert_eq!(tt.seen().len(), 2, "refused before sending");
 }
 
@@ -107,7 +116,9 @@ async fn throttling_429_is_retried_and_every_attempt_counts() {
     });
     let count: Arc<dyn DailyCount> = Arc::new(MemoryCount::new());
     let s = session(&tt, count.clone(), 10_000, Arc::default());
-    s.call_named("ttid", "get_healthcheckstatus", health(&s)).await.unwrap();
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
+        .await
+        .unwrap();
     assert_eq!(tt.seen().len(), 3);
     let usage = s.daily_usage().await.unwrap();
     assert_eq!(usage.used, 3, "token, the throttled attempt and its retry");
@@ -126,7 +137,9 @@ async fn redirect_hops_count() {
         }
     });
     let s = session(&tt, Arc::new(MemoryCount::new()), 10_000, Arc::default());
-    s.call_named("ttid", "get_healthcheckstatus", health(&s)).await.unwrap();
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
+        .await
+        .unwrap();
     assert_eq!(tt.seen().len(), 3);
     assert_eq!(s.daily_usage().await.unwrap().used, 3);
 }
@@ -143,16 +156,22 @@ async fn the_cap_is_never_crossed_with_calls_in_flight() {
     let tasks: Vec<_> = (0..300)
         .map(|i| {
             let s = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { s.call_named("ttid", "get_healthcheckstatus", health(&s)).await })
+            tokio::spawn(async move {
+                s.call_named("ttid", "get_healthcheckstatus", health(&s))
+                    .await
+            })
         })
         .collect();
     let (mut ok, mut refused) = (0, 0);
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(Error::QuotaExhausted { used: 99, limit: Some(105), reserve: 6, .. }) => {
-                refused += 1
-            }
+            Err(Error::QuotaExhausted {
+                used: 99,
+                limit: Some(105),
+                reserve: 6,
+                ..
+            }) => refused += 1,
             Err(e) => panic!("{e:?}"),
         }
     }
@@ -168,13 +187,19 @@ async fn a_spent_day_comes_back_at_utc_midnight() {
     let offset = Arc::new(AtomicU64::new(0));
     let s = session(&tt, Arc::new(MemoryCount::new()), 20, offset.clone());
     let mut ok = 0;
-    while s.call_named("ttid", "get_healthcheckstatus", health(&s)).await.is_ok() {
+    while s
+        .call_named("ttid", "get_healthcheckstatus", health(&s))
+        .await
+        .is_ok()
+    {
         ok += 1;
     }
     assert_eq!(ok, 18, "20 minus a reserve of 1, one of them the token");
     // Twelve hours later it is the next UTC day.
     offset.store(12 * 3600, Ordering::SeqCst);
-    s.call_named("ttid", "get_healthcheckstatus", health(&s)).await.unwrap();
+    s.call_named("ttid", "get_healthcheckstatus", health(&s))
+        .await
+        .unwrap();
     assert_eq!(s.daily_usage().await.unwrap().used, 1);
 }
 
@@ -184,9 +209,13 @@ async fn a_spent_day_comes_back_at_utc_midnight() {
 #[tokio::test(start_paused = true)]
 async fn raw_calls_of_windowed_operations_get_408_and_504_back_at_once() {
     for status in [408, 504] {
-        let tt = script(move |_| Reply::json(status, r#"{"message":"Endpoint request timed out"}"#));
+        let tt =
+            script(move |_| Reply::json(status, r#"{"message":"Endpoint request timed out"}"#));
         let s = session(&tt, Arc::new(MemoryCount::new()), 10_000, Arc::default());
-        let url = format!("{}/fills?minTimestamp=1&maxTimestamp=2", s.base_url("ttledger"));
+        let url = format!(
+            "{}/fills?minTimestamp=1&maxTimestamp=2",
+            s.base_url("ttledger")
+        );
         let err = s
             .call(
                 &crate::ttledger::ops::GET_FILLS,
@@ -202,7 +231,15 @@ async fn raw_calls_of_windowed_operations_get_408_and_504_back_at_once() {
             .await
             .unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
-        assert_eq!(tt.seen().len(), 5, "{status}: a plain operation is retried (3 attempts)");
-        assert_eq!(s.daily_usage().await.unwrap().used, 5, "every attempt counted");
+        assert_eq!(
+            tt.seen().len(),
+            5,
+            "{status}: a plain operation is retried (3 attempts)"
+        );
+        assert_eq!(
+            s.daily_usage().await.unwrap().used,
+            5,
+            "every attempt counted"
+        );
     }
 }

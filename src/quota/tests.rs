@@ -141,7 +141,10 @@ async fn a_torn_or_garbled_file_errs_high_and_never_resets_the_day() {
         let seen = count.get(&k).await.unwrap();
         assert!(seen.spent, "{torn:?} must read as spent");
         assert!(
-            matches!(count.try_add(&k, 1, u64::MAX).await.unwrap(), Admission::Refused(_)),
+            matches!(
+                count.try_add(&k, 1, u64::MAX).await.unwrap(),
+                Admission::Refused(_)
+            ),
             "{torn:?}"
         );
         // The file was rewritten as spent, at the largest number it held.
@@ -150,7 +153,11 @@ async fn a_torn_or_garbled_file_errs_high_and_never_resets_the_day() {
         assert!(count.get(&k).await.unwrap().spent);
     }
     std::fs::write(&path, &text[..text.len() - 3]).unwrap();
-    assert_eq!(count.get(&k).await.unwrap().used, 4321, "the count survives the tear");
+    assert_eq!(
+        count.get(&k).await.unwrap().used,
+        4321,
+        "the count survives the tear"
+    );
 }
 
 const HEADER_FOR_TESTS: &str = "# ttrest requests per UTC day";

@@ -214,13 +214,18 @@ async fn post_is_retried_on_429_but_not_on_503() {
     };
     let script = tt(3600, |_| Reply::json(503, "{}"));
     let s = session(&script, RetryPolicy::default());
-    s.call_named("ttledger", "post", post(&s)).await.unwrap_err();
+    s.call_named("ttledger", "post", post(&s))
+        .await
+        .unwrap_err();
     assert_eq!(calls(&script).len(), 1);
     assert_eq!(calls(&script)[0].method, Method::POST);
 
     let script = tt(3600, |_| Reply::json(429, "{}").header("retry-after", "1"));
     let s = session(&script, RetryPolicy::default());
-    let err = s.call_named("ttledger", "post", post(&s)).await.unwrap_err();
+    let err = s
+        .call_named("ttledger", "post", post(&s))
+        .await
+        .unwrap_err();
     assert_eq!(calls(&script).len(), 3);
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
 }

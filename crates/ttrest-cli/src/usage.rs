@@ -29,7 +29,13 @@ fn streams_dir(ctx: &Context) -> Option<PathBuf> {
     let key: String = s
         .app_key()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Some(
         count
@@ -106,7 +112,12 @@ fn unix_now() -> u64 {
 /// Reads TT's own count (`/keyusage`) into the session's, when the key
 /// user's id is known; a spent day stops the run.
 pub async fn read_tt_usage(ctx: &Context) -> Result<Option<u64>, CliError> {
-    match ctx.api.session().read_tt_usage(ctx.tt_user_id.as_deref()).await {
+    match ctx
+        .api
+        .session()
+        .read_tt_usage(ctx.tt_user_id.as_deref())
+        .await
+    {
         Ok(used) => Ok(used),
         Err(e @ Error::QuotaExhausted { .. }) => Err(CliError::from_tt(e, ctx.env)),
         Err(_) => Ok(None),
@@ -135,7 +146,10 @@ pub async fn run(ctx: &Context) -> Result<(), CliError> {
             usage.used,
             path.display()
         ),
-        None => println!("  counted:        {} requests (no state directory: set XDG_STATE_HOME or HOME)", usage.used),
+        None => println!(
+            "  counted:        {} requests (no state directory: set XDG_STATE_HOME or HOME)",
+            usage.used
+        ),
     }
     match tt {
         Some(n) => println!("  TT's count:     {n} (/keyusage; lags up to 30 minutes)"),
@@ -150,7 +164,11 @@ pub async fn run(ctx: &Context) -> Result<(), CliError> {
             println!(
                 "  left for ttrest: {}{}",
                 usage.remaining.unwrap_or(0),
-                if usage.spent { " (the day is spent)" } else { "" }
+                if usage.spent {
+                    " (the day is spent)"
+                } else {
+                    ""
+                }
             );
         }
         None => println!("  daily cap:      none known (give --daily-limit or a plan)"),
@@ -166,15 +184,22 @@ pub async fn run(ctx: &Context) -> Result<(), CliError> {
         println!("  follow streams: none running");
     }
     for (name, per_hour) in streams {
-        println!("  follow stream:  {name}: {per_hour} requests/hour ({} a day)", per_hour * 24);
+        println!(
+            "  follow stream:  {name}: {per_hour} requests/hour ({} a day)",
+            per_hour * 24
+        );
     }
     Ok(())
 }
 
 /// The running follow streams' names and requests per hour.
 fn follow_streams(ctx: &Context) -> Vec<(String, u64)> {
-    let Some(dir) = streams_dir(ctx) else { return Vec::new() };
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let Some(dir) = streams_dir(ctx) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
     let now = unix_now();
     let mut out = Vec::new();
     for entry in entries.flatten() {

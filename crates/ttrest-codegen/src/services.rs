@@ -456,7 +456,9 @@ mod tests {
             "{code}"
         );
         assert!(
-            compact.contains("paging:crate::service::Paging::KeyPaged,retry:crate::service::RetryClass::Default"),
+            compact.contains(
+                "paging:crate::service::Paging::KeyPaged,retry:crate::service::RetryClass::Default"
+            ),
             "{code}"
         );
         assert!(

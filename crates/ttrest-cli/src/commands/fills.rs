@@ -8,8 +8,8 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use futures::FutureExt;
 use serde_json::Value;
 use ttrest::paginate::{
-    fills_windows, watch_fills, FillRecord, FollowBudget, FillsFilter, FillsQuery, FillsWindow, NarrowBy,
-    NarrowHook, PaginationError, WatchOptions, WindowOptions,
+    fills_windows, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, FollowBudget,
+    NarrowBy, NarrowHook, PaginationError, WatchOptions, WindowOptions,
 };
 
 use super::columns;
@@ -92,7 +92,11 @@ pub fn follow_budget(
 }
 
 /// One stream per account (or one for all), merged in time order.
-fn stream_for(ctx: &Context, args: &FillsArgs, requests: &Arc<AtomicU64>) -> Result<Fills, CliError> {
+fn stream_for(
+    ctx: &Context,
+    args: &FillsArgs,
+    requests: &Arc<AtomicU64>,
+) -> Result<Fills, CliError> {
     let op = &ttrest::ttledger::ops::GET_FILLS;
     let since = args.since.map_or(0, |t| t.as_nanos());
     let until = args.until.map(|t| t.as_nanos());

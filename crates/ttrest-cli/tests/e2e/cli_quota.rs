@@ -33,7 +33,11 @@ async fn two_processes_add_to_one_count_and_a_spent_day_exits_4() {
     assert!(first >= 2, "a token and a page at least: {first}");
     let out = run(setup.ttrest(&["--no-token-cache", "accounts"])).await;
     cli_support::ok(&out);
-    assert_eq!(counted(&setup), first * 2, "the second process added to the same count");
+    assert_eq!(
+        counted(&setup),
+        first * 2,
+        "the second process added to the same count"
+    );
 
     // A cap this count has passed: refused before sending, exit 4.
     let before = setup.sandbox.counters().requests;
@@ -41,8 +45,14 @@ async fn two_processes_add_to_one_count_and_a_spent_day_exits_4() {
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("daily quota"), "{err}");
-    assert!(err.contains(&format!("{} requests counted today of 3", first * 2)), "{err}");
-    assert!(err.contains("00:00 UTC") && err.contains("local time"), "{err}");
+    assert!(
+        err.contains(&format!("{} requests counted today of 3", first * 2)),
+        "{err}"
+    );
+    assert!(
+        err.contains("00:00 UTC") && err.contains("local time"),
+        "{err}"
+    );
     assert_eq!(setup.sandbox.counters().requests, before, "nothing sent");
 }
 
@@ -52,7 +62,10 @@ async fn limit_exceeded_from_tt_exits_4_without_retrying() {
     let out = run(setup.ttrest(&["--no-token-cache", "accounts"])).await;
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Limit Exceeded") && err.contains("daily quota"), "{err}");
+    assert!(
+        err.contains("Limit Exceeded") && err.contains("daily quota"),
+        "{err}"
+    );
     // The token, then one refused call: no retries.
     assert_eq!(setup.sandbox.counters().requests, 2);
     // The next run stops before sending anything.
@@ -67,9 +80,15 @@ async fn usage_shows_the_count_the_cap_and_tt_s_figure() {
     cli_support::ok(&run(setup.ttrest(&["--no-token-cache", "accounts"])).await);
     let out = run(setup.ttrest(&["--daily-limit", "10000", "usage"])).await;
     let text = cli_support::ok(&out);
-    assert!(text.contains("daily cap:      10000, of which 500 kept in reserve"), "{text}");
+    assert!(
+        text.contains("daily cap:      10000, of which 500 kept in reserve"),
+        "{text}"
+    );
     assert!(text.contains("not read (give --tt-user-id"), "{text}");
-    assert!(text.contains("resets:") && text.contains("00:00 UTC"), "{text}");
+    assert!(
+        text.contains("resets:") && text.contains("00:00 UTC"),
+        "{text}"
+    );
     let out = run(setup.ttrest(&["--no-token-cache", "--tt-user-id", "1", "usage"])).await;
     let text = cli_support::ok(&out);
     assert!(text.contains("TT's count:     "), "{text}");
@@ -104,7 +123,11 @@ async fn fills_windows_get_408_and_504_back_at_once() {
         .await;
         assert_eq!(out.status.code(), Some(4), "{status}");
         let c = setup.sandbox.counters();
-        assert_eq!((c.requests, c.timeouts), (2, 1), "{status}: a token and one window");
+        assert_eq!(
+            (c.requests, c.timeouts),
+            (2, 1),
+            "{status}: a token and one window"
+        );
 
         let out = run(setup.ttrest(&[
             "--no-token-cache",

@@ -6,10 +6,10 @@ mod sandbox_support;
 
 mod sandbox_auth;
 mod sandbox_concurrent;
+mod sandbox_daily_quota;
 mod sandbox_faults;
 mod sandbox_paging;
 mod sandbox_plain_client;
 mod sandbox_setup_sdk;
 mod sandbox_spec;
-mod sandbox_daily_quota;
 mod session_errors;

@@ -51,7 +51,10 @@ async fn past_the_daily_cap_tt_says_limit_exceeded_and_the_session_stops() {
     assert_eq!(sb.counters().requests, before + 1, "not retried");
     // The session now refuses by itself.
     let err = health(&s).await.unwrap_err();
-    assert!(matches!(err, Error::QuotaExhausted { by_tt: false, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::QuotaExhausted { by_tt: false, .. }),
+        "{err:?}"
+    );
     assert_eq!(sb.counters().requests, before + 1, "nothing sent");
 }
 

@@ -220,6 +220,28 @@ pub fn default_config_path() -> Option<PathBuf> {
 
 /// Loads profile `name` from a TOML config file.
 pub fn load_profile(path: &Path, name: &str) -> Result<Profile, Error> {
+    let file = read_config(path, name)?;
+    let shown = path.display();
+    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+    file.profiles.get(name).cloned().ok_or_else(|| {
+        Error::config(format!(
+            "{shown}: no profile `{name}` (profiles: {}); add a [profiles.{name}] table",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })
+}
+
+/// The names of the profiles in a TOML config file, sorted.
+pub fn profile_names(path: &Path) -> Result<Vec<String>, Error> {
+    Ok(read_config(path, "NAME")?.profiles.into_keys().collect())
+}
+
+/// Reads and parses the config file (`name` only shapes the advice).
+fn read_config(path: &Path, name: &str) -> Result<ConfigFile, Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::config(format!(
@@ -237,17 +259,7 @@ pub fn load_profile(path: &Path, name: &str) -> Result<Profile, Error> {
             "{shown}: not a valid ttrest config{at}; expected [profiles.<name>] tables with app_key, app_secret, env, root_url, plan, daily_limit, app_name, company"
         ))
     })?;
-    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-    file.profiles.get(name).cloned().ok_or_else(|| {
-        Error::config(format!(
-            "{shown}: no profile `{name}` (profiles: {}); add a [profiles.{name}] table",
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        ))
-    })
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -316,6 +328,8 @@ mod tests {
             e.contains("no profile `sim`") && e.contains("live, uat"),
             "{e}"
         );
+        assert_eq!(profile_names(&path).unwrap(), ["live", "uat"]);
+        assert!(profile_names(&dir.path().join("none.toml")).is_err());
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Shared {
         &self.http
     }
 
+    /// The guard over the key's day of requests.
+    pub(crate) fn day_guard(&self) -> &DayGuard {
+        self.transport.day()
+    }
+
     /// Sends `request` for `service`'s `operation` through the pipeline.
     ///
     /// A success comes back with [`crate::REQUEST_ID_HEADER`] and the
@@ -160,6 +165,13 @@ impl Session {
     /// The usage plan the session paces itself to.
     pub fn plan(&self) -> Plan {
         self.shared.plan
+    }
+
+    /// The key's cap of requests per UTC day: the one given
+    /// ([`SessionBuilder::daily_limit`], a profile's `daily_limit`), else the
+    /// plan's ([`Plan::daily_limit`]).
+    pub fn daily_limit(&self) -> Option<u64> {
+        self.shared.transport.day().limit()
     }
 
     /// The key's day of requests as the session's count sees it: used,

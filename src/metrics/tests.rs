@@ -303,6 +303,8 @@ async fn fills_streams_count_yielded_duplicate_late_and_outside_fills() {
     let l = ledger.clone();
     let options = WatchOptions {
         interval: Duration::from_millis(1),
+        max_interval: Duration::from_millis(1),
+        requests_per_day: None,
         lag: Duration::from_nanos(10_000),
     };
     let mut stream = watch_fills(FillsQuery::new("get_tcrfills", 0), options, move |w| {

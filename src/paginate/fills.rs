@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
+use super::budget::FollowPacer;
 use super::cursor::FillsCursor;
 use super::error::{FetchError, FetchStatus, PaginationError};
 use super::key::FillKey;
@@ -315,7 +316,7 @@ where
     Fe: Fn(FillsWindow) -> Fut + Send + 'a,
     Fut: Future<Output = Result<Vec<F>, E>> + Send + 'a,
 {
-    Engine::new(query, fetch, 0).into_stream(None)
+    Engine::new(query, fetch, 0).into_stream(None, Duration::ZERO)
 }
 
 /// One fill of a page, with what the paginator needs from it computed once.
@@ -348,6 +349,9 @@ pub(crate) struct Engine<F, E, Fe> {
     queue: VecDeque<Step<F>>,
     pass_done: bool,
     metrics: FillsMetrics,
+    /// Requests (pages) and fills of the current pass, for follow pacing.
+    pass_requests: u64,
+    pass_fills: u64,
 }
 
 impl<'a, F, E, Fe, Fut> Engine<F, E, Fe>
@@ -372,22 +376,42 @@ where
             queue: VecDeque::new(),
             pass_done: false,
             metrics,
+            pass_requests: 0,
+            pass_fills: 0,
         }
     }
 
-    /// One pass (`poll_every: None`) or a pass every `poll_every`, forever.
-    pub(crate) fn into_stream(self, poll_every: Option<Duration>) -> FillsStream<'a, F, E> {
+    /// One pass (`pacer: None`) or passes paced by `pacer`, forever. The
+    /// first pass re-reads the lag window behind the cursor; later ones
+    /// re-read it once per `rescan_every` (see [`FollowPacer::rescan_due`]).
+    pub(crate) fn into_stream(
+        self,
+        pacer: Option<FollowPacer>,
+        rescan_every: Duration,
+    ) -> FillsStream<'a, F, E> {
         let cursor = Arc::clone(&self.cursor);
-        let inner = stream::unfold(Some(self), move |engine| async move {
-            let mut engine = engine?;
+        let lag = rescan_every;
+        let pacer = pacer.map(|mut p| {
+            // The pass starting now re-reads the lag window (`Engine::new`).
+            p.rescan_due(tokio::time::Instant::now(), lag);
+            p
+        });
+        let inner = stream::unfold(Some((self, pacer)), move |state| async move {
+            let (mut engine, mut pacer) = state?;
             loop {
                 match engine.next_item().await {
-                    Some(Ok(fill)) => return Some((Ok(fill), Some(engine))),
+                    Some(Ok(fill)) => {
+                        engine.pass_fills += 1;
+                        return Some((Ok(fill), Some((engine, pacer))));
+                    }
                     // An error ends the stream: its cursor still resumes losslessly.
                     Some(Err(e)) => return Some((Err(e), None)),
                     None => {
-                        tokio::time::sleep(poll_every?).await;
-                        engine.start_pass();
+                        let p = pacer.as_mut()?;
+                        let pause = p.pause_after(engine.pass_requests, engine.pass_fills);
+                        tokio::time::sleep(pause).await;
+                        let rescan = p.rescan_due(tokio::time::Instant::now(), lag);
+                        engine.start_pass(rescan);
                     }
                 }
             }
@@ -396,9 +420,13 @@ where
         FillsStream { inner, cursor }
     }
 
-    fn start_pass(&mut self) {
-        self.scan_lo = lock(&self.cursor).scan_start(self.lag);
+    /// Starts a poll: from the cursor, or `rescan` from the lag behind it.
+    fn start_pass(&mut self, rescan: bool) {
+        let lag = if rescan { self.lag } else { 0 };
+        self.scan_lo = lock(&self.cursor).scan_start(lag);
         self.pass_done = false;
+        self.pass_requests = 0;
+        self.pass_fills = 0;
     }
 
     /// The next fill of this pass, `None` at its end.
@@ -452,6 +480,7 @@ where
             max_ts: hi,
             filter: self.query.filter.clone(),
         };
+        self.pass_requests += 1;
         match (self.fetch)(window).await {
             Ok(page) => self.absorb(page, hi).await,
             Err(e) if e.is_timeout() => self.halve(e, hi),
@@ -652,6 +681,7 @@ where
             filter: filter.clone(),
         };
         let operation = self.query.operation;
+        self.pass_requests += 1;
         let page = (self.fetch)(window)
             .await
             .map_err(|source| match source.is_timeout() {

@@ -36,6 +36,7 @@
 //! }
 //! ```
 
+mod budget;
 mod concurrent;
 mod cursor;
 mod error;
@@ -50,6 +51,7 @@ mod ttledger;
 mod watch;
 mod windows;
 
+pub use budget::{FollowBudget, FollowPacer, DEFAULT_FOLLOW_SHARE_PERCENT};
 pub use concurrent::{items_concurrent, CallStream, Concurrency, Concurrent, ConcurrentOptions};
 pub use cursor::FillsCursor;
 pub use error::{FetchError, FetchStatus, PaginationError};

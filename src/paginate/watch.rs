@@ -3,37 +3,75 @@
 use std::future::Future;
 use std::time::Duration;
 
+use super::budget::{FollowBudget, FollowPacer, DEFAULT_FOLLOW_SHARE_PERCENT};
 use super::error::FetchStatus;
 use super::fills::{Engine, FillRecord, FillsQuery, FillsStream, FillsWindow};
 
 /// How [`watch_fills`] polls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WatchOptions {
-    /// Pause between two polls (default 5 s).
+    /// The shortest pause between two polls (default 5 s): the pause while
+    /// fills arrive, unless the budget needs a longer one.
     pub interval: Duration,
-    /// How far back each poll looks again (default 0).
+    /// The longest pause while no fill arrives (default 60 s): each quiet
+    /// poll doubles the pause up to it.
+    pub max_interval: Duration,
+    /// Requests per UTC day the watch may spend (default 5,000, half of a
+    /// Free key's day; see [`WatchOptions::for_plan`]); `None` paces by the
+    /// intervals alone. After each poll the watch waits at least
+    /// `requests of the poll × 24 h ÷ this` (see [`FollowPacer`]).
+    pub requests_per_day: Option<u64>,
+    /// How far back the watch looks again for late fills (default 0).
     ///
     /// TT's ledger is not real time: a fill can show up after fills with later
-    /// timestamps were already served. A lag of N seconds re-reads the last N
-    /// seconds on every poll and yields what it had not seen, at the cost of
-    /// (a) re-downloading those fills each poll (more requests against the daily
-    /// quota), (b) a cursor that remembers every fill key of the last N seconds,
-    /// and (c) late fills arriving out of `timeStamp` order. Fills later than
-    /// the lag are still missed; without a lag, only fills at the cursor's own
-    /// timestamp are caught late.
+    /// timestamps were already served. A lag of N seconds re-reads the last
+    /// 2N seconds once every N seconds (and on the first poll), so every fill
+    /// at most N seconds late is found, and yields what it had not seen, at
+    /// the cost of (a) re-downloading those fills (requests paid from the
+    /// same daily budget), (b) a cursor that remembers every fill key of the
+    /// last 2N seconds, and (c) late fills arriving out of `timeStamp` order,
+    /// up to N seconds after they showed up. Fills later than the lag may be
+    /// missed; without a lag, only fills at the cursor's own timestamp are
+    /// caught late.
     pub lag: Duration,
 }
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(5),
+        WatchOptions::with_budget(FollowBudget::default())
+    }
+}
+
+impl WatchOptions {
+    /// [`DEFAULT_FOLLOW_SHARE_PERCENT`] (half) of `plan`'s day, 5 s to 60 s
+    /// between polls, no lag.
+    pub fn for_plan(plan: crate::Plan) -> Self {
+        WatchOptions::with_budget(FollowBudget::for_plan(plan, DEFAULT_FOLLOW_SHARE_PERCENT))
+    }
+
+    /// The intervals and budget of `budget`, no lag.
+    pub fn with_budget(budget: FollowBudget) -> Self {
+        WatchOptions {
+            interval: budget.min_interval,
+            max_interval: budget.max_interval,
+            requests_per_day: budget.requests_per_day,
             lag: Duration::ZERO,
+        }
+    }
+
+    /// The pacing budget these options give.
+    pub fn budget(&self) -> FollowBudget {
+        FollowBudget {
+            requests_per_day: self.requests_per_day,
+            min_interval: self.interval,
+            max_interval: self.max_interval.max(self.interval),
         }
     }
 }
 
-/// Yields fills as they appear, forever, polling every `options.interval`.
+/// Yields fills as they appear, forever, polling within `options`' daily
+/// budget: every `options.interval` while fills arrive, up to
+/// `options.max_interval` while quiet, never faster than the budget allows.
 ///
 /// Start it with [`FillsQuery::new`] (from a timestamp) or [`FillsQuery::resume`]
 /// (from a saved [`FillsStream::cursor`]); no fill is yielded twice and none is
@@ -49,8 +87,14 @@ where
     Fe: Fn(FillsWindow) -> Fut + Send + 'a,
     Fut: Future<Output = Result<Vec<F>, E>> + Send + 'a,
 {
-    let lag = i64::try_from(options.lag.as_nanos()).unwrap_or(i64::MAX);
-    Engine::new(query, fetch, lag).into_stream(Some(options.interval))
+    // The rescan runs once per lag over twice the lag, so a fill up to one
+    // lag late is read by the first rescan after it arrives; the cursor
+    // remembers the keys of those two lags, so none is yielded twice.
+    let window = i64::try_from(options.lag.as_nanos())
+        .unwrap_or(i64::MAX)
+        .saturating_mul(2);
+    Engine::new(query, fetch, window)
+        .into_stream(Some(FollowPacer::new(options.budget())), options.lag)
 }
 
 #[cfg(test)]
@@ -63,6 +107,8 @@ mod tests {
 
     const FAST: WatchOptions = WatchOptions {
         interval: Duration::from_millis(1),
+        max_interval: Duration::from_millis(1),
+        requests_per_day: None,
         lag: Duration::ZERO,
     };
 

@@ -27,6 +27,7 @@ pub(crate) struct DayGuard {
     reserve: u64,
     clock: UtcClock,
     warned: Mutex<Option<NaiveDate>>,
+    noted: std::sync::atomic::AtomicBool,
 }
 
 impl DayGuard {
@@ -47,6 +48,7 @@ impl DayGuard {
             reserve,
             clock,
             warned: Mutex::new(None),
+            noted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -59,6 +61,11 @@ impl DayGuard {
     fn ceiling(&self) -> u64 {
         self.limit
             .map_or(u64::MAX, |l| l.saturating_sub(self.reserve))
+    }
+
+    /// The cap of the day, if any.
+    pub(crate) fn limit(&self) -> Option<u64> {
+        self.limit
     }
 
     /// Counts one attempt, or refuses it with [`Error::QuotaExhausted`].
@@ -106,6 +113,15 @@ impl DayGuard {
             reserve: self.reserve,
             by_tt,
             resets_at: key.resets_at(),
+        }
+    }
+
+    #[cfg_attr(not(feature = "ttid"), allow(dead_code))]
+    /// Says `what` at debug level, once per session (why TT's own count
+    /// cannot be read).
+    pub(crate) fn note_once(&self, what: &str) {
+        if !self.noted.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::debug!("{what}");
         }
     }
 

@@ -18,6 +18,8 @@
 mod exhausted;
 mod file;
 pub(crate) mod guard;
+#[cfg(feature = "ttid")]
+mod keyusage;
 mod memory;
 
 use std::fmt;

@@ -306,7 +306,7 @@ async fn persistent_429s_end_as_rate_limited_with_retry_after() {
     server.script(
         HEALTH,
         (0..2)
-            .map(|_| Reply::new(429, r#"{"message":"Limit Exceeded"}"#).header("retry-after", "0")),
+            .map(|_| Reply::new(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", "0")),
     );
     let err = session
         .ttid()
@@ -320,7 +320,7 @@ async fn persistent_429s_end_as_rate_limited_with_retry_after() {
         matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
         "{err:?}"
     );
-    assert!(err.to_string().contains("Limit Exceeded"), "{err}");
+    assert!(err.to_string().contains("Too Many Requests"), "{err}");
 
     // A Retry-After beyond the policy's maximum is not waited for.
     server.script(

@@ -51,9 +51,14 @@ pub struct Global {
     /// ~/.local/state/ttrest/), shared by every ttrest on the host.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub daily_limit: Option<u64>,
+    /// The user id of the key's user, with which TT's own count of the day
+    /// (ttid /keyusage) can be read; without it the day is counted locally.
+    #[arg(long, global = true, value_name = "ID", env = "TT_USER_ID")]
+    pub tt_user_id: Option<String>,
     /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// `ttrest sync` takes it more than once: one stream per key, one database.
+    #[arg(long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
+    pub profile: Vec<String>,
     /// Start a local TT sandbox in this process and run against it (its own
     /// credentials; no token cache; no pacing unless --plan).
     #[arg(long, global = true, conflicts_with_all = ["base_url", "profile"])]
@@ -172,6 +177,10 @@ pub enum Command {
     Call(CallArgs),
     /// Check the credentials: fetch a token and print when it expires (never the token).
     Token,
+    /// The key's day of requests: today's count shared by every ttrest on
+    /// this host, TT's own count (with --tt-user-id), the cap, the reserve,
+    /// when it resets, and what running --follow streams spend per hour.
+    Usage,
     /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
     Sandbox(SandboxArgs),
 }
@@ -210,12 +219,22 @@ pub struct FillsArgs {
     /// (which then ends the run normally, keeping what was written).
     #[arg(long)]
     pub follow: bool,
-    /// Seconds between polls with --follow.
+    /// The shortest pause between polls with --follow, in seconds: the pause
+    /// while fills arrive, unless the daily budget needs a longer one
+    /// (quiet streams wait up to --max-interval).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
     /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", requires = "follow")]
     pub metrics_addr: Option<String>,
+    /// The longest pause between polls with --follow while no fill arrives,
+    /// in seconds (each quiet poll doubles the pause up to it).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    pub max_interval: f64,
+    /// The share of the key's daily quota (in percent) --follow may spend,
+    /// split between the streams of several --account.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
+    pub follow_share: u8,
     #[command(flatten)]
     pub out: OutputArgs,
 }

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ttrest::quota::{DailyCount, FileCount};
 use ttrest::recording::Redaction;
-use ttrest::quota::FileCount;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
@@ -27,14 +27,46 @@ pub struct Context {
     pub replayable: bool,
     /// `--metrics-addr`'s health and metrics, for `--follow` runs.
     pub monitor: Option<Monitor>,
+    /// The company from `--company` or the profile (none when neither names one).
+    pub company: Option<String>,
+    /// `--tt-user-id`: reads TT's own count of the day.
+    pub tt_user_id: Option<String>,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
 
 impl Context {
-    /// Builds the session from the global options; `monitor` sees TT's answers.
+    /// Builds the session from the global options (at most one `--profile`);
+    /// `monitor` sees TT's answers.
     pub async fn connect(global: &Global, monitor: Option<Monitor>) -> Result<Context, CliError> {
-        let progress = Arc::new(Progress::new(!global.quiet));
+        if global.profile.len() > 1 {
+            return Err(CliError::usage(format!(
+                "--profile is given {} times; only `ttrest sync` takes several (one stream per key)",
+                global.profile.len()
+            )));
+        }
+        Self::connect_as(
+            global,
+            global.profile.first().map(String::as_str),
+            !global.quiet,
+            None,
+            monitor,
+        )
+        .await
+    }
+
+    /// Builds the session of `profile` (or the environment's credentials
+    /// when none), with a progress line when `progress`; `count` keeps the
+    /// key's day of requests instead of the host's state file (a database
+    /// row shared by every host); `monitor` sees TT's answers.
+    pub async fn connect_as(
+        global: &Global,
+        profile: Option<&str>,
+        progress: bool,
+        count: Option<Arc<dyn DailyCount>>,
+        monitor: Option<Monitor>,
+    ) -> Result<Context, CliError> {
+        let progress = Arc::new(Progress::new(progress));
         let sandbox = match global.sandbox {
             true => Some(start_sandbox(global.quiet).await?),
             false => None,
@@ -44,10 +76,13 @@ impl Context {
         if let Some(env) = environment {
             builder = builder.environment(env);
         }
-        builder = match (&sandbox, &global.replay) {
-            (Some(s), _) => sandbox_settings(builder, s, global)?,
-            (None, Some(dir)) => replay_settings(builder, dir, global)?,
-            (None, None) => tt_settings(builder, global),
+        let (mut builder, company) = match (&sandbox, &global.replay) {
+            (Some(s), _) => (
+                sandbox_settings(builder, s, global)?,
+                global.company.clone(),
+            ),
+            (None, Some(dir)) => (replay_settings(builder, dir, global)?, global.company.clone()),
+            (None, None) => tt_settings(builder, global, profile),
         };
         if let Some(dir) = &global.record {
             builder = builder.record(dir);
@@ -64,6 +99,9 @@ impl Context {
         if let Some(limit) = global.daily_limit {
             builder = builder.daily_limit(limit);
         }
+        if let Some(count) = count {
+            builder = builder.daily_count(count);
+        }
         let session = builder
             .build()
             .map_err(|e| CliError::from_tt(e, env_name(environment)))?;
@@ -74,6 +112,8 @@ impl Context {
             quiet: global.quiet,
             replayable: global.record.is_some() || global.replay.is_some(),
             monitor,
+            company,
+            tt_user_id: global.tt_user_id.clone(),
             _sandbox: sandbox,
         })
     }
@@ -147,10 +187,15 @@ fn replay_settings(
     Ok(builder)
 }
 
-/// Real TT (or `--base-url`): profile, plan, company and the token cache.
-fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
+/// Real TT (or `--base-url`): profile, plan, company and the token cache;
+/// also the company named by `--company` or the profile.
+fn tt_settings(
+    mut builder: SessionBuilder,
+    global: &Global,
+    profile: Option<&str>,
+) -> (SessionBuilder, Option<String>) {
     let mut profile_company = None;
-    if let Some(name) = &global.profile {
+    if let Some(name) = profile {
         builder = builder.profile(name);
         if let Some(path) = credentials::default_config_path() {
             // The builder reports a broken profile; here it only supplies the company.
@@ -171,11 +216,12 @@ fn tt_settings(mut builder: SessionBuilder, global: &Global) -> SessionBuilder {
         builder = builder.token_cache_file(path);
     }
     // The key's day is counted in the file every ttrest on the host shares.
-    match FileCount::in_state_dir() {
+    let builder = match FileCount::in_state_dir() {
         Some(count) => builder.daily_count(Arc::new(count)),
         // Neither XDG_STATE_HOME nor HOME: the count is this process's own.
         None => builder,
-    }
+    };
+    (builder, company)
 }
 
 /// `$XDG_CACHE_HOME/ttrest/tokens.json`, else `~/.cache/ttrest/tokens.json`.

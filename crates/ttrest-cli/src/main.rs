@@ -14,6 +14,7 @@ mod raw;
 mod request;
 mod spec;
 mod telemetry;
+mod usage;
 
 use std::sync::OnceLock;
 

@@ -94,7 +94,10 @@ fn main() {
                 latency(&o, Plan::Free, RatePlan::Free, 100, o.free_fills);
             }
             "orders" => orders(&o, Plan::High, RatePlan::High, 100),
-            other => panic!("unknown scenario {other}; known: stream, rate, latency, orders"),
+            "requests" => requests(&o),
+            other => {
+                panic!("unknown scenario {other}; known: stream, rate, latency, orders, requests")
+            }
         }
     }
 }
@@ -390,4 +393,61 @@ fn orders(o: &Options, plan: Plan, enforced: RatePlan, latency_ms: u64) {
         );
     }
     runtime.block_on(sandbox.shutdown());
+}
+
+/// Requests per 100,000 fills against the ideal (one per page of 500, plus
+/// the token request): the sequential stream, then concurrent windows sized
+/// to plan High (each window ends with a page that is not full).
+fn requests(o: &Options) {
+    let fills = 100_000;
+    let server = server(fills, Faults::default());
+    let client = client_runtime();
+    let ideal = fills.div_ceil(PAGE) as u64 + 1;
+    for mode in ["stream", "windows"] {
+        let session = session(&server.sandbox, Plan::Unlimited);
+        let ledger = session.ledger();
+        let before = server.sandbox.counters();
+        let got = client
+            .block_on(async {
+                match mode {
+                    "stream" => {
+                        ledger
+                            .get_fills()
+                            .fills(0)
+                            .try_fold(0, |n, _| async move { Ok(n + 1) })
+                            .await
+                    }
+                    _ => {
+                        ledger
+                            .get_fills()
+                            .fills_windows(
+                                FillsQuery::new("get_fills", 0),
+                                WindowOptions::for_plan(Plan::High),
+                            )
+                            .try_fold(0, |n, _| async move { Ok(n + 1) })
+                            .await
+                    }
+                }
+            })
+            .expect("fills stream");
+        assert_eq!(got, fills, "every fill exactly once");
+        let requests = server.sandbox.counters().requests - before.requests;
+        let counted = client
+            .block_on(session.daily_usage())
+            .expect("the day's count")
+            .used;
+        assert_eq!(counted, requests, "the session counted every request");
+        let over = (requests as f64 / ideal as f64 - 1.0) * 100.0;
+        if o.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "scenario": "requests", "mode": mode, "fills": fills,
+                    "requests": requests, "ideal": ideal, "over_ideal_pct": over,
+                })
+            );
+        } else {
+            println!("requests {mode}: {fills} fills in {requests} requests, ideal {ideal} ({over:+.1}%)");
+        }
+    }
 }

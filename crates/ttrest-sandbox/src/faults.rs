@@ -44,6 +44,17 @@ impl RatePlan {
             RatePlan::PerSecond(n) => n.max(1),
         }
     }
+
+    /// Requests per UTC day allowed by the plan (`None` for a custom rate).
+    pub fn per_day(self) -> Option<u64> {
+        match self {
+            RatePlan::Free => Some(10_000),
+            RatePlan::Low => Some(15_000),
+            RatePlan::Medium => Some(30_000),
+            RatePlan::High => Some(75_000),
+            RatePlan::PerSecond(_) => None,
+        }
+    }
 }
 
 /// Which faults a sandbox injects. Nothing by default.
@@ -51,7 +62,7 @@ impl RatePlan {
 /// Build with the chained setters, or parse the CLI's `--faults` string
 /// (see [`FromStr`](#impl-FromStr-for-Faults)): comma-separated `name=value` items,
 /// `429-every=5,5xx-every=7,latency-ms=20,timeout-window-ns=3600000000000,timeout-status=504,
-/// redirect=cross,redirect-every=3,truncate-every=9,token-expiry-after=100,plan=free`.
+/// redirect=cross,redirect-every=3,truncate-every=9,token-expiry-after=100,plan=free,daily-cap=500`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
     pub(crate) every_429: Option<u64>,
@@ -66,6 +77,7 @@ pub struct Faults {
     pub(crate) truncate_every: Option<u64>,
     pub(crate) token_expiry_after: Option<u64>,
     pub(crate) plan: Option<RatePlan>,
+    pub(crate) daily_cap: Option<u64>,
 }
 
 impl Faults {
@@ -131,10 +143,22 @@ impl Faults {
         self.token_expiry_after = Some(n.max(1));
         self
     }
-    /// Enforce a usage plan's rate per app key (`plan=free|low|medium|high` or `rate=N`).
+    /// Enforce a usage plan's rate per app key, and its daily cap
+    /// (`plan=free|low|medium|high` or `rate=N`, which has no daily cap).
     pub fn rate_plan(mut self, plan: RatePlan) -> Self {
         self.plan = Some(plan);
         self
+    }
+    /// Answer `429 {"message":"Limit Exceeded"}` once a key made `n`
+    /// requests in a UTC day, until the next 00:00 UTC; wins over the
+    /// plan's cap (`daily-cap`).
+    pub fn daily_cap(mut self, n: u64) -> Self {
+        self.daily_cap = Some(n);
+        self
+    }
+    /// The daily cap in force: `daily-cap`, else the plan's.
+    pub(crate) fn day_cap(&self) -> Option<u64> {
+        self.daily_cap.or(self.plan.and_then(RatePlan::per_day))
     }
 }
 
@@ -148,7 +172,7 @@ pub struct ParseFaultsError {
 
 const KNOWN: &str =
     "429-every, retry-after, 5xx-every, 5xx-status, latency-ms, timeout-window-ns, \
-timeout-status, redirect, redirect-every, truncate-every, token-expiry-after, plan, rate";
+timeout-status, redirect, redirect-every, truncate-every, token-expiry-after, plan, rate, daily-cap";
 
 impl FromStr for Faults {
     type Err = ParseFaultsError;
@@ -208,6 +232,7 @@ fn apply(f: Faults, name: &str, value: &str) -> Result<Faults, String> {
             "high" => RatePlan::High,
             _ => return Err("plan must be free, low, medium or high".into()),
         }),
+        "daily-cap" => f.daily_cap(number(value)?),
         "rate" => f.rate_plan(RatePlan::PerSecond(
             u32::try_from(number(value)?).map_err(|_| "rate is too large".to_string())?,
         )),
@@ -262,6 +287,9 @@ impl fmt::Display for Faults {
         );
         if let Some(RatePlan::PerSecond(n)) = self.plan {
             items.push(format!("rate={n}"));
+        }
+        if let Some(n) = self.daily_cap {
+            items.push(format!("daily-cap={n}"));
         }
         out.write_str(&items.join(","))
     }

@@ -35,6 +35,7 @@ mod data;
 mod envelope;
 mod faults;
 mod paging;
+mod quota;
 mod rate;
 mod request_id;
 mod routes;
@@ -43,7 +44,7 @@ mod store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -90,6 +91,7 @@ pub struct SandboxBuilder {
     token_lifetime: Duration,
     faults: Faults,
     sqlite: Option<PathBuf>,
+    utc_start: Option<SystemTime>,
 }
 
 impl Default for SandboxBuilder {
@@ -110,6 +112,7 @@ impl Default for SandboxBuilder {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             faults: Faults::none(),
             sqlite: None,
+            utc_start: None,
         }
     }
 }
@@ -181,6 +184,14 @@ impl SandboxBuilder {
         self.token_lifetime = lifetime;
         self
     }
+    /// The sandbox's UTC time at start (default: the system clock's). Its
+    /// clock then runs on tokio's time, so a test on tokio's paused clock
+    /// crosses UTC midnight (and the daily cap's reset) by advancing it.
+    pub fn utc_start(mut self, at: SystemTime) -> Self {
+        self.utc_start = Some(at);
+        self
+    }
+
     /// Faults to inject; none by default.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
@@ -227,6 +238,7 @@ impl SandboxBuilder {
             self.page_size,
             self.fills_page_size,
             other_url.clone(),
+            self.utc_start.unwrap_or_else(SystemTime::now),
         ));
         let (stop_main, main_task) = serve(main, routes::router(state.clone(), Origin::Main));
         let (stop_other, other_task) = serve(other, routes::router(state.clone(), Origin::Other));

@@ -11,12 +11,17 @@ pub enum ErrorKind {
     Url,
     /// The database cannot be reached or opened.
     Connect,
+    /// TLS failed: the server's certificate is not trusted or not for this
+    /// host, the server offers no TLS, or it accepts TLS connections only.
+    Tls,
     /// The schema is newer than this crate.
     SchemaNewer,
     /// The database or file is read-only.
     ReadOnly,
     /// The disk (or a size limit) is full.
     Full,
+    /// Another run holds the stream's lease.
+    Busy,
     /// Anything else the database reported.
     Other,
 }
@@ -53,7 +58,11 @@ impl std::error::Error for StoreError {}
 /// The advice appended for each kind.
 pub(crate) fn advice(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Url | ErrorKind::SchemaNewer | ErrorKind::Other => "",
+        ErrorKind::Url
+        | ErrorKind::SchemaNewer
+        | ErrorKind::Other
+        | ErrorKind::Tls
+        | ErrorKind::Busy => "",
         ErrorKind::Connect => {
             "; check that the server is running and the URL (host, port, user, database) is right"
         }

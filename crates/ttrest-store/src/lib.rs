@@ -12,6 +12,15 @@
 //! - [`sync_fills`] drives a fills stream into the store, page by page, and
 //!   re-reads a trailing window behind the cursor for fills TT delivered late.
 //!
+//! - [`Store::lease`] makes the run the stream's only writer: a second run of
+//!   the same (app key, environment, stream) is refused, saying who holds it,
+//!   or waits. A killed holder leaves nothing behind (a PostgreSQL
+//!   session-level advisory lock; an `flock`ed side file for SQLite).
+//!
+//! - [`PostgresCount`] keeps a key's day of requests (the library's
+//!   [`DailyCount`](ttrest::quota::DailyCount)) in PostgreSQL, shared by every
+//!   process and host syncing into the database.
+//!
 //! Fills are keyed by their identity: `recordId`, else `uniqueExecId`, else a
 //! hash of the whole record (never `execId`, which TT reuses). The typed
 //! columns of each table are listed in [`FILL_COLUMNS`], [`POSITION_COLUMNS`]
@@ -20,18 +29,24 @@
 
 #![warn(missing_docs)]
 
+mod count;
 mod error;
+mod lease;
+mod pgconn;
 mod postgres;
 mod record;
 mod schema;
 mod sqlite;
 mod sync;
+mod tls;
 mod url;
 
 use serde_json::Value;
 use ttrest::paginate::FillsCursor;
 
+pub use self::count::PostgresCount;
 pub use self::error::{ErrorKind, StoreError};
+pub use self::lease::LeaseHolder;
 pub use self::record::{fill_key, Col, Kind, FILL_COLUMNS, ORDER_COLUMNS, POSITION_COLUMNS};
 pub use self::schema::SCHEMA_VERSION;
 pub use self::sync::{sync_fills, SyncError, SyncOptions, SyncReport};
@@ -39,6 +54,9 @@ pub use self::url::DatabaseUrl;
 
 /// Whose data a `sync_state` row tracks: the app key (its public id, never the
 /// secret), the TT environment and the stream (`fills`, `positions`, `orders`).
+/// The key's id and company are also written into every row it stores
+/// (columns `app_key` and `company`), so one database fed by several keys can
+/// be filtered by key or company.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateKey {
     /// The app key id.
@@ -47,6 +65,8 @@ pub struct StateKey {
     pub environment: String,
     /// The stream's name.
     pub stream: String,
+    /// The company the key belongs to, recorded with each row (provenance).
+    pub company: Option<String>,
 }
 
 impl StateKey {
@@ -56,7 +76,14 @@ impl StateKey {
             key: key.into(),
             environment: environment.into(),
             stream: stream.to_string(),
+            company: None,
         }
+    }
+
+    /// The same key, recording `company` with the rows it writes.
+    pub fn with_company(mut self, company: impl Into<String>) -> Self {
+        self.company = Some(company.into());
+        self
     }
 }
 
@@ -159,6 +186,51 @@ impl Store {
     /// The database, as messages name it (a password shown as `***`).
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// Tries to take `key`'s lease (one writer per app key, environment and
+    /// stream) for as long as this store is open: `None` when taken (or
+    /// already held by this store), else who holds it.
+    pub async fn try_lease(&mut self, key: &StateKey) -> Result<Option<LeaseHolder>, StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.try_lease(key),
+            Backend::Postgres(db) => db.try_lease(key).await,
+        }
+    }
+
+    /// Takes `key`'s lease for as long as this store is open. When another
+    /// process holds it: without `wait`, an [`ErrorKind::Busy`] error naming
+    /// the holder's host, pid and since when; with `wait`, calls `waiting`
+    /// once and retries every half second until the lease is free.
+    pub async fn lease(
+        &mut self,
+        key: &StateKey,
+        wait: bool,
+        mut waiting: impl FnMut(&LeaseHolder),
+    ) -> Result<(), StoreError> {
+        let mut told = false;
+        loop {
+            let holder = match self.try_lease(key).await? {
+                None => return Ok(()),
+                Some(h) => h,
+            };
+            if !wait {
+                return Err(StoreError::new(
+                    &self.url,
+                    ErrorKind::Busy,
+                    format!(
+                        "the {} stream of app key {} in {} is being synced by {holder}; \
+                         let that run finish (or stop it), or pass --wait to wait for it",
+                        key.stream, key.key, key.environment
+                    ),
+                ));
+            }
+            if !told {
+                waiting(&holder);
+                told = true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
     }
 
     /// The `sync_state` row of `key`, if a run committed one.

@@ -8,9 +8,12 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
 use super::error::{advice, ErrorKind, StoreError};
+use super::lease::{self, LeaseHolder};
+use super::pgconn;
 use super::record::{Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
 use super::schema::{self, names, Dialect, SCHEMA_VERSION};
 use super::sqlite::parse_cursor;
+use super::tls::{self, SslMode, TlsSettings};
 use super::url::DatabaseUrl;
 use super::{PageOutcome, StateKey, SyncState};
 
@@ -30,18 +33,33 @@ impl Db {
         let DatabaseUrl::Postgres { url: text, .. } = url else {
             unreachable!("only PostgreSQL URLs come here");
         };
-        let mut config: tokio_postgres::Config = text
-            .parse()
-            .map_err(|e: tokio_postgres::Error| error(url, &e))?;
+        let (mut config, tls) = pgconn::resolve(text, &pgconn::Env::process())
+            .map_err(|m| StoreError::new(url, ErrorKind::Url, m))?;
         if config.get_connect_timeout().is_none() {
             // An unreachable host should fail in seconds, not after TCP's minutes.
             config.connect_timeout(Duration::from_secs(10));
         }
-        let (client, connection) = config.connect(NoTls).await.map_err(|e| error(url, &e))?;
-        tokio::spawn(async move {
-            // Failures surface on the next query, with their message.
-            let _ = connection.await;
-        });
+        let connected = match tls.mode {
+            SslMode::Disable => config.connect(NoTls).await.map(|(c, conn)| {
+                tokio::spawn(async move {
+                    // Failures surface on the next query, with their message.
+                    let _ = conn.await;
+                });
+                c
+            }),
+            _ => {
+                let connector = tls
+                    .connector()
+                    .map_err(|m| StoreError::new(url, ErrorKind::Tls, m))?;
+                config.connect(connector).await.map(|(c, conn)| {
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    c
+                })
+            }
+        };
+        let client = connected.map_err(|e| connect_error(url, &e, &config, &tls))?;
         let mut db = Db {
             client,
             url: url.clone(),
@@ -49,6 +67,11 @@ impl Db {
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// The connection, for a [`crate::PostgresCount`].
+    pub(crate) fn into_client(self) -> Client {
+        self.client
     }
 
     fn error(&self, e: &tokio_postgres::Error) -> StoreError {
@@ -104,6 +127,58 @@ impl Db {
         tx.commit().await.map_err(err)
     }
 
+    pub(crate) async fn try_lease(
+        &mut self,
+        key: &StateKey,
+    ) -> Result<Option<LeaseHolder>, StoreError> {
+        let id = lease::lock_id(&key.key, &key.environment, &key.stream);
+        let url = self.url.clone();
+        let err = |e: tokio_postgres::Error| error(&url, &e);
+        let taken: bool = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&id])
+            .await
+            .map_err(err)?
+            .get(0);
+        if taken {
+            let me = LeaseHolder::me();
+            self.client
+                .execute(
+                    "INSERT INTO ttrest_lease (key, environment, stream, host, pid, since) \
+                     VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (key, environment, stream) \
+                     DO UPDATE SET host = excluded.host, pid = excluded.pid, since = excluded.since",
+                    &[
+                        &key.key,
+                        &key.environment,
+                        &key.stream,
+                        &me.host,
+                        &i64::from(me.pid),
+                    ],
+                )
+                .await
+                .map_err(err)?;
+            return Ok(None);
+        }
+        let row = self
+            .client
+            .query_opt(
+                "SELECT host, pid, to_char(since AT TIME ZONE 'UTC', \
+                 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ttrest_lease \
+                 WHERE key = $1 AND environment = $2 AND stream = $3",
+                &[&key.key, &key.environment, &key.stream],
+            )
+            .await
+            .map_err(err)?;
+        Ok(Some(match row {
+            Some(r) => LeaseHolder {
+                host: r.get(0),
+                pid: u32::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                since: r.get(2),
+            },
+            None => LeaseHolder::unknown(),
+        }))
+    }
+
     pub(crate) async fn state(&mut self, key: &StateKey) -> Result<Option<SyncState>, StoreError> {
         let row = self
             .client
@@ -144,6 +219,8 @@ impl Db {
                 .map(|r| r.record.clone())
                 .collect::<Vec<_>>(),
         ));
+        params.push(Box::new(page.key.key.clone()));
+        params.push(Box::new(page.key.company.clone()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let added = tx.execute(&self.insert_fills, &refs).await.map_err(err)?;
         let outcome = PageOutcome {
@@ -159,8 +236,9 @@ impl Db {
             let (last_ns, last_key) = (last.as_ref().map(|l| l.0), last.map(|l| l.1));
             tx.execute(
                 "INSERT INTO sync_state (key, environment, stream, cursor, last_fill_ns, \
-                 last_fill_key, rows, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) \
-                 ON CONFLICT (key, environment, stream) DO UPDATE SET cursor = excluded.cursor, \
+                 last_fill_key, rows, updated_at, company) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 now(), $8) ON CONFLICT (key, environment, stream) DO UPDATE SET \
+                 cursor = excluded.cursor, company = excluded.company, \
                  last_fill_ns = coalesce(excluded.last_fill_ns, sync_state.last_fill_ns), \
                  last_fill_key = coalesce(excluded.last_fill_key, sync_state.last_fill_key), \
                  rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at",
@@ -172,6 +250,7 @@ impl Db {
                     &last_ns,
                     &last_key,
                     &(added as i64),
+                    &page.key.company,
                 ],
             )
             .await
@@ -202,21 +281,25 @@ impl Db {
                 .map(|r| r.record.clone())
                 .collect::<Vec<_>>(),
         ));
+        params.push(Box::new(snap.key.key.clone()));
+        params.push(Box::new(snap.key.company.clone()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         tx.execute(&insert_sql(snap.table, snap.columns, false), &refs)
             .await
             .map_err(err)?;
         tx.execute(
-            "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (key, environment, stream) DO UPDATE \
-             SET last_as_of_ns = excluded.last_as_of_ns, rows = sync_state.rows + excluded.rows, \
-             updated_at = excluded.updated_at",
+            "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at, \
+             company) VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (key, environment, stream) \
+             DO UPDATE SET last_as_of_ns = excluded.last_as_of_ns, \
+             rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at, \
+             company = excluded.company",
             &[
                 &snap.key.key,
                 &snap.key.environment,
                 &snap.key.stream,
                 &snap.as_of_ns,
                 &(n as i64),
+                &snap.key.company,
             ],
         )
         .await
@@ -228,7 +311,8 @@ impl Db {
 
 /// `INSERT INTO table (...) SELECT ... FROM UNNEST(...)`: `$1` is the
 /// environment; fills then take the keys array, snapshots `as_of_ns`, `as_of`
-/// and the `seq` array; then one array per typed column and the records.
+/// and the `seq` array; then one array per typed column, the records, and
+/// last the `app_key` and `company` scalars.
 fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     let mut targets = vec!["environment".to_string()];
     let mut select = vec!["$1".to_string()];
@@ -267,7 +351,7 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     arrays.push("text");
     casts.push("::jsonb");
     targets.extend(names(columns));
-    targets.push("record".into());
+    targets.extend(["record".into(), "app_key".into(), "company".into()]);
     let count = arrays.len();
     select.extend(
         casts
@@ -275,6 +359,11 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
             .enumerate()
             .map(|(i, cast)| format!("u.c{}{cast}", i + 1)),
     );
+    // The provenance scalars follow the arrays.
+    select.extend([
+        format!("${}::text", first + count),
+        format!("${}::text", first + count + 1),
+    ]);
     let params: Vec<String> = arrays
         .iter()
         .enumerate()
@@ -344,6 +433,56 @@ fn time(ns: i64) -> SystemTime {
         Ok(ns) => UNIX_EPOCH + Duration::from_nanos(ns),
         Err(_) => UNIX_EPOCH - Duration::from_nanos(ns.unsigned_abs()),
     }
+}
+
+/// A failed connection: TLS problems named as such, with what to do.
+fn connect_error(
+    url: &DatabaseUrl,
+    e: &tokio_postgres::Error,
+    config: &tokio_postgres::Config,
+    settings: &TlsSettings,
+) -> StoreError {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    if let Some(r) = tls::rustls_error(e) {
+        return StoreError::new(
+            url,
+            ErrorKind::Tls,
+            format!("cannot connect: {}", tls::explain(r, &host, settings)),
+        );
+    }
+    let text = e.to_string();
+    let detail = std::error::Error::source(e).map_or(String::new(), |s| s.to_string());
+    if detail.contains("server does not support TLS") || text.contains("does not support TLS") {
+        return StoreError::new(
+            url,
+            ErrorKind::Tls,
+            format!(
+                "cannot connect: TLS: the server does not offer TLS, and sslmode={} needs it; \
+                 turn on ssl in the server's postgresql.conf, or use sslmode=prefer (or disable) \
+                 to connect unencrypted",
+                settings.mode.name()
+            ),
+        );
+    }
+    if let Some(db) = e.as_db_error() {
+        // pg_hba.conf has only `hostssl` lines for this client.
+        if db.message().contains("no encryption") {
+            return StoreError::new(
+                url,
+                ErrorKind::Tls,
+                format!(
+                    "cannot connect: the server requires TLS and refused an unencrypted \
+                     connection ({}); remove sslmode=disable (and PGSSLMODE) or use \
+                     sslmode=require, or verify-full with sslrootcert=FILE to check the server",
+                    db.message()
+                ),
+            );
+        }
+    }
+    error(url, e)
 }
 
 /// A PostgreSQL error as a store error with its kind and advice.

@@ -7,7 +7,7 @@
 use super::record::{Col, Kind, FILL_COLUMNS, ORDER_COLUMNS, POSITION_COLUMNS};
 
 /// The schema version this crate writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// SQL dialect differences.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,10 +96,46 @@ fn v1(d: Dialect) -> String {
     )
 }
 
+/// Version 2: provenance and the PostgreSQL lease.
+///
+/// - `fills`, `positions` and `orders` gain `app_key` (the app key's id,
+///   never its secret) and `company`; `sync_state` gains `company` (its `key`
+///   is the app key's id). Rows stored before keep NULL in them.
+/// - PostgreSQL gains `ttrest_lease`: who holds each stream's lease (the lease
+///   itself is a session-level advisory lock; SQLite's is a locked side file),
+///   and `ttrest_daily_count`: each app key's requests per UTC day
+///   ([`crate::PostgresCount`]).
+fn v2(d: Dialect) -> String {
+    let mut sql = String::new();
+    for table in ["fills", "positions", "orders"] {
+        sql.push_str(&format!(
+            "ALTER TABLE {table} ADD COLUMN app_key TEXT;
+ALTER TABLE {table} ADD COLUMN company TEXT;
+"
+        ));
+    }
+    sql.push_str(
+        "ALTER TABLE sync_state ADD COLUMN company TEXT;
+",
+    );
+    if d == Dialect::Postgres {
+        sql.push_str(
+            "CREATE TABLE ttrest_lease (\n    key TEXT NOT NULL,\n    environment TEXT NOT NULL,\n    \
+             stream TEXT NOT NULL,\n    host TEXT NOT NULL,\n    pid BIGINT NOT NULL,\n    \
+             since TIMESTAMPTZ NOT NULL,\n    PRIMARY KEY (key, environment, stream)\n);\n\
+             CREATE TABLE ttrest_daily_count (\n    app_key TEXT NOT NULL,\n    \
+             environment TEXT NOT NULL,\n    day DATE NOT NULL,\n    used BIGINT NOT NULL,\n    \
+             spent BOOLEAN NOT NULL,\n    PRIMARY KEY (app_key, environment, day)\n);\n",
+        );
+    }
+    sql
+}
+
 /// The SQL that takes a database from `version - 1` to `version`.
 pub(crate) fn migration(dialect: Dialect, version: i64) -> Option<String> {
     match version {
         1 => Some(v1(dialect)),
+        2 => Some(v2(dialect)),
         _ => None,
     }
 }

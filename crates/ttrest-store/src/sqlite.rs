@@ -7,6 +7,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::error::{advice, ErrorKind, StoreError};
+use super::lease::{self, LeaseHolder};
 use super::record::{rfc3339_ns, Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
 use super::schema::{self, names, Dialect, SCHEMA_VERSION};
 use super::url::DatabaseUrl;
@@ -15,6 +16,9 @@ use super::{PageOutcome, StateKey, SyncState};
 pub(crate) struct Db {
     conn: Connection,
     url: DatabaseUrl,
+    path: std::path::PathBuf,
+    /// The side files whose locks are this store's leases.
+    leases: Vec<(std::path::PathBuf, std::fs::File)>,
 }
 
 impl Db {
@@ -26,6 +30,8 @@ impl Db {
         let mut db = Db {
             conn,
             url: url.clone(),
+            path: path.to_path_buf(),
+            leases: Vec::new(),
         };
         db.setup().map_err(|e| db.error(&e))?;
         db.migrate()?;
@@ -85,6 +91,30 @@ impl Db {
         tx.commit().map_err(|e| error(&url, &e))
     }
 
+    pub(crate) fn try_lease(&mut self, key: &StateKey) -> Result<Option<LeaseHolder>, StoreError> {
+        let side = lease::side_file(&self.path, &key.key, &key.environment, &key.stream);
+        if self.leases.iter().any(|(p, _)| *p == side) {
+            return Ok(None);
+        }
+        match lease::lock_file(&side) {
+            Ok(Ok(file)) => {
+                self.leases.push((side, file));
+                Ok(None)
+            }
+            Ok(Err(holder)) => Ok(Some(holder)),
+            Err(e) => Err(StoreError::new(
+                &self.url,
+                ErrorKind::ReadOnly,
+                format!(
+                    "cannot take the {} stream's lease: cannot write {} ({e}); make the \
+                     database's folder writable or pass another --db",
+                    key.stream,
+                    side.display()
+                ),
+            )),
+        }
+    }
+
     pub(crate) fn state(&mut self, key: &StateKey) -> Result<Option<SyncState>, StoreError> {
         let row = self
             .conn
@@ -139,6 +169,7 @@ impl Db {
                     ];
                     values.extend(cells(FILL_COLUMNS, row));
                     values.push(Sql::Text(row.record.clone()));
+                    values.extend(provenance(page.key));
                     match insert.execute(params_from_iter(values))? {
                         0 => outcome.duplicates += 1,
                         _ => outcome.added += 1,
@@ -149,8 +180,9 @@ impl Db {
                 let last = page.rows.iter().rev().find_map(|r| Some((r.ts?, &r.key)));
                 tx.execute(
                     "INSERT INTO sync_state (key, environment, stream, cursor, last_fill_ns, \
-                     last_fill_key, rows, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                     ON CONFLICT (key, environment, stream) DO UPDATE SET cursor = excluded.cursor, \
+                     last_fill_key, rows, updated_at, company) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                     ?8, ?9) ON CONFLICT (key, environment, stream) DO UPDATE SET \
+                     cursor = excluded.cursor, company = excluded.company, \
                      last_fill_ns = coalesce(excluded.last_fill_ns, sync_state.last_fill_ns), \
                      last_fill_key = coalesce(excluded.last_fill_key, sync_state.last_fill_key), \
                      rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at",
@@ -163,6 +195,7 @@ impl Db {
                         last.map(|l| l.1),
                         outcome.added as i64,
                         rfc3339_ns(now_ns()),
+                        page.key.company,
                     ],
                 )?;
             }
@@ -189,7 +222,7 @@ impl Db {
                     "seq".into(),
                 ];
                 columns.extend(names(snap.columns));
-                columns.push("record".into());
+                columns.extend(["record".into(), "app_key".into(), "company".into()]);
                 let marks = (1..=columns.len())
                     .map(|i| format!("?{i}"))
                     .collect::<Vec<_>>()
@@ -209,14 +242,16 @@ impl Db {
                     ];
                     values.extend(cells(snap.columns, row));
                     values.push(Sql::Text(row.record.clone()));
+                    values.extend(provenance(snap.key));
                     insert.execute(params_from_iter(values))?;
                 }
             }
             tx.execute(
-                "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key, environment, stream) DO UPDATE \
-                 SET last_as_of_ns = excluded.last_as_of_ns, rows = sync_state.rows + excluded.rows, \
-                 updated_at = excluded.updated_at",
+                "INSERT INTO sync_state (key, environment, stream, last_as_of_ns, rows, updated_at, \
+                 company) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key, environment, stream) \
+                 DO UPDATE SET last_as_of_ns = excluded.last_as_of_ns, \
+                 rows = sync_state.rows + excluded.rows, updated_at = excluded.updated_at, \
+                 company = excluded.company",
                 params![
                     snap.key.key,
                     snap.key.environment,
@@ -224,6 +259,7 @@ impl Db {
                     snap.as_of_ns,
                     snap.rows.len() as i64,
                     rfc3339_ns(now_ns()),
+                    snap.key.company,
                 ],
             )?;
             tx.commit()?;
@@ -237,8 +273,16 @@ impl Db {
 fn fill_columns() -> Vec<String> {
     let mut columns = vec!["environment".to_string(), "fill_key".to_string()];
     columns.extend(names(FILL_COLUMNS));
-    columns.push("record".into());
+    columns.extend(["record".into(), "app_key".into(), "company".into()]);
     columns
+}
+
+/// The `app_key` and `company` values of rows written for `key`.
+fn provenance(key: &StateKey) -> [Sql; 2] {
+    [
+        Sql::Text(key.key.clone()),
+        key.company.clone().map_or(Sql::Null, Sql::Text),
+    ]
 }
 
 /// A row's typed values in table order (a time gives `_ns` and its text).

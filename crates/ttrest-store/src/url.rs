@@ -35,10 +35,12 @@ impl DatabaseUrl {
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             let shown = redact(text);
-            if text.parse::<tokio_postgres::Config>().is_err() {
+            let (plain, _) = super::pgconn::split_tls_params(text);
+            if plain.parse::<tokio_postgres::Config>().is_err() {
                 return Err(usage(
                     &shown,
-                    "is not a valid PostgreSQL URL; write postgres://user[:password]@host[:port]/database",
+                    "is not a valid PostgreSQL URL; write \
+                     postgres://user[:password]@host[:port]/database[?sslmode=verify-full&sslrootcert=FILE]",
                 ));
             }
             return Ok(DatabaseUrl::Postgres {

@@ -9,6 +9,11 @@
 //!   clients are written) vs the release `ttrest fills`, same sandbox, same run;
 //! - `memory`: peak RSS of the release `ttrest fills` (CSV, then Parquet) against
 //!   `ttrest sandbox`;
+//! - `quota`: requests per 100k fills against the ideal (sandbox), and the
+//!   requests per day of the default follow at 2 fills/s on Free and High
+//!   (a simulated day on tokio's paused clock; see `quota.rs`);
+//! - `postgres`: rows per second of the release `ttrest sync fills` into a
+//!   throwaway PostgreSQL cluster, over a plain connection and over TLS;
 //! - `compile`: cold builds in a scratch target directory, and generated lines.
 
 mod compile;
@@ -20,6 +25,9 @@ mod memory;
 mod parquet;
 #[cfg(unix)]
 mod peer;
+#[cfg(unix)]
+mod postgres;
+mod quota;
 mod table;
 
 use std::path::Path;
@@ -31,14 +39,14 @@ pub use table::Row;
 
 /// The groups of rows, in the order they are printed.
 pub const GROUPS: &[&str] = &[
-    "decode", "stream", "rate", "latency", "peer", "memory", "compile",
+    "decode", "stream", "rate", "latency", "peer", "memory", "quota", "postgres", "compile",
 ];
 
 /// `cargo xtask bench` options.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these groups (comma-separated): decode, stream, rate, latency, peer,
-    /// memory, compile.
+    /// memory, quota, postgres, compile.
     /// Default: all of them (compile alone takes several minutes: it builds cold).
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
@@ -83,6 +91,15 @@ pub fn run(args: &Args, root: &Path) -> anyhow::Result<()> {
         rows.extend(parquet::rows(root, &args.memory_fills)?);
         #[cfg(not(unix))]
         bail!("the memory rows read peak RSS with wait4, which needs a unix system");
+    }
+    if wanted("quota") {
+        rows.extend(quota::rows(root)?);
+    }
+    if wanted("postgres") {
+        #[cfg(unix)]
+        rows.extend(postgres::rows(root)?);
+        #[cfg(not(unix))]
+        bail!("the postgres rows start a throwaway cluster, which needs a unix system");
     }
     if wanted("compile") {
         rows.extend(compile::rows(root)?);
@@ -136,7 +153,7 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown group `speed`"), "{err}");
         assert!(
-            err.contains("decode, stream, rate, latency, peer, memory, compile"),
+            err.contains("decode, stream, rate, latency, peer, memory, quota, compile"),
             "{err}"
         );
     }

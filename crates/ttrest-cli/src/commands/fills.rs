@@ -8,8 +8,8 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use futures::FutureExt;
 use serde_json::Value;
 use ttrest::paginate::{
-    fills_windows, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, NarrowBy,
-    NarrowHook, PaginationError, WatchOptions, WindowOptions,
+    fills_windows, watch_fills, FillRecord, FillsFilter, FillsQuery, FillsWindow, FollowBudget,
+    NarrowBy, NarrowHook, PaginationError, WatchOptions, WindowOptions,
 };
 
 use super::columns;
@@ -21,6 +21,8 @@ use crate::request::{list_of, Api, Args};
 use crate::spec;
 use ttrest::scalar::Timestamp;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 type Fills = BoxStream<'static, Result<RawFill, PaginationError<ApiError>>>;
 
 /// How often (in fills) the progress line learns the time reached.
@@ -30,13 +32,27 @@ const PROGRESS_EVERY: u64 = 512;
 pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     let mut writer = super::writer(&args.out, columns::FILLS, args.follow)?;
     let started = Instant::now();
-    let mut fills = stream_for(ctx, args)?;
+    let requests = Arc::new(AtomicU64::new(0));
+    let mut fills = stream_for(ctx, args, &requests)?;
     let mut seen = 0u64;
+    let mut spend = crate::usage::StreamSpend::start(ctx, "fills");
+    let mut report = tokio::time::interval(Duration::from_secs(60));
+    if args.follow {
+        crate::usage::read_tt_usage(ctx).await?;
+    }
     loop {
         let next = match args.follow {
             // With --follow, Ctrl-C is the normal end: keep what was written.
             true => tokio::select! {
                 next = fills.next() => next,
+                _ = report.tick() => {
+                    // What the watch spends, for `ttrest usage`; TT's own count now and then.
+                    spend.record(requests.swap(0, Ordering::Relaxed));
+                    if spend.tt_usage_due() {
+                        crate::usage::read_tt_usage(ctx).await?;
+                    }
+                    continue;
+                }
                 _ = crate::interrupted() => None,
             },
             false => fills.next().await,
@@ -57,8 +73,30 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The budget of one of `streams` follow streams: `share` percent of the
+/// key's day split between them, pauses of `interval` to `max_interval` seconds.
+pub fn follow_budget(
+    ctx: &Context,
+    (interval, max_interval): (f64, f64),
+    share: u8,
+    streams: usize,
+) -> FollowBudget {
+    let limit = ctx.api.session().daily_limit();
+    let mut budget = FollowBudget::for_daily_limit(limit, share);
+    budget.requests_per_day = budget
+        .requests_per_day
+        .map(|d| (d / streams.max(1) as u64).max(1));
+    budget.min_interval = Duration::from_secs_f64(interval.max(0.05));
+    budget.max_interval = Duration::from_secs_f64(max_interval.max(0.05)).max(budget.min_interval);
+    budget
+}
+
 /// One stream per account (or one for all), merged in time order.
-fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
+fn stream_for(
+    ctx: &Context,
+    args: &FillsArgs,
+    requests: &Arc<AtomicU64>,
+) -> Result<Fills, CliError> {
     let op = &ttrest::ttledger::ops::GET_FILLS;
     let since = args.since.map_or(0, |t| t.as_nanos());
     let until = args.until.map(|t| t.as_nanos());
@@ -81,6 +119,7 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
         // replay asks exactly what the recorded run asked.
         windows.max_concurrency = 1;
     }
+    let streams_n = accounts.len();
     let mut streams: Vec<Fills> = accounts
         .into_iter()
         .map(|account| {
@@ -95,14 +134,20 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
                 query = query.max_ts(until);
             }
             let api = ctx.api.clone();
-            let fetch = move |window: FillsWindow| fetch(api.clone(), op, window);
+            let counted = requests.clone();
+            let fetch = move |window: FillsWindow| {
+                counted.fetch_add(1, Ordering::Relaxed);
+                fetch(api.clone(), op, window)
+            };
             match args.follow {
                 true => {
-                    let options = WatchOptions {
-                        interval: Duration::from_secs_f64(args.interval.max(0.05)),
-                        ..WatchOptions::default()
-                    };
-                    watch_fills(query, options, fetch).boxed()
+                    let budget = follow_budget(
+                        ctx,
+                        (args.interval, args.max_interval),
+                        args.follow_share,
+                        streams_n,
+                    );
+                    watch_fills(query, WatchOptions::with_budget(budget), fetch).boxed()
                 }
                 // A range is paged in concurrent windows: the plan's rate, not
                 // latency, bounds it.

@@ -30,16 +30,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token => return token::run(global).await,
         _ => {}
     }
-    let call = match &cli.command {
-        Command::Call(args) => Some(call::prepare(args)?),
-        _ => None,
-    };
     let monitor = match &cli.command {
         Command::Fills(f) => monitor(f.metrics_addr.as_deref(), f.interval).await?,
         Command::Sync(s) => match &s.what {
             sync::SyncWhat::Fills(f) => monitor(f.metrics_addr.as_deref(), f.interval).await?,
             _ => None,
         },
+        _ => None,
+    };
+    if let Command::Sync(args) = &cli.command {
+        // One session per key: sync connects for itself.
+        return sync::run(global, args, monitor).await;
+    }
+    let call = match &cli.command {
+        Command::Call(args) => Some(call::prepare(args)?),
         _ => None,
     };
     let ctx = Context::connect(global, monitor).await?;
@@ -53,12 +57,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Products(args) => lists::products(&ctx, &args).await,
         Command::Instruments(args) => lists::instruments(&ctx, &args).await,
         Command::Orderdata(args) => lists::orderdata(&ctx, &args.out).await,
-        Command::Sync(args) => sync::run(&ctx, &args).await,
         Command::Call(args) => match call {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
         },
-        Command::Token | Command::Sandbox(_) => Ok(()),
+        Command::Usage => crate::usage::run(&ctx).await,
+        Command::Token | Command::Sandbox(_) | Command::Sync(_) => Ok(()),
     }
 }
 

@@ -9,20 +9,25 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde_json::Value;
+use ttrest::paginate::FollowPacer;
 use ttrest::paginate::{
     join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits, PaginationError,
 };
+use ttrest::quota::DailyCount;
 use ttrest::scalar::Timestamp;
 use ttrest::Error;
 
-use super::fills::{account_ids, fetch, narrow_hook};
+use super::fills::{account_ids, fetch, follow_budget, narrow_hook};
+use crate::args::Global;
 use crate::context::Context;
+use crate::telemetry::Monitor;
 use crate::exit::{self, ApiError, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::telemetry;
 use ttrest_store::{
-    sync_fills, BeforeCommit, Snapshot, StateKey, Store, StoreError, SyncError, SyncOptions,
+    sync_fills, BeforeCommit, PostgresCount, Snapshot, StateKey, Store, StoreError, SyncError,
+    SyncOptions,
     SyncReport,
 };
 
@@ -58,14 +63,25 @@ pub struct SyncFills {
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
-    /// Seconds between polls with --follow.
+    /// The shortest pause between polls with --follow, in seconds: the pause
+    /// while fills arrive, unless the daily budget needs a longer one
+    /// (quiet streams wait up to --max-interval).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
     pub interval: f64,
     /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", requires = "follow")]
     pub metrics_addr: Option<String>,
-    /// Read this far behind the cursor again on every poll, for fills TT
-    /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
+    /// The longest pause between polls with --follow while no fill arrives,
+    /// in seconds (each quiet poll doubles the pause up to it).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    pub max_interval: f64,
+    /// The share of the key's daily quota (in percent) --follow may spend.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
+    pub follow_share: u8,
+    /// Fills TT delivers up to this late are found (e.g. 15m, 90s, 2h; 0
+    /// disables): a run starts by re-reading this far behind the saved
+    /// cursor, and --follow re-reads twice this far once per this long.
+    /// Later ones are not found.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub rescan: Duration,
     /// Debug option for crash tests (hidden): once this run has added at
@@ -74,6 +90,21 @@ pub struct SyncFills {
     /// stderr, and wait there until killed.
     #[arg(long, value_name = "N", hide = true)]
     pub debug_hold_commit_after: Option<u64>,
+    #[command(flatten)]
+    pub keys: Keys,
+}
+
+/// Which keys sync, and what to do when another run holds a stream.
+#[derive(Debug, Args)]
+pub struct Keys {
+    /// Sync every profile of the config file, each key its own stream,
+    /// session, rate limit and lease, into the one database.
+    #[arg(long, conflicts_with_all = ["profile", "sandbox"])]
+    pub all_profiles: bool,
+    /// When another run holds this stream's lease (same app key, environment
+    /// and stream), wait for it instead of exiting with code 5.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `ttrest sync positions` and `ttrest sync orders`.
@@ -85,6 +116,8 @@ pub struct SyncSnapshot {
     /// Only this account (repeatable) [default: every account of /accounts].
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
+    #[command(flatten)]
+    pub keys: Keys,
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
@@ -116,12 +149,121 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("`{s}` is not a duration: write e.g. 15m, 90s, 2h or 0"))
 }
 
-/// Runs `ttrest sync ...`.
-pub async fn run(ctx: &Context, args: &SyncArgs) -> Result<(), CliError> {
+/// Runs `ttrest sync ...` for one key (the environment's or one `--profile`),
+/// or for several (`--profile` given more than once, `--all-profiles`), each
+/// in its own session and lease, side by side in this process.
+/// `monitor` serves `--metrics-addr` for every key's stream.
+pub async fn run(
+    global: &Global,
+    args: &SyncArgs,
+    monitor: Option<Monitor>,
+) -> Result<(), CliError> {
+    let keys = match &args.what {
+        SyncWhat::Fills(a) => &a.keys,
+        SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.keys,
+    };
+    let db = match &args.what {
+        SyncWhat::Fills(a) => &a.db,
+        SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.db,
+    };
+    let count = shared_count(db).await?;
+    if !keys.all_profiles && global.profile.len() <= 1 {
+        let profile = global.profile.first().map(String::as_str);
+        let ctx = Context::connect_as(global, profile, !global.quiet, count, monitor).await?;
+        return run_key(&ctx, args, "").await;
+    }
+    let mut names: Vec<String> = match keys.all_profiles {
+        true => all_profiles()?,
+        false => global.profile.clone(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    let runs = names.iter().map(|name| {
+        let count = count.clone();
+        let monitor = monitor.clone();
+        async move {
+            let label = format!("profile {name}: ");
+            let result = match Context::connect_as(global, Some(name), false, count, monitor).await {
+                Ok(ctx) => run_key(&ctx, args, &label).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &result {
+                if e.code != exit::INTERRUPTED {
+                    // One line per key: its failure, as it happens.
+                    let shown = CliError {
+                        code: e.code,
+                        message: format!("{label}{}", e.message),
+                        hint: e.hint.clone(),
+                    };
+                    eprintln!("{shown}");
+                }
+            }
+            (name, result)
+        }
+    });
+    let results = futures::future::join_all(runs).await;
+    let failed: Vec<(&String, i32)> = results
+        .iter()
+        .filter_map(|(name, r)| match r {
+            Err(e) if e.code != exit::INTERRUPTED => Some((*name, e.code)),
+            _ => None,
+        })
+        .collect();
+    if let Some((_, code)) = failed.first() {
+        let list: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(CliError {
+            code: *code,
+            message: format!(
+                "{} of {} keys failed ({}); the others' rows are committed",
+                failed.len(),
+                names.len(),
+                list.join(", ")
+            ),
+            hint: None,
+        });
+    }
+    match results.iter().any(|(_, r)| r.is_err()) {
+        true => Err(CliError::interrupted()),
+        false => Ok(()),
+    }
+}
+
+/// With a PostgreSQL `--db`, the day's request count of every key is kept
+/// there (`ttrest_daily_count`), so syncs on several hosts share it; with
+/// SQLite it stays in the host's state file.
+async fn shared_count(db: &str) -> Result<Option<Arc<dyn DailyCount>>, CliError> {
+    if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        return Ok(None);
+    }
+    let count = tokio::select! {
+        count = PostgresCount::connect(db) => count.map_err(db_error)?,
+        () = crate::interrupted() => return Err(CliError::interrupted()),
+    };
+    Ok(Some(Arc::new(count)))
+}
+
+/// Every profile of the config file.
+fn all_profiles() -> Result<Vec<String>, CliError> {
+    let path = ttrest::credentials::default_config_path().ok_or_else(|| {
+        CliError::auth("--all-profiles: no config file (set HOME or TTREST_CONFIG)")
+    })?;
+    let names =
+        ttrest::credentials::profile_names(&path).map_err(|e| CliError::auth(e.to_string()))?;
+    match names.is_empty() {
+        true => Err(CliError::auth(format!(
+            "--all-profiles: {} has no [profiles.<name>] table; add one per key",
+            path.display()
+        ))),
+        false => Ok(names),
+    }
+}
+
+/// One key's sync; `label` starts its output lines (empty for a single key).
+async fn run_key(ctx: &Context, args: &SyncArgs, label: &str) -> Result<(), CliError> {
     match &args.what {
-        SyncWhat::Fills(a) => fills(ctx, a).await,
-        SyncWhat::Positions(a) => snapshot(ctx, a, Snapshot::Positions).await,
-        SyncWhat::Orders(a) => snapshot(ctx, a, Snapshot::Orders).await,
+        SyncWhat::Fills(a) => fills(ctx, a, label).await,
+        SyncWhat::Positions(a) => snapshot(ctx, a, Snapshot::Positions, label).await,
+        SyncWhat::Orders(a) => snapshot(ctx, a, Snapshot::Orders, label).await,
     }
 }
 
@@ -136,13 +278,38 @@ fn db_error(e: StoreError) -> CliError {
 
 fn state_key(ctx: &Context, stream: &str) -> StateKey {
     let session = ctx.api.session();
-    StateKey::new(session.app_key(), session.environment().to_string(), stream)
+    let key = StateKey::new(session.app_key(), session.environment().to_string(), stream);
+    match &ctx.company {
+        Some(company) => key.with_company(company),
+        None => key,
+    }
 }
 
-async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
+/// Takes the stream's lease for the run (exit 5 naming the holder, or waits
+/// with `--wait`); Ctrl-C while waiting stops the run.
+async fn lease(
+    store: &mut Store,
+    key: &StateKey,
+    keys: &Keys,
+    label: &str,
+) -> Result<(), CliError> {
+    let waiting = |holder: &ttrest_store::LeaseHolder| {
+        eprintln!(
+            "ttrest: {label}waiting for the {} stream's lease, held by {holder}",
+            key.stream
+        )
+    };
+    tokio::select! {
+        taken = store.lease(key, keys.wait, waiting) => taken.map_err(db_error),
+        () = crate::interrupted() => Err(CliError::interrupted()),
+    }
+}
+
+async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliError> {
     let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
+    lease(&mut store, &key, &args.keys, label).await?;
     let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
     options.restart = args.since.is_some();
     options.rescan = args.rescan;
@@ -155,12 +322,27 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
     }
     let monitor = ctx.monitor.as_ref();
     let mut failures = 0u32;
+    let mut pacer = FollowPacer::new(follow_budget(
+        ctx,
+        (args.interval, args.max_interval),
+        args.follow_share,
+        1,
+    ));
+    // The first pass re-reads `rescan` behind the saved cursor.
+    pacer.rescan_due(tokio::time::Instant::now(), args.rescan);
+    let requests = Arc::new(AtomicU64::new(0));
+    let mut spend = crate::usage::StreamSpend::start(ctx, "sync-fills");
+    if args.follow {
+        crate::usage::read_tt_usage(ctx).await?;
+    }
     loop {
         // Every fill TT had when this pass began is stored once it completes.
         let pass_started = Timestamp::now().map_or(0, Timestamp::as_nanos);
         let api = ctx.api.clone();
+        let counted = requests.clone();
         // The store keeps each fill's whole record as JSON and its typed columns.
         let fetch = move |window: FillsWindow| {
+            counted.fetch_add(1, Ordering::Relaxed);
             let page = fetch(api.clone(), op, window);
             async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
         };
@@ -246,19 +428,34 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         total += report;
         if args.follow && report.added > 0 && !report.interrupted {
             ctx.progress().clear();
-            println!("{}", line(&report, None));
+            println!("{label}{}", line(&report, None));
         }
         options.restart = false;
         if !args.follow || report.interrupted {
             break;
         }
+        let spent = requests.swap(0, Ordering::Relaxed);
+        spend.record(spent);
+        let pause = pacer.pause_after(spent, report.added);
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = crate::interrupted() => { total.interrupted = true; break; }
         }
+        if spend.tt_usage_due() {
+            crate::usage::read_tt_usage(ctx).await?;
+        }
+        // Late fills: twice the rescan window, once per its length (a fill
+        // up to one window late is read by the first rescan after it shows).
+        options.rescan = match pacer.rescan_due(tokio::time::Instant::now(), args.rescan) {
+            true => args.rescan * 2,
+            false => Duration::ZERO,
+        };
     }
     ctx.progress().clear();
-    println!("{}", line(&total, Some((store.url().to_string(), started))));
+    println!(
+        "{label}{}",
+        line(&total, Some((store.url().to_string(), started)))
+    );
     match total.interrupted {
         true => Err(CliError::interrupted()),
         false => Ok(()),
@@ -340,21 +537,32 @@ async fn open(url: &str) -> Result<Store, CliError> {
 }
 
 /// A snapshot is one transaction: Ctrl-C before its commit leaves nothing of it.
-async fn snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
+async fn snapshot(
+    ctx: &Context,
+    args: &SyncSnapshot,
+    what: Snapshot,
+    label: &str,
+) -> Result<(), CliError> {
     tokio::select! {
-        done = take_snapshot(ctx, args, what) => done,
+        done = take_snapshot(ctx, args, what, label) => done,
         () = crate::interrupted() => Err(CliError::interrupted()),
     }
 }
 
-async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Result<(), CliError> {
+async fn take_snapshot(
+    ctx: &Context,
+    args: &SyncSnapshot,
+    what: Snapshot,
+    label: &str,
+) -> Result<(), CliError> {
     let mut store = open(&args.db).await?;
+    let key = state_key(ctx, what.name());
+    lease(&mut store, &key, &args.keys, label).await?;
     let as_of = Timestamp::now().map_or(0, Timestamp::as_nanos);
     let records = match what {
         Snapshot::Positions => positions(ctx, &args.accounts).await?,
         Snapshot::Orders => orders(ctx, &args.accounts).await?,
     };
-    let key = state_key(ctx, what.name());
     let rows = store
         .snapshot(&key, what, as_of, &records)
         .await
@@ -362,7 +570,7 @@ async fn take_snapshot(ctx: &Context, args: &SyncSnapshot, what: Snapshot) -> Re
     telemetry::rows_written(what.name(), rows as u64, 0, 0);
     ctx.progress().clear();
     println!(
-        "{}: {rows} {} as of {}",
+        "{label}{}: {rows} {} as of {}",
         store.url(),
         what.name(),
         Timestamp::from_nanos(as_of).to_rfc3339()

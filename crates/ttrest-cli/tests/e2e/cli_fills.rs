@@ -180,6 +180,8 @@ async fn follow_picks_up_a_fill_added_while_it_runs() {
         "--follow",
         "--interval",
         "0.1",
+        "--max-interval",
+        "0.2",
         "--format",
         "jsonl",
     ]);

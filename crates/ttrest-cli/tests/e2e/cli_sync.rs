@@ -611,6 +611,7 @@ fn now_ns() -> i64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() {
+    // (`--max-interval 0.2`: a quiet stream's pauses stay short for the test.)
     let setup = Setup::start(Sandbox::builder().seed(5).fills(600)).await;
     let sample = oracle(&setup).await.remove(0);
     let dir = tempfile::tempdir().unwrap();
@@ -624,6 +625,10 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
             "--follow",
             "--interval",
             "0.1",
+            "--max-interval",
+            "0.2",
+            "--rescan",
+            "5s",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -635,8 +640,9 @@ async fn follow_stores_new_fills_once_and_late_fills_inside_the_rescan_window() 
         admin_fill(&setup, &sample, now_ns(), 100.0 + f64::from(i)).await;
     }
     wait_for_rows(&db, 603, &mut child).await;
-    // A late fill: its time is a minute behind the cursor, inside the 15m rescan.
-    admin_fill(&setup, &sample, now_ns() - 60_000_000_000, 99.0).await;
+    // A late fill: its time is 3 s behind the cursor, inside the 5 s rescan
+    // (re-read, 10 s deep, once every 5 s).
+    admin_fill(&setup, &sample, now_ns() - 3_000_000_000, 99.0).await;
     wait_for_rows(&db, 604, &mut child).await;
     // Later than the rescan window (2 h behind): not found, as documented.
     admin_fill(&setup, &sample, now_ns() - 7_200_000_000_000, 98.0).await;

@@ -5,9 +5,12 @@
 mod cli_support;
 
 mod cli_call;
+mod cli_deploy;
 mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
+mod cli_quota;
 mod cli_record;
 mod cli_sync;
+mod cli_teams;
 mod cli_telemetry;

@@ -161,6 +161,14 @@ fn admit(state: &State, req: &Request, is_token: bool) -> Result<(), Box<Respons
     let key = header(req.headers(), "x-api-key")
         .filter(|k| state.tokens.is_app_key(k))
         .ok_or_else(|| Box::new(envelope::gateway(StatusCode::FORBIDDEN, "Forbidden")))?;
+    // The usage plan's quota first: a spent day refuses everything.
+    state.days.admit(key).map_err(|()| {
+        bump(&state.counters.throttled);
+        Box::new(envelope::gateway(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Limit Exceeded",
+        ))
+    })?;
     if let Some(rate) = &state.rate {
         rate.acquire(key, Instant::now()).map_err(|secs| {
             bump(&state.counters.throttled);

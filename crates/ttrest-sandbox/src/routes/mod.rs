@@ -36,6 +36,7 @@ use super::counters::Counters;
 use super::envelope;
 use super::faults::{Faults, Schedule};
 use super::paging;
+use super::quota::DayCounts;
 use super::rate::RateLimiter;
 use super::request_id::Seen;
 use super::store::Store;
@@ -49,6 +50,7 @@ pub(crate) struct State {
     pub(crate) request_ids: Seen,
     pub(crate) schedule: Schedule,
     pub(crate) rate: Option<RateLimiter>,
+    pub(crate) days: DayCounts,
     pub(crate) counters: Counters,
     pub(crate) store: Store,
     pub(crate) page_size: usize,
@@ -65,10 +67,12 @@ impl State {
         page_size: usize,
         fills_page_size: usize,
         other_origin: String,
+        utc_start: std::time::SystemTime,
     ) -> Self {
         Self {
             tokens,
             request_ids: Seen::default(),
+            days: DayCounts::new(faults.day_cap(), utc_start),
             rate: faults.plan.map(|p| RateLimiter::new(p.per_second())),
             schedule: Schedule::new(faults),
             counters: Counters::default(),

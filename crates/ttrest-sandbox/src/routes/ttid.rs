@@ -47,7 +47,8 @@ async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respons
     }
 }
 
-/// `GET /keyusage`: one value per day; the shape is undocumented, so it is small.
+/// `GET /keyusage`: one value per day from the sandbox's own count of the
+/// key (see `crate::quota`); the shape is undocumented, so it is small.
 async fn key_usage(State(state): Shared, query: Q) -> Response {
     for required in ["appKey", "userId", "startDate", "endDate"] {
         if !query.contains_key(required) {
@@ -57,11 +58,14 @@ async fn key_usage(State(state): Shared, query: Q) -> Response {
             );
         }
     }
-    let used = state.counters.snapshot().requests;
-    envelope::ok_one(
-        "usage",
-        json!([{ "date": query["startDate"], "appKey": query["appKey"], "used": used, "remaining": 10_000u64.saturating_sub(used) }]),
-    )
+    // Today's count of the key, whatever the dates asked (TT lags up to 30
+    // minutes; the sandbox answers at once).
+    let used = state.days.used(&query["appKey"]);
+    let mut day = json!({ "date": query["startDate"], "appKey": query["appKey"], "used": used });
+    if let Some(cap) = state.days.cap() {
+        day["remaining"] = json!(cap.saturating_sub(used));
+    }
+    envelope::ok_one("usage", json!([day]))
 }
 
 /// `GET /healthcheckstatus`: the status.trade.tt shape, everything up.

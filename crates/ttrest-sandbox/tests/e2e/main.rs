@@ -6,6 +6,7 @@ mod sandbox_support;
 
 mod sandbox_auth;
 mod sandbox_concurrent;
+mod sandbox_daily_quota;
 mod sandbox_faults;
 mod sandbox_paging;
 mod sandbox_plain_client;

@@ -26,6 +26,13 @@ const INSTALL: &str = "PostgreSQL is needed for this test and was not found \
 impl Postgres {
     /// Starts a new cluster, or panics saying how to install PostgreSQL.
     pub fn start() -> Postgres {
+        Postgres::start_with(|_| {})
+    }
+
+    /// [`Postgres::start`], with `setup` given the data folder after
+    /// `initdb` and before the server starts (to write `postgresql.conf`
+    /// lines, `pg_hba.conf`, certificates).
+    pub fn start_with(setup: impl FnOnce(&Path)) -> Postgres {
         let bin = find_bin().unwrap_or_else(|| panic!("{INSTALL}"));
         let as_postgres = unsafe { libc::geteuid() } == 0;
         let dir = tempfile::Builder::new()
@@ -57,6 +64,15 @@ impl Postgres {
                 "UTF8",
             ],
         );
+        setup(&data);
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&data)
+                .status()
+                .expect("chown");
+            assert!(status.success(), "chown -R postgres {}", data.display());
+        }
         let options = format!(
             "-p {port} -h 127.0.0.1 -k {} -F -c fsync=off",
             pg.dir.path().display()

@@ -287,7 +287,7 @@ pub(crate) mod simulation {
                     let n = per_second[s as usize % per_second.len()];
                     for k in 0..n {
                         let ts = T0 + (s as i64) * 1_000_000_000 + i64::from(k) * 1_000;
-                        if late_every > 0 && id % late_every == 0 {
+                        if late_every > 0 && id.is_multiple_of(late_every) {
                             pending.push((now + late, ts, id));
                         } else {
                             ledger.add(ts, id);

@@ -52,7 +52,7 @@ pub fn parse(stdout: &str) -> anyhow::Result<Vec<Row>> {
                             num("requests")?,
                             num("ideal")?
                         ),
-                        &format!("{REQUESTS} --json"),
+                        format!("{REQUESTS} --json"),
                     )
                     .goal("within 2% of the ideal", over <= 2.0),
                 );

@@ -130,10 +130,14 @@ pub enum Command {
 /// Where and how records are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson, .parquet), else csv].
+    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson,
+    /// .parquet; another extension is an error), else csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to FILE (atomically: it appears only once complete) instead of stdout.
+    /// Write to FILE instead of stdout (`-` is stdout). A regular file is
+    /// written atomically (it appears only once complete; a symlink's target is
+    /// written); a device, FIFO or /dev/fd/N is written in place; with --follow
+    /// the file itself gets each batch of lines as it comes.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// CSV columns instead of the defaults: field names, `a.b` for nested

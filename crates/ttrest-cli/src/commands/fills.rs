@@ -30,30 +30,50 @@ const PROGRESS_EVERY: u64 = 512;
 pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     let mut writer = super::writer(&args.out, columns::FILLS, args.follow)?;
     let started = Instant::now();
-    let mut fills = stream_for(ctx, args)?;
+    // A batch is what has arrived: with --follow each is written to the
+    // target in whole lines before waiting for more.
+    let mut fills = stream_for(ctx, args)?.ready_chunks(PROGRESS_EVERY as usize);
     let mut seen = 0u64;
     loop {
         let next = match args.follow {
-            // With --follow, Ctrl-C is the normal end: keep what was written.
+            // With --follow, Ctrl-C is the way to stop: keep what was written.
             true => tokio::select! {
                 next = fills.next() => next,
                 _ = crate::interrupted() => None,
             },
             false => fills.next().await,
         };
-        let Some(fill) = next else { break };
+        let Some(batch) = next else { break };
+        let written = write_batch(ctx, args, &mut writer, batch, &mut seen);
+        if args.follow {
+            writer.flush()?;
+        }
+        written?;
+    }
+    let count = writer.finish()?;
+    super::summary(ctx, "fills", count, args.out.output.as_deref(), started);
+    Ok(())
+}
+
+/// Writes one batch of fills, up to the first error.
+fn write_batch(
+    ctx: &Context,
+    args: &FillsArgs,
+    writer: &mut crate::output::Writer,
+    batch: Vec<Result<RawFill, PaginationError<ApiError>>>,
+    seen: &mut u64,
+) -> Result<(), CliError> {
+    for fill in batch {
         let fill = fill.map_err(|e| CliError::from_pages(e, ctx.env))?;
         ctx.progress().records_done(1);
-        seen += 1;
-        if seen % PROGRESS_EVERY == 1 || args.follow {
+        *seen += 1;
+        if *seen % PROGRESS_EVERY == 1 || args.follow {
             if let Some(ns) = fill.timestamp() {
                 ctx.progress().at(Timestamp::from_nanos(ns).to_rfc3339());
             }
         }
         writer.write_raw(&fill)?;
     }
-    let count = writer.finish()?;
-    super::summary(ctx, "fills", count, args.out.output.as_deref(), started);
     Ok(())
 }
 

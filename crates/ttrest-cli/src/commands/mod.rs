@@ -18,7 +18,7 @@ use ttrest::paginate::PaginationError;
 use crate::args::{Cli, Command, OutputArgs};
 use crate::context::Context;
 use crate::exit::{ApiError, CliError};
-use crate::output::{Column, Format, Writer};
+use crate::output::{Column, Format, Target, Writer};
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -56,7 +56,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 /// The writer for a list command's `--format`/`-o`/`--columns`.
 pub fn writer(out: &OutputArgs, defaults: &[&str], follow: bool) -> Result<Writer, CliError> {
     let path = out.output.as_deref();
-    let format = Format::resolve(out.format, path);
+    let format = Format::resolve(out.format, Target::of(path)?.name())?;
     let columns = match &out.columns {
         Some(list) => list.iter().map(|c| Column::parse(c)).collect(),
         None => Column::list(defaults),

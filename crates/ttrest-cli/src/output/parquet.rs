@@ -159,7 +159,7 @@ impl Encoder {
             .set_created_by(format!("ttrest {}", env!("CARGO_PKG_VERSION")))
             .build();
         let target = match &sink {
-            Sink::File { path, .. } => path.clone(),
+            Sink::File { path, .. } | Sink::Stream { path, .. } => path.clone(),
             Sink::Stdout(_) => std::path::PathBuf::from("<stdout>"),
         };
         let writer = SerializedFileWriter::new(sink, Arc::new(schema), Arc::new(props))

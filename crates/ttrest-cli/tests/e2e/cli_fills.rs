@@ -226,7 +226,11 @@ async fn follow_picks_up_a_fill_added_while_it_runs() {
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
-    assert_eq!(status.code(), Some(0), "Ctrl-C ends --follow normally");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "Ctrl-C ends --follow, keeping what it wrote"
+    );
     assert!(
         rx.recv_timeout(Duration::from_millis(200)).is_err(),
         "nothing after the added fill"

@@ -8,4 +8,7 @@ mod cli_call;
 mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
+mod cli_paths;
 mod cli_sync;
+mod cli_tokens;
+mod cli_usage;

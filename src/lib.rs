@@ -41,7 +41,7 @@ pub use error::{AuthErrorKind, CallInfo, Error, ErrorBody, IntoTt, TtMessage};
 pub use rate_limit::Plan;
 pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
-pub use session::{Session, SessionBuilder};
+pub use session::{Session, SessionBuilder, TokenCheck};
 pub use tls::http_client_builder;
 
 pub mod paginate;

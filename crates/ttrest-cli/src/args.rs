@@ -121,10 +121,19 @@ pub enum Command {
     Sync(crate::commands::sync::SyncArgs),
     /// Call any operation of any service; prints TT's JSON answer.
     Call(CallArgs),
-    /// Check the credentials: fetch a token and print when it expires (never the token).
-    Token,
+    /// Check the credentials: print whether TT was asked and when the token
+    /// expires (never the token). A cached token is not checked with TT unless --fresh.
+    Token(TokenArgs),
     /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
     Sandbox(SandboxArgs),
+}
+
+/// `ttrest token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Always ask TT for a new token (and cache it), even if a cached one is valid.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// Where and how records are written.

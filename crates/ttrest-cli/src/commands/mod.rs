@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Sandbox(args) => return sandbox::run(args).await,
         Command::Call(args) if args.list => return call::list(args),
-        Command::Token => return token::run(global).await,
+        Command::Token(args) => return token::run(global, args).await,
         _ => {}
     }
     let call = match &cli.command {
@@ -49,7 +49,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
         },
-        Command::Token | Command::Sandbox(_) => Ok(()),
+        Command::Token(_) | Command::Sandbox(_) => Ok(()),
     }
 }
 

@@ -44,6 +44,11 @@ pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder, TokenCheck};
 pub use tls::http_client_builder;
 
+/// The spec snapshot this build was generated from: a 64-bit FNV-1a hash, in
+/// hex, of the `specs/normalized/*.json` files (names and bytes), so two
+/// builds with the same value have the same operations and types.
+pub const SPEC_SNAPSHOT: &str = env!("TTREST_SPEC_SNAPSHOT");
+
 pub mod paginate;
 pub mod scalar;
 pub mod service;

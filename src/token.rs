@@ -246,7 +246,11 @@ impl TokenCache {
     async fn load_from_file(&self) -> Option<Arc<Token>> {
         let path = self.file.clone()?;
         let key = self.file_key();
-        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for print in refused {
             file::remove(path.clone(), key.clone(), print).await;
         }
@@ -364,6 +368,10 @@ fn parse_token_response(
     if !status.is_success() {
         return Err(match status.as_u16() {
             429 | 408 | 500..=599 => Error::from_status(call.clone(), status, retry_after, tt),
+            // A wrong root URL or environment, not a refused key.
+            _ if crate::error::is_wrong_path(status, &tt) => {
+                Error::from_status(call.clone(), status, retry_after, tt)
+            }
             _ => auth(tt),
         });
     }
@@ -465,6 +473,24 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
         let e = parse_token_response(call(), StatusCode::BAD_GATEWAY, None, b"").unwrap_err();
         assert!(matches!(e, Error::Tt { .. }));
+    }
+
+    #[test]
+    fn api_gateways_missing_token_answer_is_a_wrong_path_not_bad_credentials() {
+        let body = br#"{"message":"Missing Authentication Token"}"#;
+        let err = parse_token_response(call(), StatusCode::FORBIDDEN, None, body).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Auth {
+                    kind: AuthErrorKind::WrongPath,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("refused"), "{err}");
+        assert!(err.hint().unwrap().contains("root URL"));
     }
 
     #[test]

@@ -189,12 +189,18 @@ mod tests {
             life,
         )
         .await;
-        let a = load(path.clone(), cache_key("k1", "k1:s", "u1")).await.unwrap();
+        let a = load(path.clone(), cache_key("k1", "k1:s", "u1"))
+            .await
+            .unwrap();
         assert_eq!(a.secret.expose_secret(), "tok-a");
         assert_eq!(unix(a.expires_at), unix(now + life));
-        let b = load(path.clone(), cache_key("k1", "k1:s", "u2")).await.unwrap();
+        let b = load(path.clone(), cache_key("k1", "k1:s", "u2"))
+            .await
+            .unwrap();
         assert_eq!(b.secret.expose_secret(), "tok-b");
-        assert!(load(path.clone(), cache_key("k2", "k2:s", "u1")).await.is_none());
+        assert!(load(path.clone(), cache_key("k2", "k2:s", "u1"))
+            .await
+            .is_none());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -212,7 +218,9 @@ mod tests {
         let (now, life) = (SystemTime::now(), Duration::from_secs(600));
         let key = cache_key("k", "k:secret-1", "u");
         save(path.clone(), key.clone(), &"tok".into(), now, life).await;
-        assert!(load(path.clone(), cache_key("k", "k:secret-2", "u")).await.is_none());
+        assert!(load(path.clone(), cache_key("k", "k:secret-2", "u"))
+            .await
+            .is_none());
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("secret-1"), "{text}");
         // Only the refused token is dropped.
@@ -227,7 +235,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tokens.json");
         std::fs::write(&path, "{not json").unwrap();
-        assert!(load(path.clone(), cache_key("k", "k:s", "u")).await.is_none());
+        assert!(load(path.clone(), cache_key("k", "k:s", "u"))
+            .await
+            .is_none());
         save(
             path.clone(),
             cache_key("k", "k:s", "u"),

@@ -16,12 +16,24 @@ use crate::output::Format;
 /// ~/.config/ttrest/config.toml. `--sandbox` runs everything against a local
 /// TT sandbox instead, with no account needed.
 #[derive(Debug, Parser)]
-#[command(name = "ttrest", version, after_help = crate::exit::HELP)]
+#[command(name = "ttrest", version = version(), after_help = crate::exit::HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--version`: the crate's version and the spec snapshot the library was built from.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (specs {})",
+            env!("CARGO_PKG_VERSION"),
+            ttrest::SPEC_SNAPSHOT
+        )
+    })
 }
 
 /// Options every command takes.
@@ -56,6 +68,10 @@ pub struct Global {
     /// Do not reuse or store tokens in ~/.cache/ttrest/tokens.json.
     #[arg(long, global = true)]
     pub no_token_cache: bool,
+    /// Seconds to wait for each answer before trying again (retries are
+    /// bounded), e.g. 10 or 2.5 [default: 90].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// `--env` values.
@@ -79,8 +95,48 @@ impl From<EnvArg> for Environment {
     }
 }
 
+/// The slowest `--plan` accepted, in requests per second.
+pub const MIN_PLAN_RATE: f64 = 0.1;
+
 fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse::<Plan>().map_err(|e| e.to_string())
+    let plan = s.parse::<Plan>().map_err(|e| e.to_string())?;
+    match plan {
+        Plan::PerSecond(rate) if rate < MIN_PLAN_RATE => Err(format!(
+            "{rate} requests/s is below the floor of {MIN_PLAN_RATE}/s (one request every \
+             10 s); a slower pace would look like a hang. TT's slowest plan, free, is 3/s"
+        )),
+        plan => Ok(plan),
+    }
+}
+
+/// The shortest `--interval` accepted, in seconds.
+pub const MIN_INTERVAL: f64 = 0.1;
+
+/// `--interval`: seconds between polls, at least [`MIN_INTERVAL`].
+pub fn parse_interval(s: &str) -> Result<f64, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs < MIN_INTERVAL {
+        return Err(format!(
+            "the shortest --interval is {MIN_INTERVAL} s: each poll is a request of the \
+             key's day, and polling faster than fills arrive only spends them"
+        ));
+    }
+    Ok(secs)
+}
+
+/// `--timeout`: a positive number of seconds.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err("--timeout must be above 0 and at most 86400 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
@@ -126,6 +182,18 @@ pub enum Command {
     Token(TokenArgs),
     /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script, e.g. `ttrest completions bash > /etc/bash_completion.d/ttrest`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `ttrest man > ttrest.1 && man ./ttrest.1`.
+    Man,
+}
+
+/// `ttrest completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `ttrest token`.
@@ -174,8 +242,9 @@ pub struct FillsArgs {
     /// (which then ends the run normally, keeping what was written).
     #[arg(long)]
     pub follow: bool,
-    /// Seconds between polls with --follow.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
+    /// Seconds between polls with --follow (at least 0.1).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow",
+          value_parser = parse_interval)]
     pub interval: f64,
     #[command(flatten)]
     pub out: OutputArgs,

@@ -44,6 +44,9 @@ impl Context {
         if let Some(name) = &global.app_name {
             builder = builder.app_name(name);
         }
+        if let Some(timeout) = global.timeout {
+            builder = builder.timeout(timeout);
+        }
         let session = builder
             .build()
             .map_err(|e| CliError::from_tt(e, env_name(environment)))?;

@@ -15,7 +15,7 @@ use std::fmt;
 use std::path::Path;
 
 use ttrest::paginate::{FetchStatus, PaginationError};
-use ttrest::Error;
+use ttrest::{AuthErrorKind, Error};
 
 /// Bad command line (clap uses the same code).
 pub const USAGE: i32 = 2;
@@ -104,7 +104,16 @@ impl CliError {
             _ => Self::tt(err.to_string()),
         };
         match (base.hint.is_some(), err.hint()) {
+            (false, Some(_)) if matches!(err, Error::Timeout { .. }) => base.hint(
+                "try again later, narrow the request (--since/--until, --account), or raise --timeout SECONDS",
+            ),
             (false, Some(hint)) => match &err {
+                Error::Auth {
+                    kind: AuthErrorKind::WrongPath,
+                    ..
+                } => base.hint(format!(
+                    "{hint}; check --base-url (TT's root, e.g. https://ttrestapi.trade.tt) and --env {env}"
+                )),
                 Error::Auth { .. } => base.hint(format!(
                     "{hint}; is this key for --env {env}? TT app keys work in one environment only"
                 )),
@@ -192,7 +201,7 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ttrest::{AuthErrorKind, CallInfo};
+    use ttrest::CallInfo;
 
     fn call() -> Box<CallInfo> {
         Box::new(CallInfo {

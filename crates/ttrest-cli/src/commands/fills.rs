@@ -115,7 +115,7 @@ fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
             match args.follow {
                 true => {
                     let options = WatchOptions {
-                        interval: Duration::from_secs_f64(args.interval.max(0.05)),
+                        interval: Duration::from_secs_f64(args.interval),
                         ..WatchOptions::default()
                     };
                     watch_fills(query, options, fetch).boxed()

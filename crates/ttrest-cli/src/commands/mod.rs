@@ -27,6 +27,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sandbox(args) => return sandbox::run(args).await,
         Command::Call(args) if args.list => return call::list(args),
         Command::Token(args) => return token::run(global, args).await,
+        Command::Completions(args) => return completions(args.shell),
+        Command::Man => return man(),
         _ => {}
     }
     let call = match &cli.command {
@@ -49,8 +51,38 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
         },
-        Command::Token(_) | Command::Sandbox(_) => Ok(()),
+        Command::Token(_) | Command::Sandbox(_) | Command::Completions(_) | Command::Man => Ok(()),
     }
+}
+
+/// `ttrest completions SHELL`: the completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ttrest", &mut out);
+    print_bytes(&out)
+}
+
+/// `ttrest man`: the manual page (roff) on stdout.
+fn man() -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| CliError::io("write", Path::new("<stdout>"), &e))?;
+    print_bytes(&out)
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|_| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::broken_pipe(),
+            _ => CliError::io("write", Path::new("<stdout>"), &e),
+        })
 }
 
 /// The writer for a list command's `--format`/`-o`/`--columns`.

@@ -44,7 +44,7 @@ pub enum SyncWhat {
 #[derive(Debug, Args)]
 pub struct SyncFills {
     /// The database: sqlite:PATH (a file, WAL mode) or postgres://user[:password]@host[:port]/db.
-    #[arg(long, value_name = "URL", env = "TTREST_DB")]
+    #[arg(long, value_name = "URL", env = "TTREST_DB", hide_env_values = true)]
     pub db: String,
     /// Start at this fill time (RFC 3339, YYYY-MM-DD or epoch ns) instead of
     /// the saved cursor; fills stored already are skipped [default: the saved
@@ -54,8 +54,9 @@ pub struct SyncFills {
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
-    /// Seconds between polls with --follow.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
+    /// Seconds between polls with --follow (at least 0.1).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow",
+          value_parser = crate::args::parse_interval)]
     pub interval: f64,
     /// Read this far behind the cursor again on every poll, for fills TT
     /// delivers late (e.g. 15m, 90s, 2h; 0 disables). Later ones are not found.
@@ -67,7 +68,7 @@ pub struct SyncFills {
 #[derive(Debug, Args)]
 pub struct SyncSnapshot {
     /// The database: sqlite:PATH or postgres://user[:password]@host[:port]/db.
-    #[arg(long, value_name = "URL", env = "TTREST_DB")]
+    #[arg(long, value_name = "URL", env = "TTREST_DB", hide_env_values = true)]
     pub db: String,
     /// Only this account (repeatable) [default: every account of /accounts].
     #[arg(long = "account", value_name = "ID")]
@@ -174,7 +175,7 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         if !args.follow || report.interrupted {
             break;
         }
-        let pause = Duration::from_secs_f64(args.interval.max(0.05));
+        let pause = Duration::from_secs_f64(args.interval);
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = crate::interrupted() => { total.interrupted = true; break; }

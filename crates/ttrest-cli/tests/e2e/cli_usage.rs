@@ -289,7 +289,7 @@ fn completions_man_page_and_version() {
             .args(["completions", shell])
             .assert()
             .success()
-            .stdout(contains("ttrest").and(contains("--since")));
+            .stdout(contains("ttrest").and(contains("since")));
     }
     ttrest(&home)
         .arg("man")

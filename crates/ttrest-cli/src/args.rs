@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::time::{parse_day_start, parse_time, parse_tz, DayRule, TimeSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ttrest::scalar::Timestamp;
 use ttrest::{Environment, Plan};
 
 use crate::commands::columns;
@@ -139,10 +139,6 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(secs))
 }
 
-fn parse_time(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>().map_err(|e| e.to_string())
-}
-
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -223,15 +219,43 @@ pub struct OutputArgs {
     pub columns: Option<Vec<String>>,
 }
 
+/// What a date means: `--tz` and `--day-start`.
+#[derive(Debug, Args)]
+pub struct DayArgs {
+    /// Read dates, `today` and `yesterday` in this IANA zone (Area/City) [default: UTC].
+    #[arg(long, value_name = "AREA/CITY", value_parser = parse_tz)]
+    pub tz: Option<chrono_tz::Tz>,
+    /// A (trading) day starts at this local time, HH:MM; a date means the day
+    /// that starts on it [default: 00:00].
+    #[arg(long, value_name = "HH:MM", value_parser = parse_day_start)]
+    pub day_start: Option<chrono::NaiveTime>,
+}
+
+impl DayArgs {
+    /// The rule dates are read by.
+    pub fn rule(&self) -> DayRule {
+        let default = DayRule::default();
+        DayRule {
+            tz: self.tz.unwrap_or(default.tz),
+            start: self.day_start.unwrap_or(default.start),
+        }
+    }
+}
+
 /// `ttrest fills`.
 #[derive(Debug, Args)]
 pub struct FillsArgs {
-    /// First fill time, inclusive: RFC 3339, YYYY-MM-DD (UTC) or epoch ns [default: 0, all].
+    /// Fills from this time on, inclusive: RFC 3339, YYYY-MM-DD (its first
+    /// instant), today, yesterday, epoch with unit (1795185000s, ...ms, ...us,
+    /// ...ns), or back from now (90m, 12h, 1d) [default: all].
     #[arg(long, value_name = "T", value_parser = parse_time)]
-    pub since: Option<Timestamp>,
-    /// Last fill time, inclusive (same forms) [default: now].
+    pub since: Option<TimeSpec>,
+    /// Fills before this time, exclusive (same forms), so `--until X` then
+    /// `--since X` never share a fill [default: none, up to now].
     #[arg(long, value_name = "T", value_parser = parse_time, conflicts_with = "follow")]
-    pub until: Option<Timestamp>,
+    pub until: Option<TimeSpec>,
+    #[command(flatten)]
+    pub day: DayArgs,
     /// Only this account (repeatable; the fills of several are merged in time order).
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
@@ -357,11 +381,12 @@ mod tests {
         assert_eq!(parse_plan("HIGH"), Ok(Plan::High));
         assert_eq!(parse_plan("2.5"), Ok(Plan::PerSecond(2.5)));
         assert!(parse_plan("-1").is_err());
-        assert_eq!(
-            parse_time("1795185000000000000").unwrap(),
-            parse_time("2026-11-20T14:30:00Z").unwrap()
-        );
-        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+        assert!(parse_plan("0.05").unwrap_err().contains("0.1"));
+        assert_eq!(parse_plan("0.1"), Ok(Plan::PerSecond(0.1)));
+        assert!(parse_time("1795185000000000000").is_err());
+        assert!(parse_time("1795185000000000000ns").is_ok());
+        assert!(parse_interval("0.05").is_err());
+        assert_eq!(parse_interval("0.1"), Ok(0.1));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod progress;
 mod raw;
 mod request;
 mod spec;
+mod time;
 
 use std::sync::OnceLock;
 

@@ -77,14 +77,38 @@ fn write_batch(
     Ok(())
 }
 
+/// `[--since, --until)` in epoch ns: `until` comes back as the last
+/// nanosecond included (the paginator's bound is inclusive).
+fn range(args: &FillsArgs) -> Result<(i64, Option<i64>), CliError> {
+    let (rule, now) = (args.day.rule(), crate::time::now_ns());
+    let resolve = |flag: &str, spec: crate::time::TimeSpec| {
+        spec.resolve(&rule, now)
+            .map_err(|e| CliError::usage(format!("{flag}: {e}")))
+    };
+    let since = args
+        .since
+        .map(|s| resolve("--since", s))
+        .transpose()?
+        .unwrap_or(0);
+    let until = args.until.map(|u| resolve("--until", u)).transpose()?;
+    if until.is_some_and(|u| u < since) {
+        return Err(CliError::usage(format!(
+            "--until ({}) is before --since ({})",
+            Timestamp::from_nanos(until.unwrap_or(0)).to_rfc3339(),
+            Timestamp::from_nanos(since).to_rfc3339()
+        )));
+    }
+    Ok((since, until.map(|u| u - 1)))
+}
+
 /// One stream per account (or one for all), merged in time order.
 fn stream_for(ctx: &Context, args: &FillsArgs) -> Result<Fills, CliError> {
     let op = spec::find("ttledger", "get_fills")
         .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
-    let since = args.since.map_or(0, |t| t.as_nanos());
-    let until = args.until.map(|t| t.as_nanos());
-    if until.is_some_and(|u| u < since) {
-        return Err(CliError::usage("--until is before --since"));
+    let (since, until) = range(args)?;
+    if until.is_some_and(|last| last < since) {
+        // `--since X --until X`: an empty range needs no request.
+        return Ok(stream::empty().boxed());
     }
     let mut accounts: Vec<Option<u64>> = Vec::new();
     for account in &args.accounts {

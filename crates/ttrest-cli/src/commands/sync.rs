@@ -46,11 +46,13 @@ pub struct SyncFills {
     /// The database: sqlite:PATH (a file, WAL mode) or postgres://user[:password]@host[:port]/db.
     #[arg(long, value_name = "URL", env = "TTREST_DB", hide_env_values = true)]
     pub db: String,
-    /// Start at this fill time (RFC 3339, YYYY-MM-DD or epoch ns) instead of
-    /// the saved cursor; fills stored already are skipped [default: the saved
-    /// cursor, else 0: all].
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    pub since: Option<Timestamp>,
+    /// Start at this fill time instead of the saved cursor (the forms of
+    /// `ttrest fills --since`); fills stored already are skipped [default:
+    /// the saved cursor, else 0: all].
+    #[arg(long, value_name = "T", value_parser = crate::time::parse_time)]
+    pub since: Option<crate::time::TimeSpec>,
+    #[command(flatten)]
+    pub day: crate::args::DayArgs,
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
@@ -73,10 +75,6 @@ pub struct SyncSnapshot {
     /// Only this account (repeatable) [default: every account of /accounts].
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
-}
-
-fn parse_time(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>().map_err(|e| e.to_string())
 }
 
 /// `15m`, `90s`, `2h`, `500ms`, `1d` or plain seconds.
@@ -132,7 +130,12 @@ async fn fills(ctx: &Context, args: &SyncFills) -> Result<(), CliError> {
         .ok_or_else(|| CliError::tt("ttledger get_fills is missing from the built-in specs"))?;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
-    let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
+    let since = args
+        .since
+        .map(|s| s.resolve(&args.day.rule(), crate::time::now_ns()))
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--since: {e}")))?;
+    let mut options = SyncOptions::new(op.id, since.unwrap_or(0));
     options.restart = args.since.is_some();
     options.rescan = args.rescan;
     let started = Instant::now();

@@ -80,6 +80,9 @@ pub struct Column {
     fields: Vec<String>,
     /// Render an epoch-ns field as RFC 3339 (UTC, nanoseconds kept).
     as_time: bool,
+    /// One of the command's default columns (Parquet drops a default that
+    /// repeats another's field; a column the user asked for is kept).
+    default: bool,
 }
 
 impl Column {
@@ -95,12 +98,29 @@ impl Column {
             header: header.trim().to_string(),
             fields: source.split('|').map(|f| f.trim().to_string()).collect(),
             as_time,
+            default: false,
         }
     }
 
-    /// Parses a list of column specs.
+    /// Parses a command's default columns.
     pub fn list(specs: &[&str]) -> Vec<Column> {
-        specs.iter().map(|s| Column::parse(s)).collect()
+        specs
+            .iter()
+            .map(|s| Column {
+                default: true,
+                ..Column::parse(s)
+            })
+            .collect()
+    }
+
+    /// The header.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+
+    /// The field paths, in the order they are tried.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// This column's text for `record`: ids and integers exactly as sent,

@@ -90,7 +90,10 @@ pub fn writer(out: &OutputArgs, defaults: &[&str], follow: bool) -> Result<Write
     let path = out.output.as_deref();
     let format = Format::resolve(out.format, Target::of(path)?.name())?;
     let columns = match &out.columns {
-        Some(list) => list.iter().map(|c| Column::parse(c)).collect(),
+        Some(list) => {
+            columns::check(list, defaults)?;
+            list.iter().map(|c| Column::parse(c)).collect()
+        }
         None => Column::list(defaults),
     };
     Writer::create(format, columns, path, follow)

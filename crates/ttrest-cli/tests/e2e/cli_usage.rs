@@ -302,3 +302,58 @@ fn completions_man_page_and_version() {
         .success()
         .stdout(contains(env!("CARGO_PKG_VERSION")).and(contains("specs")));
 }
+
+/// The first record of a JSON-lines list command.
+async fn first(setup: &Setup, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "jsonl"]);
+    let out = ok(&run(setup.ttrest(&all)).await);
+    serde_json::from_str(out.lines().next().expect("a record")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parquet_columns_of_positions_and_instruments_have_their_values_types() {
+    use parquet::basic::{LogicalType, Type as Physical};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+
+    let setup = Setup::start(Sandbox::builder().fills(200)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let market = cli_support::text(&first(&setup, &["markets"]).await, "id");
+    let product = cli_support::text(
+        &first(&setup, &["products", "--market", &market]).await,
+        "id",
+    );
+    let cases = [
+        (vec!["positions"], "positions", "pnlPriceType"),
+        (
+            vec!["instruments", "--product", &product],
+            "instruments",
+            "tickSize",
+        ),
+    ];
+    for (args, name, column) in cases {
+        let path = dir.path().join(format!("{name}.parquet"));
+        let mut all = args.clone();
+        all.extend(["-o", path.to_str().unwrap()]);
+        ok(&run(setup.ttrest(&all)).await);
+        let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let index = (0..schema.num_columns())
+            .find(|i| schema.column(*i).name() == column)
+            .unwrap_or_else(|| panic!("{name}: no column {column}"));
+        let descr = schema.column(index);
+        let row = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
+        let value = row.get_column_iter().nth(index).unwrap().1.clone();
+        match column {
+            "pnlPriceType" => {
+                assert_eq!(descr.logical_type_ref(), Some(&LogicalType::String));
+                assert_eq!(value, Field::Str("MIDPOINT".into()), "the code, not null");
+            }
+            _ => {
+                assert_eq!(descr.physical_type(), Physical::DOUBLE, "{name}.{column}");
+                assert!(matches!(value, Field::Double(_)), "{value:?}");
+            }
+        }
+    }
+}

@@ -10,5 +10,6 @@ mod cli_fills;
 mod cli_parquet;
 mod cli_paths;
 mod cli_sync;
+mod cli_throttle;
 mod cli_tokens;
 mod cli_usage;

@@ -9,7 +9,7 @@
 //! A 429 that is throttling (not a spent daily quota) slows the whole session,
 //! not just the call that got it: no new request starts before its
 //! `Retry-After` (or the call's backoff) has passed, and the spacing grows by
-//! half the plan's (at least [`MIN_PENALTY`]) per 429, shrinking by an eighth
+//! half the plan's (at least 20 ms) per 429, shrinking by an eighth
 //! per answered request, so the pace settles where TT stops answering 429.
 
 use std::sync::Mutex;

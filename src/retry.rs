@@ -38,7 +38,8 @@ pub struct RetryPolicy {
     /// Tokens one retry costs (a retry after a timeout costs twice this).
     pub retry_cost: u32,
     /// Attempts per call, the first included, while TT answers 429
-    /// (throttling): these retries spend no budget, as TT is up.
+    /// (throttling): these retries spend no budget, as TT is up. Ignored
+    /// when `max_attempts` is 1 (no retries at all).
     pub max_throttled_attempts: u32,
 }
 
@@ -190,8 +191,9 @@ pub(crate) fn decide(
 ) -> Verdict {
     let throttled = failure == Failure::Status(StatusCode::TOO_MANY_REQUESTS);
     let max_attempts = match throttled {
-        true => policy.max_throttled_attempts,
-        false => policy.max_attempts,
+        // `max_attempts: 1` disables retries, throttled ones included.
+        true if policy.max_attempts > 1 => policy.max_throttled_attempts,
+        _ => policy.max_attempts,
     };
     if attempt >= max_attempts || !may_retry(idempotent, failure) {
         return Verdict::GiveUp;

@@ -12,6 +12,10 @@ fn main() {
     println!("cargo::rerun-if-changed={}", specs.display());
     // The one list of services: the specs present.
     let services = ttrest_codegen::service_names(specs).unwrap_or_else(|e| fail(e));
+    println!(
+        "cargo::rustc-env=TTREST_SPEC_SNAPSHOT={}",
+        snapshot(specs, &services)
+    );
     let table = ttrest_codegen::generate_services_file(specs).unwrap_or_else(|e| fail(e));
     write(&out_dir.join("services.rs"), &table);
     for service in &services {
@@ -30,6 +34,22 @@ fn main() {
             write(&out_dir.join(format!("{service}_mock.rs")), &mock);
         }
     }
+}
+
+/// FNV-1a (64 bits, hex) over each spec's name and bytes, in name order: names
+/// the spec snapshot a build was generated from (`ttrest::SPEC_SNAPSHOT`).
+fn snapshot(specs: &Path, services: &[String]) -> String {
+    let mut names = services.to_vec();
+    names.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for name in names {
+        let bytes = std::fs::read(specs.join(format!("{name}.json"))).unwrap_or_default();
+        for b in name.as_bytes().iter().chain([0u8].iter()).chain(&bytes) {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 fn write(target: &Path, code: &str) {

@@ -71,6 +71,21 @@ pub enum AuthErrorKind {
     /// HTTP 403: the key lacks permission for this service or data, or the URL
     /// is wrong (TT answers 403 to an uppercase service segment).
     Forbidden,
+    /// HTTP 403 "Missing Authentication Token": API Gateway's answer to a
+    /// path it does not know, before any key is looked at. The root URL or the
+    /// environment is wrong, not the credentials.
+    WrongPath,
+}
+
+/// API Gateway's message for a path it has no resource for.
+pub(crate) const MISSING_AUTHENTICATION_TOKEN: &str = "Missing Authentication Token";
+
+/// Whether a 403 is API Gateway's "no such path" rather than a refusal.
+pub(crate) fn is_wrong_path(status: StatusCode, tt: &TtMessage) -> bool {
+    status == StatusCode::FORBIDDEN
+        && tt
+            .text()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case(MISSING_AUTHENTICATION_TOKEN))
 }
 
 /// Everything that can go wrong when talking to TT through ttrest.
@@ -265,6 +280,10 @@ impl Error {
                 AuthErrorKind::Forbidden => {
                     "check that the key may use this service and data and that the environment is right"
                 }
+                AuthErrorKind::WrongPath => {
+                    "check the root URL (TT's, without a service path) and the environment: \
+                     API Gateway answers this to a path it does not know, before any key is checked"
+                }
             },
             Error::Tt { status, .. } => match status.as_u16() {
                 500..=599 => "a TT-side failure; try again later",
@@ -303,7 +322,10 @@ impl Error {
             },
             StatusCode::FORBIDDEN => Error::Auth {
                 call,
-                kind: AuthErrorKind::Forbidden,
+                kind: match is_wrong_path(status, &tt) {
+                    true => AuthErrorKind::WrongPath,
+                    false => AuthErrorKind::Forbidden,
+                },
                 status: Some(status),
                 tt,
             },
@@ -356,6 +378,9 @@ impl Error {
                     AuthErrorKind::BadCredentials => write!(f, "TT refused the app key/secret")?,
                     AuthErrorKind::Unauthorized => write!(f, "TT refused the token (HTTP 401)")?,
                     AuthErrorKind::Forbidden => write!(f, "TT denied access (HTTP 403)")?,
+                    AuthErrorKind::WrongPath => {
+                        write!(f, "no TT resource at this URL (HTTP 403 from API Gateway)")?
+                    }
                 }
                 if let (Some(s), AuthErrorKind::BadCredentials) = (status, kind) {
                     write!(f, " (HTTP {})", s.as_u16())?;

@@ -10,11 +10,22 @@
 //! (retries and token requests included) at least `1 / rate` apart, shared by
 //! all its services. Spacing rather than a burst bucket: TT does not document a
 //! burst allowance.
+//!
+//! A 429 that is throttling (not a spent daily quota) slows the whole session,
+//! not just the call that got it: no new request starts before its
+//! `Retry-After` (or the call's backoff) has passed, and the spacing grows by
+//! half the plan's (at least 20 ms) per 429, shrinking by an eighth
+//! per answered request, so the pace settles where TT stops answering 429.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+/// The least a 429 adds to the spacing (what an unlimited session starts at).
+pub(crate) const MIN_PENALTY: Duration = Duration::from_millis(20);
+/// The most throttling can add to the spacing.
+pub(crate) const MAX_PENALTY: Duration = Duration::from_secs(2);
 
 /// A TT usage plan, or a custom rate.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -115,15 +126,28 @@ impl std::str::FromStr for Plan {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     spacing: Option<Duration>,
-    next_slot: Mutex<Option<Instant>>,
+    state: Mutex<Pace>,
+}
+
+/// The limiter's moving parts.
+#[derive(Debug, Default)]
+struct Pace {
+    /// The earliest the next request may start.
+    next_slot: Option<Instant>,
+    /// Extra spacing earned by 429s.
+    penalty: Duration,
 }
 
 impl RateLimiter {
     pub(crate) fn new(plan: Plan) -> Self {
         RateLimiter {
             spacing: plan.spacing(),
-            next_slot: Mutex::new(None),
+            state: Mutex::new(Pace::default()),
         }
+    }
+
+    fn pace(&self) -> std::sync::MutexGuard<'_, Pace> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Waits for this caller's slot. Slots are reserved in arrival order, so
@@ -132,21 +156,54 @@ impl RateLimiter {
     /// Returns how long it waited (counted in
     /// [`crate::metrics::RATE_LIMIT_WAIT_SECONDS`]).
     pub(crate) async fn acquire(&self) -> Duration {
-        let Some(spacing) = self.spacing else {
-            return Duration::ZERO;
-        };
         let arrived = Instant::now();
         let slot = {
-            let mut next = self.next_slot.lock().await;
+            let mut pace = self.pace();
+            let spacing = self.spacing.unwrap_or_default() + pace.penalty;
             let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + spacing);
+            let slot = pace.next_slot.map_or(now, |n| n.max(now));
+            if spacing.is_zero() && slot <= now {
+                // Unlimited and not throttled: never waits.
+                return Duration::ZERO;
+            }
+            pace.next_slot = Some(slot + spacing);
             slot
         };
         tokio::time::sleep_until(slot).await;
         let waited = arrived.elapsed();
         crate::metrics::rate_limit_wait(waited);
         waited
+    }
+
+    /// TT throttled a request: hold every new request for `wait` and widen
+    /// the spacing (see the module docs).
+    pub(crate) fn throttled(&self, wait: Duration) {
+        let step = self
+            .spacing
+            .map_or(MIN_PENALTY, |s| (s / 2).max(MIN_PENALTY));
+        let mut pace = self.pace();
+        pace.penalty = (pace.penalty + step).min(MAX_PENALTY);
+        let resume = Instant::now() + wait;
+        pace.next_slot = Some(pace.next_slot.map_or(resume, |n| n.max(resume)));
+    }
+
+    /// TT answered a request without throttling: give back an eighth of the
+    /// penalty.
+    pub(crate) fn answered(&self) {
+        let mut pace = self.pace();
+        if !pace.penalty.is_zero() {
+            let eighth = pace.penalty / 8;
+            pace.penalty -= eighth;
+            if pace.penalty < Duration::from_millis(1) {
+                pace.penalty = Duration::ZERO;
+            }
+        }
+    }
+
+    /// The spacing now in force (plan plus penalty).
+    #[cfg(test)]
+    pub(crate) fn current_spacing(&self) -> Duration {
+        self.spacing.unwrap_or_default() + self.pace().penalty
     }
 }
 
@@ -196,6 +253,42 @@ mod tests {
         limiter.acquire().await;
         limiter.acquire().await;
         assert!(Instant::now() - start >= Plan::Free.spacing().unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_holds_every_caller_and_widens_the_spacing_until_answers_come() {
+        for plan in [Plan::High, Plan::Unlimited] {
+            let limiter = std::sync::Arc::new(RateLimiter::new(plan));
+            let base = limiter.current_spacing();
+            limiter.acquire().await;
+            let start = Instant::now();
+            limiter.throttled(Duration::from_secs(1));
+            assert!(limiter.current_spacing() > base, "{plan:?}");
+            // Callers that did not get the 429 wait too.
+            let tasks: Vec<_> = (0..3)
+                .map(|_| {
+                    let l = limiter.clone();
+                    tokio::spawn(async move {
+                        l.acquire().await;
+                        Instant::now()
+                    })
+                })
+                .collect();
+            for t in tasks {
+                assert!(
+                    t.await.unwrap() - start >= Duration::from_secs(1),
+                    "{plan:?}"
+                );
+            }
+            for _ in 0..100 {
+                limiter.answered();
+            }
+            assert_eq!(
+                limiter.current_spacing(),
+                base,
+                "{plan:?}: the penalty decays"
+            );
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -8,6 +8,10 @@
 //! - A session-wide retry budget (as aws-sdk-rust's token bucket) stops an
 //!   outage from multiplying load: each retry spends tokens, each success
 //!   earns some back, and with the bucket empty calls fail at once.
+//! - Throttling is not an outage: TT answered, and asked to slow down. A 429
+//!   is retried up to [`RetryPolicy::max_throttled_attempts`] times without
+//!   spending the budget, while the session's rate limiter holds and slows
+//!   every call (see [`crate::rate_limit`]), so a paced export finishes.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -33,6 +37,10 @@ pub struct RetryPolicy {
     pub budget: u32,
     /// Tokens one retry costs (a retry after a timeout costs twice this).
     pub retry_cost: u32,
+    /// Attempts per call, the first included, while TT answers 429
+    /// (throttling): these retries spend no budget, as TT is up. Ignored
+    /// when `max_attempts` is 1 (no retries at all).
+    pub max_throttled_attempts: u32,
 }
 
 impl Default for RetryPolicy {
@@ -44,6 +52,7 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(60),
             budget: 500,
             retry_cost: 5,
+            max_throttled_attempts: 10,
         }
     }
 }
@@ -53,6 +62,7 @@ impl RetryPolicy {
     pub fn disabled() -> Self {
         RetryPolicy {
             max_attempts: 1,
+            max_throttled_attempts: 1,
             ..RetryPolicy::default()
         }
     }
@@ -179,7 +189,13 @@ pub(crate) fn decide(
     failure: Failure,
     retry_after: Option<Duration>,
 ) -> Verdict {
-    if attempt >= policy.max_attempts || !may_retry(idempotent, failure) {
+    let throttled = failure == Failure::Status(StatusCode::TOO_MANY_REQUESTS);
+    let max_attempts = match throttled {
+        // `max_attempts: 1` disables retries, throttled ones included.
+        true if policy.max_attempts > 1 => policy.max_throttled_attempts,
+        _ => policy.max_attempts,
+    };
+    if attempt >= max_attempts || !may_retry(idempotent, failure) {
         return Verdict::GiveUp;
     }
     let wait = match retry_after {
@@ -187,6 +203,9 @@ pub(crate) fn decide(
         Some(d) => d,
         None => policy.backoff(attempt),
     };
+    if throttled {
+        return Verdict::RetryAfter(wait);
+    }
     let cost = match failure {
         Failure::Timeout => policy.retry_cost.saturating_mul(2),
         _ => policy.retry_cost,
@@ -294,6 +313,26 @@ mod tests {
         );
         budget.on_success(5);
         assert_eq!(budget.available(), 5);
+        let throttled = Failure::Status(StatusCode::TOO_MANY_REQUESTS);
+        for attempt in 1..p.max_throttled_attempts {
+            assert_eq!(
+                decide(&p, &budget, true, attempt, throttled, Some(ra)),
+                Verdict::RetryAfter(ra),
+                "throttling is retried past max_attempts"
+            );
+        }
+        assert_eq!(budget.available(), 5, "and spends no budget");
+        assert_eq!(
+            decide(
+                &p,
+                &budget,
+                true,
+                p.max_throttled_attempts,
+                throttled,
+                Some(ra)
+            ),
+            Verdict::GiveUp
+        );
         assert_eq!(
             decide(&p, &budget, true, 1, Failure::Timeout, None),
             Verdict::GiveUp,

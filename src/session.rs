@@ -203,6 +203,21 @@ impl Session {
         Ok(token.expires_at)
     }
 
+    /// Like [`Session::authenticate`], and says whether TT was asked: a token
+    /// of the session or of the token cache file is used without asking
+    /// unless `fresh`, which always fetches a new one from TT (and caches it).
+    pub async fn check_token(&self, fresh: bool) -> Result<TokenCheck, Error> {
+        let (token, origin) = self
+            .shared
+            .tokens
+            .get_checked(&self.shared.transport, fresh)
+            .await?;
+        Ok(TokenCheck {
+            expires_at: token.expires_at,
+            checked_with_tt: origin == crate::token::Origin::Fetched,
+        })
+    }
+
     /// Sends a prepared request as `operation` through the full pipeline:
     /// token, requestId, the day's count, rate limit, redirects, retries.
     ///
@@ -348,6 +363,17 @@ impl fmt::Debug for TestExchange {
 /// Default app and company parts of the requestId.
 const DEFAULT_APP: &str = "ttrest";
 const DEFAULT_COMPANY: &str = "unknown";
+/// What [`Session::check_token`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCheck {
+    /// When the token expires, as TT said.
+    pub expires_at: std::time::SystemTime,
+    /// Whether TT issued it during this check (so TT accepted the credentials
+    /// just now); `false` for a token reused from the session or the cache file.
+    pub checked_with_tt: bool,
+}
+
 /// Default per-attempt timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.

@@ -6,8 +6,11 @@
 //!   per token, so many processes do not refresh in lockstep); if that refresh
 //!   fails while the old token is still valid, the old one is used.
 //! - A 401 invalidates exactly the token that was refused (by generation), so
-//!   many concurrent 401s cause one refresh.
-//! - Optional file cache so separate processes reuse a valid token.
+//!   many concurrent 401s cause one refresh; the refused token is also dropped
+//!   from the cache file, so the refresh asks TT rather than reading it back.
+//! - Optional file cache so separate processes reuse a valid token, keyed by
+//!   what makes a token valid: app key, a hash of the secret, environment and
+//!   root URL.
 //!
 //! The token request is a plain request sent through the session's
 //! transport as [`Anonymous`] (see [`crate::transport::auth`]), so it is
@@ -94,7 +97,7 @@ fn schedule(secret: SecretString, left: Duration, lifetime: Duration, generation
 pub(crate) struct TokenSource {
     /// `<root>/ttid/<env>/token`.
     pub(crate) url: String,
-    /// The app key, for the file cache's key.
+    /// The app key, for the file cache's key (with a hash of the secret).
     pub(crate) app_key: String,
     /// `<key>:<secret>`, as TT's token request wants it.
     pub(crate) token_app_key: SecretString,
@@ -117,6 +120,17 @@ pub(crate) struct TokenCache {
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     file: Option<PathBuf>,
+    /// Fingerprints of tokens TT refused: never read back from the file.
+    refused: std::sync::Mutex<Vec<String>>,
+}
+
+/// Whether a token came from TT just now or from a cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Fetched from TT by this call: TT accepted the credentials.
+    Fetched,
+    /// The session's token or the cache file's: TT was not asked.
+    Cached,
 }
 
 impl Authenticate for TokenCache {
@@ -144,7 +158,16 @@ impl TokenCache {
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
             file,
+            refused: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    fn file_key(&self) -> String {
+        file::cache_key(
+            &self.source.app_key,
+            self.source.token_app_key.expose_secret(),
+            &self.source.url,
+        )
     }
 
     fn cached(&self) -> Option<Arc<Token>> {
@@ -160,17 +183,31 @@ impl TokenCache {
 
     /// A fresh token, fetching one (once, for all waiting callers) if needed.
     pub(crate) async fn get(&self, transport: &Transport) -> Result<Arc<Token>, Error> {
-        if let Some(t) = self.cached().filter(|t| t.is_fresh(Instant::now())) {
-            return Ok(t);
+        Ok(self.get_checked(transport, false).await?.0)
+    }
+
+    /// A fresh token and where it came from; `fresh` always asks TT (and
+    /// replaces the cached token).
+    pub(crate) async fn get_checked(
+        &self,
+        transport: &Transport,
+        fresh: bool,
+    ) -> Result<(Arc<Token>, Origin), Error> {
+        if !fresh {
+            if let Some(t) = self.cached().filter(|t| t.is_fresh(Instant::now())) {
+                return Ok((t, Origin::Cached));
+            }
         }
         let _flight = self.refresh.lock().await;
         let stale = self.cached();
-        if let Some(t) = stale.as_ref().filter(|t| t.is_fresh(Instant::now())) {
-            return Ok(t.clone());
-        }
-        if let Some(t) = self.load_from_file().await {
-            self.store(t.clone());
-            return Ok(t);
+        if !fresh {
+            if let Some(t) = stale.as_ref().filter(|t| t.is_fresh(Instant::now())) {
+                return Ok((t.clone(), Origin::Cached));
+            }
+            if let Some(t) = self.load_from_file().await {
+                self.store(t.clone());
+                return Ok((t, Origin::Cached));
+            }
         }
         let fetched = self.fetch(transport).await;
         let reason = if stale.is_some() {
@@ -182,12 +219,12 @@ impl TokenCache {
         match fetched {
             Ok(t) => {
                 self.store(t.clone());
-                Ok(t)
+                Ok((t, Origin::Fetched))
             }
-            Err(e) => match stale.filter(|t| t.is_usable(Instant::now())) {
+            Err(e) => match stale.filter(|t| !fresh && t.is_usable(Instant::now())) {
                 Some(old) => {
                     tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
-                    Ok(old)
+                    Ok((old, Origin::Cached))
                 }
                 None => Err(e),
             },
@@ -195,10 +232,16 @@ impl TokenCache {
     }
 
     /// Forgets the token of `generation` after TT refused it; a newer token
-    /// (fetched by a concurrent caller) is kept.
+    /// (fetched by a concurrent caller) is kept. The refused token is never
+    /// read back from the cache file, and is removed from it before the next fetch.
     pub(crate) fn invalidate(&self, generation: u64) {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        if current.as_ref().is_some_and(|t| t.generation == generation) {
+        if let Some(token) = current.as_ref().filter(|t| t.generation == generation) {
+            let print = file::fingerprint(token.secret.expose_secret());
+            self.refused
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(print);
             *current = None;
         }
     }
@@ -209,8 +252,25 @@ impl TokenCache {
 
     async fn load_from_file(&self) -> Option<Arc<Token>> {
         let path = self.file.clone()?;
-        let key = file::cache_key(&self.source.app_key, &self.source.url);
+        let key = self.file_key();
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for print in refused {
+            file::remove(path.clone(), key.clone(), print).await;
+        }
         let stored = file::load(path, key).await?;
+        let print = file::fingerprint(stored.secret.expose_secret());
+        if self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&print)
+        {
+            return None;
+        }
         let left = stored.expires_at.duration_since(SystemTime::now()).ok()?;
         let lifetime = stored
             .expires_at
@@ -249,8 +309,7 @@ impl TokenCache {
         let (secret, lifetime) = parse_token_response(call.clone(), status, retry_after, &body)?;
         let issued_at = SystemTime::now();
         if let Some(path) = self.file.clone() {
-            let key = file::cache_key(&self.source.app_key, &self.source.url);
-            file::save(path, key, &secret, issued_at, lifetime).await;
+            file::save(path, self.file_key(), &secret, issued_at, lifetime).await;
         }
         tracing::debug!(
             seconds_until_expiry = lifetime.as_secs(),
@@ -316,6 +375,10 @@ fn parse_token_response(
     if !status.is_success() {
         return Err(match status.as_u16() {
             429 | 408 | 500..=599 => Error::from_status(call.clone(), status, retry_after, tt),
+            // A wrong root URL or environment, not a refused key.
+            _ if crate::error::is_wrong_path(status, &tt) => {
+                Error::from_status(call.clone(), status, retry_after, tt)
+            }
             _ => auth(tt),
         });
     }
@@ -417,6 +480,24 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
         let e = parse_token_response(call(), StatusCode::BAD_GATEWAY, None, b"").unwrap_err();
         assert!(matches!(e, Error::Tt { .. }));
+    }
+
+    #[test]
+    fn api_gateways_missing_token_answer_is_a_wrong_path_not_bad_credentials() {
+        let body = br#"{"message":"Missing Authentication Token"}"#;
+        let err = parse_token_response(call(), StatusCode::FORBIDDEN, None, body).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Auth {
+                    kind: AuthErrorKind::WrongPath,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("refused"), "{err}");
+        assert!(err.hint().unwrap().contains("root URL"));
     }
 
     #[test]

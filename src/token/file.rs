@@ -1,7 +1,9 @@
 //! The optional token cache file shared by processes.
 //!
-//! One JSON object keyed by `<app key> <token URL>`, so keys and environments
-//! never mix. Written to a temporary file (mode 0600) in the same directory
+//! One JSON object keyed by `<app key> <secret hash> <token URL>` (the token
+//! URL holds the root URL and the environment), so keys, secrets, roots and
+//! environments never mix; the secret itself is never stored, only a SHA-256
+//! of it. Written to a temporary file (mode 0600) in the same directory
 //! and renamed over the old one, so a reader never sees half a file. Failures
 //! only cost a token request, so they are logged, never returned.
 
@@ -28,8 +30,20 @@ pub(super) struct Stored {
     pub(super) expires_at: SystemTime,
 }
 
-pub(super) fn cache_key(app_key: &str, token_url: &str) -> String {
-    format!("{app_key} {token_url}")
+/// The entry of the credentials `app_key` + `token_app_key` (`<key>:<secret>`)
+/// at `token_url`: a token is valid only for those.
+pub(super) fn cache_key(app_key: &str, token_app_key: &str, token_url: &str) -> String {
+    format!("{app_key} {} {token_url}", fingerprint(token_app_key))
+}
+
+/// The first 16 bytes of SHA-256 of `text`, in hex: identifies a secret or a
+/// token without revealing it.
+pub(super) fn fingerprint(text: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn unix(t: SystemTime) -> u64 {
@@ -61,6 +75,27 @@ pub(super) async fn load(path: PathBuf, key: String) -> Option<Stored> {
         issued_at: from_unix(entry.issued_at),
         expires_at: from_unix(entry.expires_at),
     })
+}
+
+/// Removes the entry of `key` if it still holds the token of `token_fingerprint`
+/// (another process may have stored a newer one meanwhile).
+pub(super) async fn remove(path: PathBuf, key: String, token_fingerprint: String) {
+    let shown = path.display().to_string();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut all = read(&path);
+        let refused = all
+            .get(&key)
+            .is_some_and(|e| fingerprint(&e.access_token) == token_fingerprint);
+        if !refused {
+            return Ok(());
+        }
+        all.remove(&key);
+        write_atomic(&path, &serde_json::to_vec_pretty(&all)?)
+    })
+    .await;
+    if let Ok(Err(e)) = result {
+        tracing::warn!(path = %shown, error = %e, "cannot drop a refused token from the token cache file");
+    }
 }
 
 /// Stores a token for `key`, dropping expired entries of other keys.
@@ -140,7 +175,7 @@ mod tests {
         let life = Duration::from_secs(600);
         save(
             path.clone(),
-            cache_key("k1", "u1"),
+            cache_key("k1", "k1:s", "u1"),
             &"tok-a".into(),
             now,
             life,
@@ -148,18 +183,24 @@ mod tests {
         .await;
         save(
             path.clone(),
-            cache_key("k1", "u2"),
+            cache_key("k1", "k1:s", "u2"),
             &"tok-b".into(),
             now,
             life,
         )
         .await;
-        let a = load(path.clone(), cache_key("k1", "u1")).await.unwrap();
+        let a = load(path.clone(), cache_key("k1", "k1:s", "u1"))
+            .await
+            .unwrap();
         assert_eq!(a.secret.expose_secret(), "tok-a");
         assert_eq!(unix(a.expires_at), unix(now + life));
-        let b = load(path.clone(), cache_key("k1", "u2")).await.unwrap();
+        let b = load(path.clone(), cache_key("k1", "k1:s", "u2"))
+            .await
+            .unwrap();
         assert_eq!(b.secret.expose_secret(), "tok-b");
-        assert!(load(path.clone(), cache_key("k2", "u1")).await.is_none());
+        assert!(load(path.clone(), cache_key("k2", "k2:s", "u1"))
+            .await
+            .is_none());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -171,19 +212,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn entries_are_keyed_by_the_secret_never_holding_it_and_a_refused_token_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let (now, life) = (SystemTime::now(), Duration::from_secs(600));
+        let key = cache_key("k", "k:secret-1", "u");
+        save(path.clone(), key.clone(), &"tok".into(), now, life).await;
+        assert!(load(path.clone(), cache_key("k", "k:secret-2", "u"))
+            .await
+            .is_none());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("secret-1"), "{text}");
+        // Only the refused token is dropped.
+        remove(path.clone(), key.clone(), fingerprint("other")).await;
+        assert!(load(path.clone(), key.clone()).await.is_some());
+        remove(path.clone(), key.clone(), fingerprint("tok")).await;
+        assert!(load(path, key).await.is_none());
+    }
+
+    #[tokio::test]
     async fn a_corrupt_file_is_ignored_and_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tokens.json");
         std::fs::write(&path, "{not json").unwrap();
-        assert!(load(path.clone(), cache_key("k", "u")).await.is_none());
+        assert!(load(path.clone(), cache_key("k", "k:s", "u"))
+            .await
+            .is_none());
         save(
             path.clone(),
-            cache_key("k", "u"),
+            cache_key("k", "k:s", "u"),
             &"t".into(),
             SystemTime::now(),
             Duration::from_secs(60),
         )
         .await;
-        assert!(load(path, cache_key("k", "u")).await.is_some());
+        assert!(load(path, cache_key("k", "k:s", "u")).await.is_some());
     }
 }

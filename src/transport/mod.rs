@@ -161,6 +161,8 @@ impl Transport {
     ) -> Outcome {
         let mut template = Some(template);
         let (mut attempt, mut reauthenticated) = (0u32, false);
+        // Whether a retry of this call spent the outage budget.
+        let mut spent = false;
         loop {
             attempt += 1;
             // A streaming body cannot be replayed: then this is the only attempt.
@@ -219,14 +221,16 @@ impl Transport {
                 Err(e) => Some(classify(e)),
             };
             let Some(failure) = failure else {
-                let refund = if attempt > 1 {
-                    self.retry.retry_cost
-                } else {
-                    1
-                };
+                let refund = if spent { self.retry.retry_cost } else { 1 };
                 self.budget.on_success(refund);
+                self.limiter.answered();
                 return outcome(result, request_id);
             };
+            let throttled = failure == Failure::Status(StatusCode::TOO_MANY_REQUESTS);
+            if !throttled && matches!(failure, Failure::Status(_)) {
+                // TT answered: not a sign to slow down.
+                self.limiter.answered();
+            }
             // A refused credential is replaced once, and the call repeated at once.
             if let (Failure::Status(StatusCode::UNAUTHORIZED), Some(c)) = (failure, &credential) {
                 if !reauthenticated && can_repeat {
@@ -254,8 +258,14 @@ impl Transport {
             } else {
                 Verdict::GiveUp
             };
+            if throttled {
+                // The whole session slows down, whether or not this call retries.
+                let wait = retry_after.unwrap_or_else(|| self.retry.backoff(attempt));
+                self.limiter.throttled(wait.min(self.retry.max_retry_after));
+            }
             match verdict {
                 Verdict::RetryAfter(wait) => {
+                    spent |= !throttled;
                     tracing::warn!(%request_id, ?failure, wait_ms = wait.as_millis() as u64, "retrying TT call");
                     labels(spec).retry(meter::retry_reason(failure));
                     drop(result);

@@ -299,6 +299,7 @@ async fn persistent_429s_end_as_rate_limited_with_retry_after() {
     let server = Server::start().await;
     let policy = RetryPolicy {
         max_attempts: 2,
+        max_throttled_attempts: 2,
         ..session_util::fast_retries()
     };
     let session = server.session().retry_policy(policy).build().unwrap();

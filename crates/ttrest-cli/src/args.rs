@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::time::{parse_day_start, parse_time, parse_tz, DayRule, TimeSpec};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use ttrest::scalar::Timestamp;
 use ttrest::{Environment, Plan};
 
 use crate::commands::columns;
@@ -16,12 +16,24 @@ use crate::output::Format;
 /// ~/.config/ttrest/config.toml. `--sandbox` runs everything against a local
 /// TT sandbox instead, with no account needed.
 #[derive(Debug, Parser)]
-#[command(name = "ttrest", version, after_help = crate::exit::HELP)]
+#[command(name = "ttrest", version = version(), after_help = crate::exit::HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--version`: the crate's version and the spec snapshot the library was built from.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (specs {})",
+            env!("CARGO_PKG_VERSION"),
+            ttrest::SPEC_SNAPSHOT
+        )
+    })
 }
 
 /// Options every command takes.
@@ -94,6 +106,10 @@ pub struct Global {
     /// Log lines as text, or as one JSON object per event (for log shippers).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Seconds to wait for each answer before trying again (retries are
+    /// bounded), e.g. 10 or 2.5 [default: 90].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// `--record-redact` values.
@@ -133,12 +149,48 @@ impl From<EnvArg> for Environment {
     }
 }
 
+/// The slowest `--plan` accepted, in requests per second.
+pub const MIN_PLAN_RATE: f64 = 0.1;
+
 fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse::<Plan>().map_err(|e| e.to_string())
+    let plan = s.parse::<Plan>().map_err(|e| e.to_string())?;
+    match plan {
+        Plan::PerSecond(rate) if rate < MIN_PLAN_RATE => Err(format!(
+            "{rate} requests/s is below the floor of {MIN_PLAN_RATE}/s (one request every \
+             10 s); a slower pace would look like a hang. TT's slowest plan, free, is 3/s"
+        )),
+        plan => Ok(plan),
+    }
 }
 
-fn parse_time(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>().map_err(|e| e.to_string())
+/// The shortest `--interval` accepted, in seconds.
+pub const MIN_INTERVAL: f64 = 0.1;
+
+/// `--interval`: seconds between polls, at least [`MIN_INTERVAL`].
+pub fn parse_interval(s: &str) -> Result<f64, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs < MIN_INTERVAL {
+        return Err(format!(
+            "the shortest --interval is {MIN_INTERVAL} s: each poll is a request of the \
+             key's day, and polling faster than fills arrive only spends them"
+        ));
+    }
+    Ok(secs)
+}
+
+/// `--timeout`: a positive number of seconds.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err("--timeout must be above 0 and at most 86400 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// The commands.
@@ -175,23 +227,48 @@ pub enum Command {
     Sync(crate::commands::sync::SyncArgs),
     /// Call any operation of any service; prints TT's JSON answer.
     Call(CallArgs),
-    /// Check the credentials: fetch a token and print when it expires (never the token).
-    Token,
+    /// Check the credentials: print whether TT was asked and when the token
+    /// expires (never the token). A cached token is not checked with TT unless --fresh.
+    Token(TokenArgs),
     /// The key's day of requests: today's count shared by every ttrest on
     /// this host, TT's own count (with --tt-user-id), the cap, the reserve,
     /// when it resets, and what running --follow streams spend per hour.
     Usage,
     /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script, e.g. `ttrest completions bash > /etc/bash_completion.d/ttrest`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `ttrest man > ttrest.1 && man ./ttrest.1`.
+    Man,
+}
+
+/// `ttrest completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `ttrest token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Always ask TT for a new token (and cache it), even if a cached one is valid.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// Where and how records are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson, .parquet), else csv].
+    /// Output format [default: from -o's extension (.csv, .json, .jsonl/.ndjson,
+    /// .parquet; another extension is an error), else csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to FILE (atomically: it appears only once complete) instead of stdout.
+    /// Write to FILE instead of stdout (`-` is stdout). A regular file is
+    /// written atomically (it appears only once complete; a symlink's target is
+    /// written); a device, FIFO or /dev/fd/N is written in place; with --follow
+    /// the file itself gets each batch of lines as it comes.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// CSV columns instead of the defaults: field names, `a.b` for nested
@@ -200,15 +277,43 @@ pub struct OutputArgs {
     pub columns: Option<Vec<String>>,
 }
 
+/// What a date means: `--tz` and `--day-start`.
+#[derive(Debug, Args)]
+pub struct DayArgs {
+    /// Read dates, `today` and `yesterday` in this IANA zone (Area/City) [default: UTC].
+    #[arg(long, value_name = "AREA/CITY", value_parser = parse_tz)]
+    pub tz: Option<chrono_tz::Tz>,
+    /// A (trading) day starts at this local time, HH:MM; a date means the day
+    /// that starts on it [default: 00:00].
+    #[arg(long, value_name = "HH:MM", value_parser = parse_day_start)]
+    pub day_start: Option<chrono::NaiveTime>,
+}
+
+impl DayArgs {
+    /// The rule dates are read by.
+    pub fn rule(&self) -> DayRule {
+        let default = DayRule::default();
+        DayRule {
+            tz: self.tz.unwrap_or(default.tz),
+            start: self.day_start.unwrap_or(default.start),
+        }
+    }
+}
+
 /// `ttrest fills`.
 #[derive(Debug, Args)]
 pub struct FillsArgs {
-    /// First fill time, inclusive: RFC 3339, YYYY-MM-DD (UTC) or epoch ns [default: 0, all].
+    /// Fills from this time on, inclusive: RFC 3339, YYYY-MM-DD (its first
+    /// instant), today, yesterday, epoch with unit (1795185000s, ...ms, ...us,
+    /// ...ns), or back from now (90m, 12h, 1d) [default: all].
     #[arg(long, value_name = "T", value_parser = parse_time)]
-    pub since: Option<Timestamp>,
-    /// Last fill time, inclusive (same forms) [default: now].
+    pub since: Option<TimeSpec>,
+    /// Fills before this time, exclusive (same forms), so `--until X` then
+    /// `--since X` never share a fill [default: none, up to now].
     #[arg(long, value_name = "T", value_parser = parse_time, conflicts_with = "follow")]
-    pub until: Option<Timestamp>,
+    pub until: Option<TimeSpec>,
+    #[command(flatten)]
+    pub day: DayArgs,
     /// Only this account (repeatable; the fills of several are merged in time order).
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
@@ -221,15 +326,17 @@ pub struct FillsArgs {
     pub follow: bool,
     /// The shortest pause between polls with --follow, in seconds: the pause
     /// while fills arrive, unless the daily budget needs a longer one
-    /// (quiet streams wait up to --max-interval).
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
+    /// (quiet streams wait up to --max-interval). At least 0.1.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow",
+          value_parser = parse_interval)]
     pub interval: f64,
     /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", requires = "follow")]
     pub metrics_addr: Option<String>,
     /// The longest pause between polls with --follow while no fill arrives,
     /// in seconds (each quiet poll doubles the pause up to it).
-    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow",
+          value_parser = parse_interval)]
     pub max_interval: f64,
     /// The share of the key's daily quota (in percent) --follow may spend,
     /// split between the streams of several --account.
@@ -346,11 +453,12 @@ mod tests {
         assert_eq!(parse_plan("HIGH"), Ok(Plan::High));
         assert_eq!(parse_plan("2.5"), Ok(Plan::PerSecond(2.5)));
         assert!(parse_plan("-1").is_err());
-        assert_eq!(
-            parse_time("1795185000000000000").unwrap(),
-            parse_time("2026-11-20T14:30:00Z").unwrap()
-        );
-        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+        assert!(parse_plan("0.05").unwrap_err().contains("0.1"));
+        assert_eq!(parse_plan("0.1"), Ok(Plan::PerSecond(0.1)));
+        assert!(parse_time("1795185000000000000").is_err());
+        assert!(parse_time("1795185000000000000ns").is_ok());
+        assert!(parse_interval("0.05").is_err());
+        assert_eq!(parse_interval("0.1"), Ok(0.1));
     }
 
     #[test]

@@ -102,6 +102,9 @@ impl Context {
         if let Some(count) = count {
             builder = builder.daily_count(count);
         }
+        if let Some(timeout) = global.timeout {
+            builder = builder.timeout(timeout);
+        }
         let session = builder
             .build()
             .map_err(|e| CliError::from_tt(e, env_name(environment)))?;

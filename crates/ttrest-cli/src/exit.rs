@@ -2,12 +2,12 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0    | success (also: `--follow` or `sandbox` stopped by Ctrl-C) |
+//! | 0    | success |
 //! | 2    | usage: bad flags or values (clap's code), unknown operation or parameter |
 //! | 3    | credentials or authentication: missing/invalid key or secret, profile errors, 401/403 |
 //! | 4    | TT or HTTP: error answers, 429, the key's daily quota spent, time-outs, unreachable host, malformed answers |
 //! | 5    | local I/O: cannot read `--body @file` or write `-o FILE`; a `--db` database that cannot be used |
-//! | 130  | interrupted (Ctrl-C / SIGTERM): no file was left at the target |
+//! | 130  | interrupted (Ctrl-C / SIGTERM), in every command: an export leaves no file at its target; `--follow` keeps what it wrote; `sync` commits what it read |
 //!
 //! A reader closing stdout (`ttrest fills | head`) ends the run quietly with 0.
 
@@ -15,7 +15,7 @@ use std::fmt;
 use std::path::Path;
 
 use ttrest::paginate::{FetchStatus, PaginationError};
-use ttrest::Error;
+use ttrest::{AuthErrorKind, Error};
 
 /// Bad command line (clap uses the same code).
 pub const USAGE: i32 = 2;
@@ -31,13 +31,14 @@ pub const INTERRUPTED: i32 = 130;
 /// The exit-code table, shown at the end of `ttrest --help`.
 pub const HELP: &str = "\
 Exit codes:
-  0    success (also --follow and `sandbox` stopped by Ctrl-C)
+  0    success
   2    usage: bad flags or values, unknown operation or parameter
   3    credentials: missing or refused key/secret, profile errors, HTTP 401/403
   4    TT/HTTP: error answers, 429, the key's daily quota spent (resets 00:00 UTC),
        time-outs, TT unreachable, malformed answers
   5    I/O: cannot read --body @FILE or write -o FILE; a --db database that cannot be used
-  130  interrupted (Ctrl-C/SIGTERM); no partial file is left at the -o target";
+  130  interrupted (Ctrl-C/SIGTERM), by any command; an export leaves no partial
+       file at the -o target, --follow keeps what it wrote, sync commits what it read";
 
 /// A failure, as the user sees it: one line, an optional hint, an exit code.
 #[derive(Debug)]
@@ -104,7 +105,16 @@ impl CliError {
             _ => Self::tt(err.to_string()),
         };
         match (base.hint.is_some(), err.hint()) {
+            (false, Some(_)) if matches!(err, Error::Timeout { .. }) => base.hint(
+                "try again later, narrow the request (--since/--until, --account), or raise --timeout SECONDS",
+            ),
             (false, Some(hint)) => match &err {
+                Error::Auth {
+                    kind: AuthErrorKind::WrongPath,
+                    ..
+                } => base.hint(format!(
+                    "{hint}; check --base-url (TT's root, e.g. https://ttrestapi.trade.tt) and --env {env}"
+                )),
                 Error::Auth { .. } => base.hint(format!(
                     "{hint}; is this key for --env {env}? TT app keys work in one environment only"
                 )),
@@ -192,7 +202,7 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ttrest::{AuthErrorKind, CallInfo};
+    use ttrest::CallInfo;
 
     fn call() -> Box<CallInfo> {
         Box::new(CallInfo {

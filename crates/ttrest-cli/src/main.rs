@@ -14,6 +14,7 @@ mod raw;
 mod request;
 mod spec;
 mod telemetry;
+mod time;
 mod usage;
 
 use std::sync::OnceLock;
@@ -47,6 +48,7 @@ async fn run(cli: Cli) -> i32 {
     listen_for_signals();
     // These end on a signal by themselves, keeping what they did.
     let handles_signals = match &cli.command {
+        // Keeps what it wrote, then exits 130.
         Command::Fills(f) => f.follow,
         Command::Sandbox(_) => true,
         // Commits what it read, then exits 130.
@@ -62,6 +64,9 @@ async fn run(cli: Cli) -> i32 {
         },
     };
     match result {
+        // A command that ends by itself on Ctrl-C (keeping its work) still
+        // reports the interruption, like every other command.
+        Ok(()) if was_interrupted() => exit::INTERRUPTED,
         Ok(()) => 0,
         Err(e) => {
             if !e.message.is_empty() {
@@ -106,6 +111,11 @@ fn listen_for_signals() {
             let _ = tx.send(true);
         }
     });
+}
+
+/// Whether Ctrl-C or SIGTERM has arrived.
+fn was_interrupted() -> bool {
+    STOP.get().is_some_and(|rx| *rx.borrow())
 }
 
 /// Resolves once Ctrl-C or SIGTERM has arrived (at any time since startup).

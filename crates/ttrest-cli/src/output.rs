@@ -33,20 +33,41 @@ pub enum Format {
 }
 
 impl Format {
-    /// The explicit format, else the one `-o`'s extension names, else CSV.
-    pub fn resolve(explicit: Option<Format>, path: Option<&Path>) -> Format {
+    /// The explicit format, else the one `-o`'s extension names; CSV for
+    /// stdout and names without an extension. An extension ttrest does not
+    /// write is an error unless `--format` is given.
+    pub fn resolve(explicit: Option<Format>, path: Option<&Path>) -> Result<Format, CliError> {
         if let Some(f) = explicit {
-            return f;
+            return Ok(f);
         }
-        let ext = path
-            .and_then(Path::extension)
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match ext.as_deref() {
-            Some("json") => Format::Json,
-            Some("jsonl" | "ndjson") => Format::Jsonl,
-            Some("parquet") => Format::Parquet,
-            _ => Format::Csv,
+        let Some(ext) = path.and_then(Path::extension) else {
+            return Ok(Format::Csv);
+        };
+        match ext.to_string_lossy().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "parquet" => Ok(Format::Parquet),
+            other => Err(CliError::usage(format!(
+                "-o {}: ttrest does not write .{other} files",
+                path.unwrap_or(Path::new("")).display()
+            ))
+            .hint("name a .csv, .json, .jsonl/.ndjson or .parquet file, or say which format to write with --format")),
+        }
+    }
+
+    /// Whether records can be appended one batch at a time (`--follow`).
+    pub fn streams(self) -> Result<(), CliError> {
+        match self {
+            Format::Csv | Format::Jsonl => Ok(()),
+            Format::Json => Err(CliError::usage(
+                "--follow cannot write json: a JSON array needs an end, which a follow never reaches",
+            )
+            .hint("use --format jsonl (one JSON object per line) or csv")),
+            Format::Parquet => Err(CliError::usage(
+                "--follow cannot write parquet: a Parquet file is readable only once its footer is written at the end",
+            )
+            .hint("use --format jsonl or csv, or export a closed range (--since/--until) to Parquet")),
         }
     }
 }
@@ -59,6 +80,9 @@ pub struct Column {
     fields: Vec<String>,
     /// Render an epoch-ns field as RFC 3339 (UTC, nanoseconds kept).
     as_time: bool,
+    /// One of the command's default columns (Parquet drops a default that
+    /// repeats another's field; a column the user asked for is kept).
+    default: bool,
 }
 
 impl Column {
@@ -74,12 +98,29 @@ impl Column {
             header: header.trim().to_string(),
             fields: source.split('|').map(|f| f.trim().to_string()).collect(),
             as_time,
+            default: false,
         }
     }
 
-    /// Parses a list of column specs.
+    /// Parses a command's default columns.
     pub fn list(specs: &[&str]) -> Vec<Column> {
-        specs.iter().map(|s| Column::parse(s)).collect()
+        specs
+            .iter()
+            .map(|s| Column {
+                default: true,
+                ..Column::parse(s)
+            })
+            .collect()
+    }
+
+    /// The header.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+
+    /// The field paths, in the order they are tried.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// This column's text for `record`: ids and integers exactly as sent,
@@ -122,19 +163,131 @@ pub fn rfc3339(v: &Value) -> Option<String> {
     Some(Timestamp::from_nanos(ns).to_rfc3339())
 }
 
-/// Where bytes go: stdout, or a temporary file renamed onto the target at the end.
+/// Where bytes go.
 enum Sink {
+    /// Standard output (no `-o`, or `-o -`).
     Stdout(BufWriter<io::Stdout>),
+    /// A temporary file renamed onto `path` (a regular file, or where none is) at the end.
     File {
         tmp: BufWriter<tempfile::NamedTempFile>,
         path: PathBuf,
+        /// The mode of the file being replaced, kept; new files get the umask.
+        mode: Option<std::fs::Permissions>,
+    },
+    /// Written in place as it comes: a device, FIFO, socket or `/dev/fd/N`
+    /// (never renamed over), or the file itself with `--follow`. Bytes are
+    /// held until [`Write::flush`], which writes them in one go, so the
+    /// target only ever receives complete records.
+    Stream {
+        file: std::fs::File,
+        pending: Vec<u8>,
+        path: PathBuf,
+        /// Write only on flush (`--follow`); otherwise also whenever 64 KiB are held.
+        whole_records: bool,
     },
 }
 
-impl Sink {
-    fn open(path: Option<&Path>) -> Result<Sink, CliError> {
+/// What `-o PATH` names, after following symlinks.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output.
+    Stdout,
+    /// A regular file, existing or not: written atomically.
+    File(PathBuf),
+    /// A device, FIFO, socket or `/dev/fd/N`: written in place.
+    Stream(PathBuf),
+}
+
+impl Target {
+    /// Classifies `-o PATH`: `-` is stdout; a symlink is followed to what it
+    /// points at (even if that does not exist yet); anything that is not a
+    /// regular file, and `/dev/fd/N`, `/dev/stdout`, `/proc/self/fd/N`, is a stream.
+    pub fn of(path: Option<&Path>) -> Result<Target, CliError> {
         let Some(path) = path else {
-            return Ok(Sink::Stdout(BufWriter::new(io::stdout())));
+            return Ok(Target::Stdout);
+        };
+        if path.as_os_str() == "-" {
+            return Ok(Target::Stdout);
+        }
+        let descriptor = ["/dev/fd/", "/proc/self/fd/", "/dev/stdout", "/dev/stderr"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        if descriptor {
+            return Ok(Target::Stream(path.to_path_buf()));
+        }
+        let resolved = follow_links(path)?;
+        match std::fs::metadata(&resolved) {
+            Ok(meta) if meta.is_file() => Ok(Target::File(resolved)),
+            Ok(meta) if meta.is_dir() => Err(CliError::usage(format!(
+                "-o {}: is a directory",
+                path.display()
+            ))
+            .hint("give a file name inside it")),
+            Ok(_) => Ok(Target::Stream(resolved)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Target::File(resolved)),
+            Err(e) => Err(CliError::io("write", path, &e)),
+        }
+    }
+
+    /// The file name whose extension names the format (none for stdout).
+    pub fn name(&self) -> Option<&Path> {
+        match self {
+            Target::Stdout => None,
+            Target::File(p) | Target::Stream(p) => Some(p),
+        }
+    }
+}
+
+/// `path` with its symlinks followed, link by link, to the file that would be
+/// written (which may not exist yet); a loop is an error.
+fn follow_links(path: &Path) -> Result<PathBuf, CliError> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)
+                    .map_err(|e| CliError::io("read the symlink", &current, &e))?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(CliError::usage(format!(
+        "-o {}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+impl Sink {
+    /// Opens `-o`'s target; `append_in_place` (for `--follow`) writes a regular
+    /// file directly, truncated first, instead of through a temporary file.
+    fn open(path: Option<&Path>, append_in_place: bool) -> Result<Sink, CliError> {
+        let path = match Target::of(path)? {
+            Target::Stdout => return Ok(Sink::Stdout(BufWriter::new(io::stdout()))),
+            Target::Stream(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| CliError::io("write to", &path, &e))?;
+                return Ok(Sink::stream(file, path, append_in_place));
+            }
+            Target::File(path) if append_in_place => {
+                // Created with the umask, as `>` would.
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&path)
+                    .map_err(|e| {
+                        CliError::io("write to", &path, &e)
+                            .hint("check that the directory exists and is writable")
+                    })?;
+                return Ok(Sink::stream(file, path, true));
+            }
+            Target::File(path) => path,
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -144,33 +297,58 @@ impl Sink {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| CliError::usage(format!("-o {}: not a file name", path.display())))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".partial")
-            .tempfile_in(&dir)
-            .map_err(|e| {
-                CliError::io("write to", &dir, &e)
-                    .hint("check that the directory exists and is writable")
-            })?;
+        let mode = std::fs::metadata(&path).ok().map(|m| m.permissions());
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // The kernel applies the umask to this, as for any new file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(|e| {
+            CliError::io("write to", &dir, &e)
+                .hint("check that the directory exists and is writable")
+        })?;
         Ok(Sink::File {
             tmp: BufWriter::new(tmp),
-            path: path.to_path_buf(),
+            path,
+            mode,
         })
+    }
+
+    fn stream(file: std::fs::File, path: PathBuf, whole_records: bool) -> Sink {
+        Sink::Stream {
+            file,
+            pending: Vec::new(),
+            path,
+            whole_records,
+        }
     }
 
     /// Flushes, and for a file: syncs and renames it onto the target.
     fn commit(self) -> Result<(), CliError> {
         match self {
             Sink::Stdout(mut out) => out.flush().map_err(stdout_error),
-            Sink::File { tmp, path } => {
+            Sink::Stream {
+                mut file,
+                pending,
+                path,
+                ..
+            } => file
+                .write_all(&pending)
+                .and_then(|_| file.flush())
+                .map_err(|e| CliError::io("write", &path, &e)),
+            Sink::File { tmp, path, mode } => {
                 let tmp = tmp
                     .into_inner()
                     .map_err(|e| CliError::io("write", &path, e.error()))?;
                 tmp.as_file()
                     .sync_all()
                     .map_err(|e| CliError::io("write", &path, &e))?;
-                if let Ok(meta) = std::fs::metadata(&path) {
-                    let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+                if let Some(mode) = mode {
+                    let _ = std::fs::set_permissions(tmp.path(), mode);
                 }
                 tmp.persist(&path)
                     .map_err(|e| CliError::io("write", &path, &e.error))?;
@@ -182,7 +360,9 @@ impl Sink {
     fn error(&self, err: io::Error) -> CliError {
         match self {
             Sink::Stdout(_) => stdout_error(err),
-            Sink::File { path, .. } => CliError::io("write", path, &err),
+            Sink::File { path, .. } | Sink::Stream { path, .. } => {
+                CliError::io("write", path, &err)
+            }
         }
     }
 
@@ -205,13 +385,32 @@ impl Write for Sink {
         match self {
             Sink::Stdout(out) => out.write(buf),
             Sink::File { tmp, .. } => tmp.write(buf),
+            Sink::Stream {
+                file,
+                pending,
+                whole_records,
+                ..
+            } => {
+                pending.extend_from_slice(buf);
+                if !*whole_records && pending.len() >= 1 << 16 {
+                    file.write_all(pending)?;
+                    pending.clear();
+                }
+                Ok(buf.len())
+            }
         }
     }
 
+    /// Callers flush only between records, so a stream gets whole records.
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(out) => out.flush(),
             Sink::File { tmp, .. } => tmp.flush(),
+            Sink::Stream { file, pending, .. } => {
+                file.write_all(pending)?;
+                pending.clear();
+                file.flush()
+            }
         }
     }
 }
@@ -230,20 +429,25 @@ pub struct Writer {
     /// The target, for error messages.
     path: Option<PathBuf>,
     count: u64,
-    /// Flush after every record (JSON lines on stdout, `--follow`).
+    /// Flush after every record (JSON lines on stdout).
     stream: bool,
 }
 
 impl Writer {
-    /// Opens the target; nothing appears at `path` until [`Writer::finish`].
+    /// Opens the target (see [`Target::of`]). A regular file appears at `path`
+    /// only at [`Writer::finish`]; with `follow` it is written in place
+    /// instead, one batch at a time (see [`Writer::flush`]).
     pub fn create(
         format: Format,
         columns: Vec<Column>,
         path: Option<&Path>,
         follow: bool,
     ) -> Result<Writer, CliError> {
-        let sink = Sink::open(path)?;
-        let stream = follow || (format == Format::Jsonl && sink.is_stdout());
+        if follow {
+            format.streams()?;
+        }
+        let sink = Sink::open(path, follow)?;
+        let stream = format == Format::Jsonl && sink.is_stdout();
         let encoder = match format {
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(sink);
@@ -341,6 +545,19 @@ impl Writer {
         }
         self.count += 1;
         Ok(())
+    }
+
+    /// Writes what the records so far hold to the target, in whole records
+    /// (`--follow` calls this after each batch).
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        let path = self.path.as_deref();
+        match &mut self.encoder {
+            Encoder::Csv(csv, _, _) => csv.flush().map_err(|e| write_error(path, e)),
+            Encoder::Jsonl(sink) | Encoder::Json(sink, _) => {
+                sink.flush().map_err(|e| sink.error(e))
+            }
+            Encoder::Parquet(_) => Ok(()),
+        }
     }
 
     /// Ends the document and moves the file into place; returns the record count.
@@ -483,7 +700,7 @@ fn write_error(path: Option<&Path>, err: io::Error) -> CliError {
 
 /// Writes one JSON document (pretty-printed) to stdout or atomically to `path`.
 pub fn write_document(value: &Value, path: Option<&Path>) -> Result<(), CliError> {
-    let mut sink = Sink::open(path)?;
+    let mut sink = Sink::open(path, false)?;
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     writeln!(sink, "{text}").map_err(|e| sink.error(e))?;
     sink.commit()
@@ -497,17 +714,17 @@ mod tests {
     #[test]
     fn formats_follow_the_extension_unless_given() {
         let p = |s: &str| Some(PathBuf::from(s));
-        assert_eq!(Format::resolve(None, p("a.json").as_deref()), Format::Json);
-        assert_eq!(
-            Format::resolve(None, p("a.NDJSON").as_deref()),
-            Format::Jsonl
-        );
-        assert_eq!(Format::resolve(None, p("a.csv").as_deref()), Format::Csv);
-        assert_eq!(Format::resolve(None, None), Format::Csv);
-        assert_eq!(
-            Format::resolve(Some(Format::Jsonl), p("a.csv").as_deref()),
-            Format::Jsonl
-        );
+        let f = |e: Option<Format>, s: &str| Format::resolve(e, p(s).as_deref()).unwrap();
+        assert_eq!(f(None, "a.json"), Format::Json);
+        assert_eq!(f(None, "a.NDJSON"), Format::Jsonl);
+        assert_eq!(f(None, "a.csv"), Format::Csv);
+        assert_eq!(f(None, "/dev/null"), Format::Csv);
+        assert_eq!(Format::resolve(None, None).unwrap(), Format::Csv);
+        assert_eq!(f(Some(Format::Jsonl), "a.csv"), Format::Jsonl);
+        assert_eq!(f(Some(Format::Csv), "a.xlsx"), Format::Csv);
+        let err = Format::resolve(None, p("a.xlsx").as_deref()).unwrap_err();
+        assert_eq!(err.code, crate::exit::USAGE);
+        assert!(err.message.contains(".xlsx"));
     }
 
     #[test]

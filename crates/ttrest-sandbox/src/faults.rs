@@ -199,6 +199,16 @@ fn number(value: &str) -> Result<u64, String> {
         .map_err(|_| format!("`{value}` is not a non-negative integer"))
 }
 
+/// A count for `*-every=N`: 0 would mean "every request", which `1` says.
+fn every(value: &str) -> Result<u64, String> {
+    match number(value)? {
+        0 => {
+            Err("every must be at least 1 (1 is every request; leave the item out for none)".into())
+        }
+        n => Ok(n),
+    }
+}
+
 fn status(value: &str, allowed: &[u16]) -> Result<u16, String> {
     let code = number(value)?;
     allowed
@@ -210,9 +220,9 @@ fn status(value: &str, allowed: &[u16]) -> Result<u16, String> {
 
 fn apply(f: Faults, name: &str, value: &str) -> Result<Faults, String> {
     Ok(match name {
-        "429-every" => f.every_429(number(value)?),
+        "429-every" => f.every_429(every(value)?),
         "retry-after" => f.retry_after_secs(number(value)?),
-        "5xx-every" => f.every_5xx(number(value)?),
+        "5xx-every" => f.every_5xx(every(value)?),
         "5xx-status" => f.status_5xx(status(value, &[500, 502, 503, 504])?),
         "latency-ms" => f.latency(Duration::from_millis(number(value)?)),
         "timeout-window-ns" => f.timeout_window_ns(number(value)?),
@@ -222,8 +232,8 @@ fn apply(f: Faults, name: &str, value: &str) -> Result<Faults, String> {
             "cross" => Redirect::CrossOrigin,
             _ => return Err("redirect must be `same` or `cross`".into()),
         }),
-        "redirect-every" => f.redirect_every(number(value)?),
-        "truncate-every" => f.truncate_every(number(value)?),
+        "redirect-every" => f.redirect_every(every(value)?),
+        "truncate-every" => f.truncate_every(every(value)?),
         "token-expiry-after" => f.token_expiry_after(number(value)?),
         "plan" => f.rate_plan(match value {
             "free" => RatePlan::Free,
@@ -358,6 +368,19 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_zero_is_refused() {
+        for item in [
+            "429-every=0",
+            "5xx-every=0",
+            "redirect-every=0",
+            "truncate-every=0",
+        ] {
+            let err = item.parse::<Faults>().unwrap_err().to_string();
+            assert!(err.contains("at least 1"), "{item}: {err}");
+        }
+    }
 
     #[test]
     fn parses_and_round_trips_the_cli_spec() {

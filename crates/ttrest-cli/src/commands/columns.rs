@@ -4,10 +4,18 @@
 //! ways) or `header:@field` (an epoch-ns field as RFC 3339 UTC). Ids and
 //! epoch-ns timestamps are written exactly as TT sent them.
 
-/// `ttrest fills`: one row per fill.
+use std::collections::BTreeSet;
+
+use crate::exit::CliError;
+use crate::output::Column;
+
+/// `ttrest fills`: one row per fill. The fields real 2026 records carry
+/// (`docs/tt-rest-facts-2.md` §3), including what tells a spread's parent
+/// (`multiLegReportingType` 3) from its legs (2, with `parentInstrumentId`).
 pub const FILLS: &[&str] = &[
     "timeStamp",
     "time:@timeStamp",
+    "tradeDate",
     "recordId",
     "uniqueExecId",
     "execId:execId|execID",
@@ -16,22 +24,21 @@ pub const FILLS: &[&str] = &[
     "secondaryOrderId",
     "accountId",
     "account",
-    "userId",
+    "currUserId",
     "marketId",
     "instrumentId",
     "securityDesc",
+    "multiLegReportingType",
+    "parentInstrumentId",
     "side",
     "lastQty",
     "lastPx",
     "ordStatus",
     "ordType:ordType|orderType",
-    "tradeType:tradeType|trdType",
     "transactTime",
-    "aggressorIndicator",
-    "manualFill",
+    "manualOrderIndicator",
     "connectionId:connectionId|exchOrderAssoc",
     "textA",
-    "textTT",
 ];
 
 /// `ttrest orders`.
@@ -136,6 +143,107 @@ pub const INSTRUMENTS: &[&str] = &[
 /// `ttrest orderdata`: one row per code of each enumeration.
 pub const ORDERDATA: &[&str] = &["enum", "code", "label"];
 
+/// The record schema (service, name in the spec) behind each list's columns.
+fn schema_of(defaults: &[&str]) -> Option<(&'static str, &'static str)> {
+    let tables: [(&[&str], &str, &str); 8] = [
+        (FILLS, "ttledger", "Fill"),
+        (ORDERS, "ttledger", "Order"),
+        (POSITIONS, "ttmonitor", "Position"),
+        (ACCOUNTS, "ttaccount", "Account"),
+        (USERS, "ttuser", "User"),
+        (MARKETS, "ttpds", "Market"),
+        (PRODUCTS, "ttpds", "Product"),
+        (INSTRUMENTS, "ttpds", "Instrument"),
+    ];
+    tables
+        .into_iter()
+        .find(|(table, _, _)| std::ptr::eq(*table, defaults))
+        .map(|(_, service, schema)| (service, schema))
+}
+
+/// The field names a `--columns` spec may use with these defaults: the
+/// fields of the record's schema in the built-in spec, plus those the
+/// defaults read.
+pub fn known_fields(defaults: &[&str]) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = defaults
+        .iter()
+        .flat_map(|spec| {
+            let source = spec.split_once(':').map_or(*spec, |(_, s)| s);
+            source.trim_start_matches('@').split('|').map(top_level)
+        })
+        .map(str::to_string)
+        .collect();
+    if let Some((service, schema)) = schema_of(defaults) {
+        let spec = ttrest::service::enabled()
+            .iter()
+            .find(|s| s.name == service)
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s.spec_json).ok());
+        let properties = spec
+            .as_ref()
+            .and_then(|v| v.pointer(&format!("/components/schemas/{schema}/properties")))
+            .and_then(|p| p.as_object());
+        known.extend(properties.into_iter().flat_map(|p| p.keys().cloned()));
+    }
+    known
+}
+
+/// `a` of a nested path `a.b`.
+fn top_level(field: &str) -> &str {
+    field.split('.').next().unwrap_or(field).trim()
+}
+
+/// Checks `--columns`: no empty names, no header twice, and every field one
+/// the record has (see [`known_fields`]); the error lists the names that exist.
+pub fn check(specs: &[String], defaults: &[&str]) -> Result<(), CliError> {
+    if specs.is_empty() || specs.iter().all(|s| s.trim().is_empty()) {
+        return Err(CliError::usage("--columns: the list is empty")
+            .hint("name at least one column, e.g. --columns timeStamp,lastQty,lastPx"));
+    }
+    let known = known_fields(defaults);
+    let mut headers = BTreeSet::new();
+    for (n, spec) in specs.iter().enumerate() {
+        let column = Column::parse(spec);
+        if spec.trim().is_empty() || column.header().is_empty() {
+            return Err(CliError::usage(format!(
+                "--columns: column {} is empty (two commas, or a trailing one?)",
+                n + 1
+            )));
+        }
+        if !headers.insert(column.header().to_string()) {
+            return Err(CliError::usage(format!(
+                "--columns: the header `{}` appears twice",
+                column.header()
+            ))
+            .hint("rename one with `header:field`, e.g. t:@timeStamp"));
+        }
+        for field in column.fields() {
+            let top = top_level(field);
+            if top.is_empty() || !known.contains(top) {
+                let close: Vec<&String> = known
+                    .iter()
+                    .filter(|k| k.eq_ignore_ascii_case(top))
+                    .collect();
+                let hint = match close.first() {
+                    Some(k) => format!("did you mean `{k}`? Names are case-sensitive"),
+                    None => format!(
+                        "fields: {}",
+                        known
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                return Err(CliError::usage(format!(
+                    "--columns: no field `{top}` in these records"
+                ))
+                .hint(hint));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The `--help` text listing `columns`.
 pub fn help(columns: &[&str]) -> String {
     let mut text = String::from("CSV columns (override with --columns):\n");
@@ -170,5 +278,38 @@ mod tests {
         }
         assert!(text.contains("time  (timeStamp as RFC 3339 UTC)"));
         assert!(text.contains("execId  (first of execId, execID)"));
+    }
+
+    #[test]
+    fn columns_are_checked_against_the_spec_and_the_defaults() {
+        let list = |s: &[&str]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(check(
+            &list(&["timeStamp", "t:@timeStamp", "execId:execID"]),
+            FILLS
+        )
+        .is_ok());
+        assert!(check(&list(&["tradeMatchId", "company.name"]), FILLS).is_err());
+        assert!(check(&list(&["companyId:company.id"]), USERS).is_ok());
+        let typo = check(&list(&["lastpx"]), FILLS).unwrap_err();
+        assert!(typo.hint.unwrap().contains("lastPx"));
+        let unknown = check(&list(&["bogus"]), POSITIONS).unwrap_err();
+        assert!(unknown.hint.unwrap().contains("pnlPriceType"));
+        assert!(check(&list(&[""]), FILLS).is_err());
+        assert!(check(&list(&["timeStamp", ""]), FILLS).is_err());
+        assert!(check(&list(&["a:timeStamp", "a:lastPx"]), FILLS).is_err());
+        for defaults in [
+            FILLS,
+            ORDERS,
+            POSITIONS,
+            ACCOUNTS,
+            USERS,
+            MARKETS,
+            PRODUCTS,
+            INSTRUMENTS,
+            ORDERDATA,
+        ] {
+            let own: Vec<String> = defaults.iter().map(|c| c.to_string()).collect();
+            assert!(check(&own, defaults).is_ok(), "{defaults:?}");
+        }
     }
 }

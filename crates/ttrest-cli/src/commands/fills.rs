@@ -33,7 +33,9 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     let mut writer = super::writer(&args.out, columns::FILLS, args.follow)?;
     let started = Instant::now();
     let requests = Arc::new(AtomicU64::new(0));
-    let mut fills = stream_for(ctx, args, &requests)?;
+    // A batch is what has arrived: with --follow each is written to the
+    // target in whole lines before waiting for more.
+    let mut fills = stream_for(ctx, args, &requests)?.ready_chunks(PROGRESS_EVERY as usize);
     let mut seen = 0u64;
     let mut spend = crate::usage::StreamSpend::start(ctx, "fills");
     let mut report = tokio::time::interval(Duration::from_secs(60));
@@ -42,7 +44,7 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
     }
     loop {
         let next = match args.follow {
-            // With --follow, Ctrl-C is the normal end: keep what was written.
+            // With --follow, Ctrl-C is the way to stop: keep what was written.
             true => tokio::select! {
                 next = fills.next() => next,
                 _ = report.tick() => {
@@ -57,16 +59,12 @@ pub async fn run(ctx: &Context, args: &FillsArgs) -> Result<(), CliError> {
             },
             false => fills.next().await,
         };
-        let Some(fill) = next else { break };
-        let fill = fill.map_err(|e| CliError::from_pages(e, ctx.env))?;
-        ctx.progress().records_done(1);
-        seen += 1;
-        if seen % PROGRESS_EVERY == 1 || args.follow {
-            if let Some(ns) = fill.timestamp() {
-                ctx.progress().at(Timestamp::from_nanos(ns).to_rfc3339());
-            }
+        let Some(batch) = next else { break };
+        let written = write_batch(ctx, args, &mut writer, batch, &mut seen);
+        if args.follow {
+            writer.flush()?;
         }
-        writer.write_raw(&fill)?;
+        written?;
     }
     let count = writer.finish()?;
     super::summary(ctx, "fills", count, args.out.output.as_deref(), started);
@@ -91,6 +89,52 @@ pub fn follow_budget(
     budget
 }
 
+/// Writes one batch of fills, up to the first error.
+fn write_batch(
+    ctx: &Context,
+    args: &FillsArgs,
+    writer: &mut crate::output::Writer,
+    batch: Vec<Result<RawFill, PaginationError<ApiError>>>,
+    seen: &mut u64,
+) -> Result<(), CliError> {
+    for fill in batch {
+        let fill = fill.map_err(|e| CliError::from_pages(e, ctx.env))?;
+        ctx.progress().records_done(1);
+        *seen += 1;
+        if *seen % PROGRESS_EVERY == 1 || args.follow {
+            if let Some(ns) = fill.timestamp() {
+                ctx.progress().at(Timestamp::from_nanos(ns).to_rfc3339());
+            }
+        }
+        writer.write_raw(&fill)?;
+    }
+    Ok(())
+}
+
+/// `[--since, --until)` in epoch ns: `until` comes back as the last
+/// nanosecond included (the paginator's bound is inclusive).
+fn range(args: &FillsArgs) -> Result<(i64, Option<i64>), CliError> {
+    let (rule, now) = (args.day.rule(), crate::time::now_ns());
+    let resolve = |flag: &str, spec: crate::time::TimeSpec| {
+        spec.resolve(&rule, now)
+            .map_err(|e| CliError::usage(format!("{flag}: {e}")))
+    };
+    let since = args
+        .since
+        .map(|s| resolve("--since", s))
+        .transpose()?
+        .unwrap_or(0);
+    let until = args.until.map(|u| resolve("--until", u)).transpose()?;
+    if until.is_some_and(|u| u < since) {
+        return Err(CliError::usage(format!(
+            "--until ({}) is before --since ({})",
+            Timestamp::from_nanos(until.unwrap_or(0)).to_rfc3339(),
+            Timestamp::from_nanos(since).to_rfc3339()
+        )));
+    }
+    Ok((since, until.map(|u| u - 1)))
+}
+
 /// One stream per account (or one for all), merged in time order.
 fn stream_for(
     ctx: &Context,
@@ -98,10 +142,10 @@ fn stream_for(
     requests: &Arc<AtomicU64>,
 ) -> Result<Fills, CliError> {
     let op = &ttrest::ttledger::ops::GET_FILLS;
-    let since = args.since.map_or(0, |t| t.as_nanos());
-    let until = args.until.map(|t| t.as_nanos());
-    if until.is_some_and(|u| u < since) {
-        return Err(CliError::usage("--until is before --since"));
+    let (since, until) = range(args)?;
+    if until.is_some_and(|last| last < since) {
+        // `--since X --until X`: an empty range needs no request.
+        return Ok(stream::empty().boxed());
     }
     let mut accounts: Vec<Option<u64>> = Vec::new();
     for account in &args.accounts {

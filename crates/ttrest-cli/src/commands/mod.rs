@@ -18,7 +18,7 @@ use ttrest::paginate::PaginationError;
 use crate::args::{Cli, Command, OutputArgs};
 use crate::context::Context;
 use crate::exit::{ApiError, CliError};
-use crate::output::{Column, Format, Writer};
+use crate::output::{Column, Format, Target, Writer};
 use crate::telemetry::Monitor;
 
 /// Runs the command.
@@ -27,7 +27,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Sandbox(args) => return sandbox::run(args).await,
         Command::Call(args) if args.list => return call::list(args),
-        Command::Token => return token::run(global).await,
+        Command::Token(args) => return token::run(global, args).await,
+        Command::Completions(args) => return completions(args.shell),
+        Command::Man => return man(),
         _ => {}
     }
     let monitor = match &cli.command {
@@ -62,7 +64,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             None => Ok(()),
         },
         Command::Usage => crate::usage::run(&ctx).await,
-        Command::Token | Command::Sandbox(_) | Command::Sync(_) => Ok(()),
+        Command::Token(_)
+        | Command::Sandbox(_)
+        | Command::Sync(_)
+        | Command::Completions(_)
+        | Command::Man => Ok(()),
     }
 }
 
@@ -76,12 +82,45 @@ async fn monitor(addr: Option<&str>, interval: f64) -> Result<Option<Monitor>, C
     }
 }
 
+/// `ttrest completions SHELL`: the completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ttrest", &mut out);
+    print_bytes(&out)
+}
+
+/// `ttrest man`: the manual page (roff) on stdout.
+fn man() -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| CliError::io("write", Path::new("<stdout>"), &e))?;
+    print_bytes(&out)
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|_| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::broken_pipe(),
+            _ => CliError::io("write", Path::new("<stdout>"), &e),
+        })
+}
+
 /// The writer for a list command's `--format`/`-o`/`--columns`.
 pub fn writer(out: &OutputArgs, defaults: &[&str], follow: bool) -> Result<Writer, CliError> {
     let path = out.output.as_deref();
-    let format = Format::resolve(out.format, path);
+    let format = Format::resolve(out.format, Target::of(path)?.name())?;
     let columns = match &out.columns {
-        Some(list) => list.iter().map(|c| Column::parse(c)).collect(),
+        Some(list) => {
+            columns::check(list, defaults)?;
+            list.iter().map(|c| Column::parse(c)).collect()
+        }
         None => Column::list(defaults),
     };
     Writer::create(format, columns, path, follow)

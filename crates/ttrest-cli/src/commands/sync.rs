@@ -53,27 +53,31 @@ pub enum SyncWhat {
 #[derive(Debug, Args)]
 pub struct SyncFills {
     /// The database: sqlite:PATH (a file, WAL mode) or postgres://user[:password]@host[:port]/db.
-    #[arg(long, value_name = "URL", env = "TTREST_DB")]
+    #[arg(long, value_name = "URL", env = "TTREST_DB", hide_env_values = true)]
     pub db: String,
-    /// Start at this fill time (RFC 3339, YYYY-MM-DD or epoch ns) instead of
-    /// the saved cursor; fills stored already are skipped [default: the saved
-    /// cursor, else 0: all].
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    pub since: Option<Timestamp>,
+    /// Start at this fill time instead of the saved cursor (the forms of
+    /// `ttrest fills --since`); fills stored already are skipped [default:
+    /// the saved cursor, else 0: all].
+    #[arg(long, value_name = "T", value_parser = crate::time::parse_time)]
+    pub since: Option<crate::time::TimeSpec>,
+    #[command(flatten)]
+    pub day: crate::args::DayArgs,
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
     /// The shortest pause between polls with --follow, in seconds: the pause
     /// while fills arrive, unless the daily budget needs a longer one
-    /// (quiet streams wait up to --max-interval).
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow")]
+    /// (quiet streams wait up to --max-interval). At least 0.1.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow",
+          value_parser = crate::args::parse_interval)]
     pub interval: f64,
     /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", requires = "follow")]
     pub metrics_addr: Option<String>,
     /// The longest pause between polls with --follow while no fill arrives,
     /// in seconds (each quiet poll doubles the pause up to it).
-    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow")]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow",
+          value_parser = crate::args::parse_interval)]
     pub max_interval: f64,
     /// The share of the key's daily quota (in percent) --follow may spend.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
@@ -111,17 +115,13 @@ pub struct Keys {
 #[derive(Debug, Args)]
 pub struct SyncSnapshot {
     /// The database: sqlite:PATH or postgres://user[:password]@host[:port]/db.
-    #[arg(long, value_name = "URL", env = "TTREST_DB")]
+    #[arg(long, value_name = "URL", env = "TTREST_DB", hide_env_values = true)]
     pub db: String,
     /// Only this account (repeatable) [default: every account of /accounts].
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<u64>,
     #[command(flatten)]
     pub keys: Keys,
-}
-
-fn parse_time(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>().map_err(|e| e.to_string())
 }
 
 /// `15m`, `90s`, `2h`, `500ms`, `1d` or plain seconds.
@@ -309,8 +309,13 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
     let op = &ttrest::ttledger::ops::GET_FILLS;
     let mut store = open(&args.db).await?;
     let key = state_key(ctx, "fills");
+    let start = args
+        .since
+        .map(|s| s.resolve(&args.day.rule(), crate::time::now_ns()))
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--since: {e}")))?;
     lease(&mut store, &key, &args.keys, label).await?;
-    let mut options = SyncOptions::new(op.id, args.since.map_or(0, |t| t.as_nanos()));
+    let mut options = SyncOptions::new(op.id, start.unwrap_or(0));
     options.restart = args.since.is_some();
     options.rescan = args.rescan;
     let started = Instant::now();

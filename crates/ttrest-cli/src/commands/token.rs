@@ -1,27 +1,32 @@
-//! `ttrest token`: fetch a token to check the credentials; print its expiry
-//! (never the token: the session does not hand it out).
+//! `ttrest token`: check the credentials; print whether TT was asked and the
+//! token's expiry (never the token: the session does not hand it out).
 
 use std::time::SystemTime;
 
-use crate::args::Global;
+use crate::args::{Global, TokenArgs};
 use crate::context::Context;
 use crate::exit::CliError;
 
 /// Runs `ttrest token`.
-pub async fn run(global: &Global) -> Result<(), CliError> {
+pub async fn run(global: &Global, args: &TokenArgs) -> Result<(), CliError> {
     let ctx = Context::connect(global, None).await?;
     let session = ctx.api.session();
-    let expires = session
-        .authenticate()
+    let check = session
+        .check_token(args.fresh)
         .await
         .map_err(|e| CliError::from_tt(e, ctx.env))?;
     ctx.progress().clear();
-    println!(
-        "ok: TT accepted app key {} in {}; token expires {}",
-        session.app_key(),
-        session.environment(),
-        describe(expires, SystemTime::now())
-    );
+    let expires = describe(check.expires_at, SystemTime::now());
+    let (key, env) = (session.app_key(), session.environment());
+    match check.checked_with_tt {
+        true => println!(
+            "ok: TT accepted app key {key} in {env} (checked with TT just now); token expires {expires}"
+        ),
+        false => println!(
+            "ok: a cached token for app key {key} in {env}, not checked with TT \
+             (--fresh asks TT); token expires {expires}"
+        ),
+    }
     Ok(())
 }
 

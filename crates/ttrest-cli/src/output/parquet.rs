@@ -61,10 +61,34 @@ const TEXT_IDS: &[&str] = &[
     "tradeReportId",
     "crossId",
     "requestId",
+    // Exchange security ids are not always numbers.
+    "securityId",
+];
+
+/// Numbers whose names carry no other hint (instrument tick and size fields).
+const DOUBLES: &[&str] = &[
+    "tickSize",
+    "tickValue",
+    "pointValue",
+    "displayFactor",
+    "tickSizeNumerator",
+    "tickSizeDenominator",
+    "roundLotQty",
+];
+
+/// Integers that are not ids (`expirationDate` is YYYYMMDDhhmmss as a number).
+const INTEGERS: &[&str] = &[
+    "side",
+    "expirationDate",
+    "lastTradeDate",
+    "displayType",
+    "seriesTermId",
+    "securityExchange",
 ];
 
 const TIMES: &[&str] = &[
     "timeStamp",
+    "tradeDate",
     "transactTime",
     "dateTime",
     "timeSentClient",
@@ -81,8 +105,15 @@ pub fn kind_of(field: &str, as_time: bool) -> Kind {
     if as_time || TIMES.contains(&field) {
         return Kind::Time;
     }
-    if field == "side" {
+    if INTEGERS.contains(&field) {
         return Kind::I64;
+    }
+    if DOUBLES.contains(&field) {
+        return Kind::F64;
+    }
+    // Enumeration codes (`pnlPriceType` is "MIDPOINT"), kept as sent.
+    if field.ends_with("Type") {
+        return Kind::Str;
     }
     if (field == "id" || field.ends_with("Id")) && !TEXT_IDS.contains(&field) {
         return Kind::U64;
@@ -130,7 +161,11 @@ impl Encoder {
             let Some(first) = c.fields.first() else {
                 continue;
             };
-            let taken = |col: &Col| col.fields.first() == Some(first) || col.name == c.header;
+            // A default column repeating another's field (`time` next to
+            // `timeStamp`, both timestamps here) is left out.
+            let taken = |col: &Col| {
+                col.name == c.header || (c.default && col.fields.first() == Some(first))
+            };
             if c.header == EXTRA || cols.iter().any(taken) {
                 continue;
             }
@@ -159,7 +194,7 @@ impl Encoder {
             .set_created_by(format!("ttrest {}", env!("CARGO_PKG_VERSION")))
             .build();
         let target = match &sink {
-            Sink::File { path, .. } => path.clone(),
+            Sink::File { path, .. } | Sink::Stream { path, .. } => path.clone(),
             Sink::Stdout(_) => std::path::PathBuf::from("<stdout>"),
         };
         let writer = SerializedFileWriter::new(sink, Arc::new(schema), Arc::new(props))

@@ -42,7 +42,7 @@ fn bad_flags_exit_2() {
     let home = tempfile::tempdir().unwrap();
     for args in [
         &["fills", "--format", "xml"][..],
-        &["fills", "--since", "yesterday"],
+        &["fills", "--since", "soon"],
         &["fills", "--follow", "--until", "0"],
         &["frobnicate"],
         &["call", "ttledger", "get_fill"],
@@ -56,7 +56,7 @@ fn bad_flags_exit_2() {
         .assert()
         .stderr(contains("did you mean get_fills"));
     ttrest(&home)
-        .args(["fills", "--since", "yesterday"])
+        .args(["fills", "--since", "soon"])
         .assert()
         .stderr(contains("RFC 3339"));
 }

@@ -22,12 +22,14 @@ fn session(sb: &Sandbox, app: &str, retry: RetryPolicy) -> Session {
         .unwrap()
 }
 
-/// A retry budget a 429 storm exhausts at once.
+/// A retry budget an outage exhausts at once, and two attempts while
+/// throttled (429 retries spend no budget; they have their own limit).
 fn small_budget() -> RetryPolicy {
     RetryPolicy {
         budget: 5,
         retry_cost: 5,
         max_retry_after: std::time::Duration::from_secs(5),
+        max_throttled_attempts: 2,
         ..RetryPolicy::default()
     }
 }
@@ -130,7 +132,14 @@ async fn streams_in_a_429_storm_end_rate_limited_with_a_request_id() {
         .await;
     let sb = sb.unwrap();
     // The token request is throttled too: let its retries through first.
-    let s = session(&sb, "storm", RetryPolicy::default());
+    let s = session(
+        &sb,
+        "storm",
+        RetryPolicy {
+            max_throttled_attempts: 3,
+            ..RetryPolicy::default()
+        },
+    );
 
     let fills = s.ledger();
     let err = fills.get_fills().fills(0).try_collect::<Vec<_>>().await;

@@ -166,6 +166,13 @@ pub enum Error {
         /// What is missing or wrong and how to fix it.
         message: String,
     },
+    /// The key's count of the day's requests could not be read or written
+    /// (its file under the state directory, or a [`crate::quota::DailyCount`]
+    /// store's database). No request is sent uncounted.
+    DailyCount {
+        /// What failed, naming the file or store.
+        message: String,
+    },
     /// The key's day of requests is spent: the next attempt would pass the
     /// daily cap minus the reserve, or TT answered 429 "Limit Exceeded".
     /// Nothing on the key works again before `resets_at` (00:00 UTC).
@@ -199,6 +206,12 @@ impl Error {
         }
     }
 
+    pub(crate) fn daily_count(message: impl Into<String>) -> Self {
+        Error::DailyCount {
+            message: message.into(),
+        }
+    }
+
     /// The call this error belongs to, if it came from one.
     pub fn call(&self) -> Option<&CallInfo> {
         match self {
@@ -211,7 +224,7 @@ impl Error {
             Error::InvalidArgument { call, .. } | Error::QuotaExhausted { call, .. } => {
                 call.as_deref()
             }
-            Error::Paging { .. } | Error::Config { .. } => None,
+            Error::Paging { .. } | Error::Config { .. } | Error::DailyCount { .. } => None,
         }
     }
 
@@ -293,6 +306,9 @@ impl Error {
             Error::Decode { .. } => "please report this with the requestId",
             Error::QuotaExhausted { .. } => {
                 "the key's daily quota comes back at 00:00 UTC (`ttrest usage` shows the count); raise the cap (SessionBuilder::daily_limit, --daily-limit) only if the key's plan allows more"
+            }
+            Error::DailyCount { .. } => {
+                "the count lives in $XDG_STATE_HOME/ttrest/ (else ~/.local/state/ttrest/): make that directory writable by this user or point XDG_STATE_HOME at one that is; a library can choose another store (ttrest::quota::DailyCount)"
             }
             Error::InvalidArgument { .. } | Error::Paging { .. } | Error::Config { .. } => {
                 return None
@@ -421,9 +437,8 @@ impl Error {
             }
             Error::InvalidArgument { call: None, message }
             | Error::Paging { message, .. }
-            | Error::Config { message } => {
-                f.write_str(message)
-            }
+            | Error::Config { message }
+            | Error::DailyCount { message } => f.write_str(message),
         }
     }
 }

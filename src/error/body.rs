@@ -63,6 +63,8 @@ enum Kind {
     InvalidArgument { message: String },
     /// Configuration could not be used.
     Config { message: String },
+    /// The day's request count could not be read or written.
+    DailyCount { message: String },
     /// The key's day of requests is spent.
     QuotaExhausted {
         used: u64,
@@ -147,6 +149,12 @@ impl ErrorBody {
                     message: message.clone(),
                 },
             ),
+            Error::DailyCount { message } => (
+                TtMessage::default(),
+                Kind::DailyCount {
+                    message: message.clone(),
+                },
+            ),
             Error::QuotaExhausted {
                 used,
                 limit,
@@ -213,6 +221,7 @@ impl ErrorBody {
                 message,
             },
             Kind::Config { message } => Error::Config { message },
+            Kind::DailyCount { message } => Error::DailyCount { message },
             Kind::QuotaExhausted {
                 used,
                 limit,

@@ -81,8 +81,8 @@ impl DayGuard {
                 crate::metrics::daily_usage(day.used, self.limit, self.reserve);
                 Err(self.exhausted(&key, day, false))
             }
-            Err(e) => Err(Error::config(format!(
-                "cannot count the key's requests of the day: {e}; fix the store (see ttrest::quota) or the state directory's permissions"
+            Err(e) => Err(Error::daily_count(format!(
+                "cannot count the key's requests of the day: {e}"
             ))),
         }
     }
@@ -147,7 +147,7 @@ impl DayGuard {
         self.count
             .raise(&key, used, false)
             .await
-            .map_err(|e| Error::config(format!("cannot update the key's count of the day: {e}")))
+            .map_err(|e| Error::daily_count(format!("cannot update the key's count of the day: {e}")))
     }
 
     /// The day as it stands.
@@ -155,7 +155,7 @@ impl DayGuard {
         let key = self.key();
         let day =
             self.count.get(&key).await.map_err(|e| {
-                Error::config(format!("cannot read the key's count of the day: {e}"))
+                Error::daily_count(format!("cannot read the key's count of the day: {e}"))
             })?;
         Ok(DailyUsage {
             used: day.used,

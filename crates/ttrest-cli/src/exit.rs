@@ -100,6 +100,8 @@ impl CliError {
             Error::Config { .. } => Self::auth(err.to_string())
                 .hint("export TT_APP_KEY and TT_APP_SECRET, pass --profile NAME, or try --sandbox"),
             Error::InvalidArgument { .. } => Self::usage(err.to_string()),
+            // The count's file or database: local, like a --db that cannot be used.
+            Error::DailyCount { .. } => Self::new(IO, err.to_string()),
             Error::Auth { .. } => Self::auth(err.to_string()),
             Error::Transport { source, .. } => Self::tt(format!("{err} ({})", innermost(source))),
             _ => Self::tt(err.to_string()),

@@ -153,7 +153,7 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown group `speed`"), "{err}");
         assert!(
-            err.contains("decode, stream, rate, latency, peer, memory, quota, compile"),
+            err.contains("decode, stream, rate, latency, peer, memory, quota, postgres, compile"),
             "{err}"
         );
     }

@@ -74,7 +74,7 @@ pub fn parse(stdout: &str) -> anyhow::Result<Vec<Row>> {
                         ),
                         FOLLOW,
                     )
-                    .goal("within the budget (Free: at most 5,000)", day <= budget + 5.0),
+                    .goal("within half the plan's day", day <= budget + 5.0),
                 );
             }
             _ => {}

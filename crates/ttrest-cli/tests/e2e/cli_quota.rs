@@ -57,6 +57,28 @@ async fn two_processes_add_to_one_count_and_a_spent_day_exits_4() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_count_that_cannot_be_kept_exits_5_naming_the_file_and_sends_nothing() {
+    let setup = Setup::start(Sandbox::builder()).await;
+    // A file where the state directory should be: no user, root included,
+    // can create the count below it.
+    let blocked = setup.home.path().join("state-is-a-file");
+    std::fs::write(&blocked, "").unwrap();
+    let mut cmd = setup.ttrest(&["--no-token-cache", "accounts"]);
+    cmd.env("XDG_STATE_HOME", &blocked);
+    let out = run(cmd).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("count the key's requests"), "{err}");
+    assert!(
+        err.contains(&blocked.join("ttrest").display().to_string()),
+        "names the file: {err}"
+    );
+    assert!(err.contains("XDG_STATE_HOME"), "says what to do: {err}");
+    assert!(!err.contains("TT_APP_KEY"), "not a credentials hint: {err}");
+    assert_eq!(setup.sandbox.counters().requests, 0, "nothing sent uncounted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn limit_exceeded_from_tt_exits_4_without_retrying() {
     let setup = Setup::start(Sandbox::builder().faults(Faults::none().daily_cap(1))).await;
     let out = run(setup.ttrest(&["--no-token-cache", "accounts"])).await;
@@ -109,7 +131,8 @@ async fn fills_windows_get_408_and_504_back_at_once() {
             .timeout_window_ns((last - first) / 8)
             .timeout_status(status);
         let setup = Setup::start(Sandbox::builder().fills(2_000).faults(faults)).await;
-        let (since, until) = (first.to_string(), last.to_string());
+        // `--until` is exclusive: one past the last fill.
+        let (since, until) = (format!("{first}ns"), format!("{}ns", last + 1));
         let out = run(setup.ttrest(&[
             "--no-token-cache",
             "call",

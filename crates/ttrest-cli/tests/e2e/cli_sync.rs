@@ -778,6 +778,11 @@ async fn bad_database_input_exits_5_naming_it_and_leaves_it_unchanged() {
     set_mode(&db, 0o444);
     let mut cmd = setup.ttrest(&["sync", "fills", "--db", &db_arg(&db), "--since", "0"]);
     if unsafe { libc::geteuid() } == 0 {
+        // The day's count goes where `nobody` may write (HOME is root's).
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        set_mode(&state, 0o777);
+        cmd.env("XDG_STATE_HOME", &state);
         cmd = as_nobody(cmd);
     }
     fails_with(cmd, &db_arg(&db), "read-only").await;

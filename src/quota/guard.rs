@@ -144,19 +144,17 @@ impl DayGuard {
     /// Raises the count to TT's own figure.
     pub(crate) async fn raise_to(&self, used: u64) -> Result<DayUsage, Error> {
         let key = self.key();
-        self.count
-            .raise(&key, used, false)
-            .await
-            .map_err(|e| Error::daily_count(format!("cannot update the key's count of the day: {e}")))
+        self.count.raise(&key, used, false).await.map_err(|e| {
+            Error::daily_count(format!("cannot update the key's count of the day: {e}"))
+        })
     }
 
     /// The day as it stands.
     pub(crate) async fn usage(&self) -> Result<DailyUsage, Error> {
         let key = self.key();
-        let day =
-            self.count.get(&key).await.map_err(|e| {
-                Error::daily_count(format!("cannot read the key's count of the day: {e}"))
-            })?;
+        let day = self.count.get(&key).await.map_err(|e| {
+            Error::daily_count(format!("cannot read the key's count of the day: {e}"))
+        })?;
         Ok(DailyUsage {
             used: day.used,
             limit: self.limit,

@@ -306,8 +306,9 @@ async fn persistent_429s_end_as_rate_limited_with_retry_after() {
     session.authenticate().await.unwrap();
     server.script(
         HEALTH,
-        (0..2)
-            .map(|_| Reply::new(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", "0")),
+        (0..2).map(|_| {
+            Reply::new(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", "0")
+        }),
     );
     let err = session
         .ttid()

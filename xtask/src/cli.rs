@@ -60,7 +60,7 @@ pub enum Command {
         /// The recording directory.
         #[arg(long, value_name = "DIR")]
         from: PathBuf,
-        /// Write the findings to specs/overlays/<service>.learned.yaml, with
+        /// Write the findings to specs/overlays/SERVICE.learned.yaml, with
         /// provenance in specs/sources.toml (then run `cargo xtask normalize`
         /// and `cargo xtask generate`).
         #[arg(long)]

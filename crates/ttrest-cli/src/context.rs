@@ -81,7 +81,10 @@ impl Context {
                 sandbox_settings(builder, s, global)?,
                 global.company.clone(),
             ),
-            (None, Some(dir)) => (replay_settings(builder, dir, global)?, global.company.clone()),
+            (None, Some(dir)) => (
+                replay_settings(builder, dir, global)?,
+                global.company.clone(),
+            ),
             (None, None) => tt_settings(builder, global, profile),
         };
         if let Some(dir) = &global.record {

@@ -10,7 +10,7 @@
 //!
 //! The schema itself describes the wire, for validators, gateways and other
 //! generators: a lenient scalar loses its single `type` for an `anyOf` of the
-//! JSON forms TT sends ([`WIRE`]): a code is an integer or a string, an id or a
+//! JSON forms TT sends ([`wire`]): a code is an integer or a string, an id or a
 //! nanosecond timestamp an integer or a digit string, a boolean a boolean or a
 //! string. Parameters keep their single type (they are written, not read).
 

@@ -20,15 +20,14 @@ use ttrest::Error;
 use super::fills::{account_ids, fetch, follow_budget, narrow_hook};
 use crate::args::Global;
 use crate::context::Context;
-use crate::telemetry::Monitor;
 use crate::exit::{self, ApiError, CliError};
 use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::telemetry;
+use crate::telemetry::Monitor;
 use ttrest_store::{
     sync_fills, BeforeCommit, PostgresCount, Snapshot, StateKey, Store, StoreError, SyncError,
-    SyncOptions,
-    SyncReport,
+    SyncOptions, SyncReport,
 };
 
 /// `ttrest sync`.
@@ -183,7 +182,8 @@ pub async fn run(
         let monitor = monitor.clone();
         async move {
             let label = format!("profile {name}: ");
-            let result = match Context::connect_as(global, Some(name), false, count, monitor).await {
+            let result = match Context::connect_as(global, Some(name), false, count, monitor).await
+            {
                 Ok(ctx) => run_key(&ctx, args, &label).await,
                 Err(e) => Err(e),
             };

@@ -75,7 +75,11 @@ async fn a_count_that_cannot_be_kept_exits_5_naming_the_file_and_sends_nothing()
     );
     assert!(err.contains("XDG_STATE_HOME"), "says what to do: {err}");
     assert!(!err.contains("TT_APP_KEY"), "not a credentials hint: {err}");
-    assert_eq!(setup.sandbox.counters().requests, 0, "nothing sent uncounted");
+    assert_eq!(
+        setup.sandbox.counters().requests,
+        0,
+        "nothing sent uncounted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

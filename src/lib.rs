@@ -53,7 +53,7 @@ pub use rate_limit::Plan;
 pub use request_id::{request_id, request_id_from_headers, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder, TokenCheck};
-pub use tls::http_client_builder;
+pub use tls::{crypto_provider, http_client_builder};
 
 /// The spec snapshot this build was generated from: a 64-bit FNV-1a hash, in
 /// hex, of the `specs/normalized/*.json` files (names and bytes), so two

@@ -107,7 +107,7 @@ impl TlsSettings {
 
     /// The rustls connector for these settings; errors say which file is wrong.
     pub(crate) fn connector(&self) -> Result<MakeRustls, String> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = ttrest::crypto_provider();
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("cannot set up TLS: {e}"))?;

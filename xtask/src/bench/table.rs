@@ -1,5 +1,5 @@
 //! The bench table: one row per figure, printed as Markdown (readable in a
-//! terminal, pasteable into README's Performance section).
+//! terminal, pasteable into docs/performance.md).
 
 /// One measured figure.
 #[derive(Clone, Debug, PartialEq)]

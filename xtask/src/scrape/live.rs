@@ -73,6 +73,9 @@ pub struct Fetcher {
 /// reqwest directly (no process-wide provider).
 fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
     use rustls_platform_verifier::BuilderVerifierExt;
+    // ring, as the library's default (see `ttrest::crypto_provider`); deprecated
+    // in rustls 0.23.48 only for lacking post-quantum key exchange.
+    #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -21,9 +21,9 @@ use opentelemetry_sdk::runtime::Tokio;
 use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::EnvFilter;
 use ttrest::paginate::PaginatedExt;
 use ttrest::{Credentials, Plan, Session};
 
@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build();
     tracing_subscriber::registry()
         // Calls (info) and attempts (debug) of ttrest; nothing of the exporter itself.
-        .with(EnvFilter::new("ttrest=debug"))
+        .with("ttrest=debug".parse::<Targets>()?)
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("ttrest")))
         .init();
 

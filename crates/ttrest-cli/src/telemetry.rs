@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::EnvFilter;
 use ttrest::intercept::{Attempt, AttemptOutcome, Intercept};
 
 use crate::args::LogFormat;
@@ -39,28 +39,45 @@ const BUCKETS: &[f64] = &[
 /// Sends log events to stderr: none unless `-v` or `RUST_LOG`; `-v` shows
 /// each call's span as it closes (status, requestId, time) and warnings,
 /// `-vv` each attempt and debug events too. Only ttrest's own crates log at
-/// those levels; `RUST_LOG` (e.g. `RUST_LOG=debug`) replaces the filter.
+/// those levels; `RUST_LOG` (a level and `target=level` pairs, e.g.
+/// `RUST_LOG=debug` or `RUST_LOG=warn,ttrest=trace`) replaces the filter.
 pub fn init_logs(verbose: u8, format: LogFormat) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let from_env = std::env::var("RUST_LOG")
         .ok()
         .filter(|v| !v.trim().is_empty());
-    let filter = match (from_env, verbose) {
-        (Some(spec), _) => EnvFilter::new(spec),
+    let spec = match (from_env, verbose) {
+        (Some(spec), _) => spec,
         (None, 0) => return,
-        (None, 1) => EnvFilter::new("warn,ttrest=info,ttrest_cli=info,ttrest_store=info"),
-        (None, _) => EnvFilter::new("warn,ttrest=debug,ttrest_cli=debug,ttrest_store=debug"),
+        (None, 1) => "warn,ttrest=info,ttrest_cli=info,ttrest_store=info".to_string(),
+        (None, _) => "warn,ttrest=debug,ttrest_cli=debug,ttrest_store=debug".to_string(),
+    };
+    let filter: Targets = match spec.parse() {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!(
+                "ttrest: warning: RUST_LOG={spec:?} is not a log filter ({e}); \
+                 write a level and target=level pairs, e.g. warn,ttrest=debug"
+            );
+            return;
+        }
     };
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        // The builder's own filter (INFO by default) lets all through: `filter` decides.
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_writer(std::io::stderr)
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(false);
     let installed = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.finish().with(filter).try_init(),
         LogFormat::Json => builder
             .json()
             .with_current_span(true)
             .with_span_list(true)
+            .finish()
+            .with(filter)
             .try_init(),
     };
     if let Err(e) = installed {

@@ -196,3 +196,28 @@ async fn verbose_and_json_logs_show_the_calls_and_never_a_secret() {
     ok(&out);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rust_log_that_is_not_a_filter_is_named_and_the_command_still_runs() {
+    let setup = Setup::start(Sandbox::builder().fills(10)).await;
+    let mut cmd = setup.ttrest(&["accounts", "--format", "jsonl"]);
+    cmd.env("RUST_LOG", "ttrest=loud");
+    let out = run(cmd).await;
+    let text = ok(&out);
+    assert!(!text.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("RUST_LOG=\"ttrest=loud\" is not a log filter")
+            && err.contains("warn,ttrest=debug"),
+        "{err}"
+    );
+
+    // A level and target=level pairs filter by target.
+    let mut cmd = setup.ttrest(&["accounts", "--format", "jsonl"]);
+    cmd.env("RUST_LOG", "off,ttrest::transport=debug");
+    let out = run(cmd).await;
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ttrest.attempt"), "{err}");
+    assert!(!err.contains("not a log filter"), "{err}");
+}

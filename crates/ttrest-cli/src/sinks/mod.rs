@@ -58,8 +58,11 @@ pub struct Format {
     /// `None` if it can.
     pub no_follow: Option<(&'static str, &'static str)>,
     /// Opens a sink of this format writing `columns` (where it has columns) to `out`.
-    pub open: fn(Out, Vec<Column>) -> Result<Box<dyn Sink>, CliError>,
+    pub open: OpenSink,
 }
+
+/// How a [`Format`] opens its sink over an [`Out`], given its columns.
+pub type OpenSink = fn(Out, Vec<Column>) -> Result<Box<dyn Sink>, CliError>;
 
 impl fmt::Debug for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

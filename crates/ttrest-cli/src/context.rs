@@ -1,18 +1,150 @@
-//! From the global options to a ready [`Api`]: session, sandbox, token cache.
+//! The global options and what they build: a ready [`Api`] (session,
+//! sandbox, token cache) with the run's [`Stop`] handle, in a [`Context`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use clap::{ArgAction, Args, ValueEnum};
 use ttrest::quota::{DailyCount, FileCount};
 use ttrest::recording::Redaction;
 use ttrest::{credentials, Credentials, Environment, Plan, Session, SessionBuilder};
 use ttrest_sandbox::Sandbox;
 
-use crate::args::{Global, RedactArg};
 use crate::exit::CliError;
 use crate::progress::Progress;
 use crate::request::Api;
+use crate::stop::Stop;
 use crate::telemetry::Monitor;
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// TT environment [default: uat, or the profile's].
+    #[arg(long, global = true, value_enum)]
+    pub env: Option<EnvArg>,
+    /// Root URL that `<service>/<env>` is appended to (a sandbox or proxy).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Application name in every requestId [default: ttrest].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// Company name in every requestId [default: cli].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub company: Option<String>,
+    /// The key's usage plan, which paces requests and caps the day: free
+    /// (3/s, 10,000 a day), low (5/s, 15,000), medium (10/s, 30,000), high
+    /// (25/s, 75,000), ps-free (3/s, 3,000), unlimited, or requests per
+    /// second (no daily cap unless --daily-limit) [default: free].
+    #[arg(long, global = true, value_name = "PLAN", value_parser = parse_plan)]
+    pub plan: Option<Plan>,
+    /// The key's cap of requests per UTC day, instead of the plan's (free
+    /// 10,000, low 15,000, medium 30,000, high 75,000, ps-free 3,000). The
+    /// day's count lives in $XDG_STATE_HOME/ttrest/ (else
+    /// ~/.local/state/ttrest/), shared by every ttrest on the host.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub daily_limit: Option<u64>,
+    /// The user id of the key's user, with which TT's own count of the day
+    /// (ttid /keyusage) can be read; without it the day is counted locally.
+    #[arg(long, global = true, value_name = "ID", env = "TT_USER_ID")]
+    pub tt_user_id: Option<String>,
+    /// A profile of ~/.config/ttrest/config.toml (or $TTREST_CONFIG).
+    /// `ttrest sync` takes it more than once: one stream per key, one database.
+    #[arg(long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
+    pub profile: Vec<String>,
+    /// Start a local TT sandbox in this process and run against it (its own
+    /// credentials; no token cache; no pacing unless --plan).
+    #[arg(long, global = true, conflicts_with_all = ["base_url", "profile"])]
+    pub sandbox: bool,
+    /// No progress line and no summary on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Do not reuse or store tokens in ~/.cache/ttrest/tokens.json.
+    #[arg(long, global = true)]
+    pub no_token_cache: bool,
+    /// Append every exchange of the run to DIR/<service>.jsonl (secrets and
+    /// tokens redacted; format in docs/recordings.md).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// With --record, also hide `ids`: account, user and company ids and
+    /// names become stand-ins (the same id always the same stand-in).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHAT",
+        requires = "record"
+    )]
+    pub record_redact: Option<RedactArg>,
+    /// Answer every request from a recording made with --record: no network,
+    /// no credentials, no pacing unless --plan.
+    #[arg(long, global = true, value_name = "DIR", conflicts_with_all = ["sandbox", "record", "profile"])]
+    pub replay: Option<PathBuf>,
+    /// Log to stderr: -v each call (status, requestId, time), -vv each
+    /// attempt too. RUST_LOG, if set, chooses instead. Secrets are never logged.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Log lines as text, or as one JSON object per event (for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
+    /// Seconds to wait for each answer before trying again (retries are
+    /// bounded), e.g. 10 or 2.5 [default: 90].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// `--record-redact` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RedactArg {
+    /// Account, user and company ids and names.
+    Ids,
+}
+
+/// `--env` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    /// ext_uat_cert
+    Uat,
+    /// ext_prod_live
+    Live,
+    /// ext_prod_sim
+    Sim,
+}
+
+impl From<EnvArg> for Environment {
+    fn from(e: EnvArg) -> Self {
+        match e {
+            EnvArg::Uat => Environment::Uat,
+            EnvArg::Live => Environment::Live,
+            EnvArg::Sim => Environment::Sim,
+        }
+    }
+}
+
+/// The slowest `--plan` accepted, in requests per second.
+pub const MIN_PLAN_RATE: f64 = 0.1;
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    let plan = s.parse::<Plan>().map_err(|e| e.to_string())?;
+    match plan {
+        Plan::PerSecond(rate) if rate < MIN_PLAN_RATE => Err(format!(
+            "{rate} requests/s is below the floor of {MIN_PLAN_RATE}/s (one request every \
+             10 s); a slower pace would look like a hang. TT's slowest plan, free, is 3/s"
+        )),
+        plan => Ok(plan),
+    }
+}
+
+/// `--timeout`: a positive number of seconds.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err("--timeout must be above 0 and at most 86400 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
 
 /// The company part of requestIds when neither `--company` nor the profile names one.
 const DEFAULT_COMPANY: &str = "cli";
@@ -31,14 +163,20 @@ pub struct Context {
     pub company: Option<String>,
     /// `--tt-user-id`: reads TT's own count of the day.
     pub tt_user_id: Option<String>,
+    /// Stops the run (Ctrl-C or SIGTERM in `main`; anything else elsewhere).
+    pub stop: Stop,
     /// Kept alive for the run when `--sandbox` is given.
     _sandbox: Option<Sandbox>,
 }
 
 impl Context {
     /// Builds the session from the global options (at most one `--profile`);
-    /// `monitor` sees TT's answers.
-    pub async fn connect(global: &Global, monitor: Option<Monitor>) -> Result<Context, CliError> {
+    /// `monitor` sees TT's answers; `stop` ends the run.
+    pub async fn connect(
+        global: &Global,
+        monitor: Option<Monitor>,
+        stop: &Stop,
+    ) -> Result<Context, CliError> {
         if global.profile.len() > 1 {
             return Err(CliError::usage(format!(
                 "--profile is given {} times; only `ttrest sync` takes several (one stream per key)",
@@ -51,6 +189,7 @@ impl Context {
             !global.quiet,
             None,
             monitor,
+            stop,
         )
         .await
     }
@@ -58,13 +197,14 @@ impl Context {
     /// Builds the session of `profile` (or the environment's credentials
     /// when none), with a progress line when `progress`; `count` keeps the
     /// key's day of requests instead of the host's state file (a database
-    /// row shared by every host); `monitor` sees TT's answers.
+    /// row shared by every host); `monitor` sees TT's answers; `stop` ends the run.
     pub async fn connect_as(
         global: &Global,
         profile: Option<&str>,
         progress: bool,
         count: Option<Arc<dyn DailyCount>>,
         monitor: Option<Monitor>,
+        stop: &Stop,
     ) -> Result<Context, CliError> {
         let progress = Arc::new(Progress::new(progress));
         let sandbox = match global.sandbox {
@@ -120,10 +260,12 @@ impl Context {
             monitor,
             company,
             tt_user_id: global.tt_user_id.clone(),
+            stop: stop.clone(),
             _sandbox: sandbox,
         })
     }
 
+    /// The progress line.
     pub fn progress(&self) -> &Progress {
         self.api.progress()
     }
@@ -237,4 +379,23 @@ pub fn token_cache_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
     Some(base.join("ttrest").join("tokens.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_parse_with_a_floor() {
+        assert_eq!(parse_plan("HIGH"), Ok(Plan::High));
+        assert_eq!(parse_plan("2.5"), Ok(Plan::PerSecond(2.5)));
+        assert!(parse_plan("-1").is_err());
+        assert!(parse_plan("0.05").unwrap_err().contains("0.1"));
+        assert_eq!(parse_plan("0.1"), Ok(Plan::PerSecond(0.1)));
+        assert!(parse_timeout("0").is_err());
+        assert_eq!(
+            parse_timeout("2.5"),
+            Ok(std::time::Duration::from_millis(2500))
+        );
+    }
 }

@@ -10,13 +10,22 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use clap::ValueEnum;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::FmtSpan;
 use ttrest::intercept::{Attempt, AttemptOutcome, Intercept};
 
-use crate::args::LogFormat;
 use crate::exit::CliError;
+
+/// `--log-format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event, with its spans.
+    Json,
+}
 
 /// Seconds since the Unix epoch of the last successful poll.
 pub const LAST_SUCCESS: &str = "ttrest_sync_last_success_timestamp_seconds";

@@ -198,6 +198,29 @@ impl TimeSpec {
     }
 }
 
+/// What a date means: `--tz` and `--day-start`.
+#[derive(Debug, clap::Args)]
+pub struct DayArgs {
+    /// Read dates, `today` and `yesterday` in this IANA zone (Area/City) [default: UTC].
+    #[arg(long, value_name = "AREA/CITY", value_parser = parse_tz)]
+    pub tz: Option<chrono_tz::Tz>,
+    /// A (trading) day starts at this local time, HH:MM; a date means the day
+    /// that starts on it [default: 00:00].
+    #[arg(long, value_name = "HH:MM", value_parser = parse_day_start)]
+    pub day_start: Option<chrono::NaiveTime>,
+}
+
+impl DayArgs {
+    /// The rule dates are read by.
+    pub fn rule(&self) -> DayRule {
+        let default = DayRule::default();
+        DayRule {
+            tz: self.tz.unwrap_or(default.tz),
+            start: self.day_start.unwrap_or(default.start),
+        }
+    }
+}
+
 /// Now, in epoch ns.
 pub fn now_ns() -> i64 {
     Timestamp::now().map_or(0, Timestamp::as_nanos)

@@ -1,17 +1,46 @@
 //! `ttrest call`: any operation of any service, by operation id.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::Args as ClapArgs;
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use crate::args::CallArgs;
 use crate::context::Context;
 use crate::exit::CliError;
-use crate::output::write_document;
 use crate::request::{list_key, list_of, Args};
+use crate::sinks::json::write_document;
 use crate::spec::{self, Location, Operation};
+
+/// `ttrest call`.
+#[derive(Debug, ClapArgs)]
+#[command(
+    after_help = "Examples:\n  ttrest call --list ttpds\n  ttrest call ttpds get_products --param marketId=7 --all-pages\n  ttrest call ttmonitor post_adminfill --body @fill.json"
+)]
+pub struct CallArgs {
+    /// The service (ttid, ttpds, ttledger, ttmonitor, ttaccount, ttuser, ttgroup, ttsetup, ttbacktest).
+    #[arg(required_unless_present = "list")]
+    pub service: Option<String>,
+    /// The operation id, e.g. get_fills (see --list).
+    #[arg(required_unless_present = "list")]
+    pub operation: Option<String>,
+    /// A parameter, repeatable.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The request body: JSON text, @FILE, or @- for stdin.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub body: Option<String>,
+    /// Follow nextPageKey and print one envelope holding every page's records.
+    #[arg(long)]
+    pub all_pages: bool,
+    /// List the operations (of SERVICE, if given) with their parameters.
+    #[arg(long, conflicts_with_all = ["params", "body", "all_pages"])]
+    pub list: bool,
+    /// Write the answer to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 /// The operation and its arguments, checked before any connection is made.
 pub fn prepare(args: &CallArgs) -> Result<(&'static Operation, Args), CliError> {

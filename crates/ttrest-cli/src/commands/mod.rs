@@ -1,33 +1,129 @@
-//! One module per command; this one dispatches and holds what they share.
+//! The command line: one module per command, each holding its arguments;
+//! this one parses ([`Cli`]) and dispatches. A command that moves records is
+//! a dataset (`crate::datasets`) written to a sink (`crate::sinks`).
+//!
+//! | module | commands |
+//! |---|---|
+//! | [`fills`] | `ttrest fills` (fills → file sink, `--follow`) |
+//! | [`export`] | `orders`, `positions`, `accounts`, `users`, `markets`, `products`, `instruments`, `orderdata` (dataset → file sink) |
+//! | [`sync`] | `ttrest sync fills\|positions\|orders` (dataset → store sink) |
+//! | [`call`] | `ttrest call` (any operation, its JSON answer) |
+//! | [`token`] | `ttrest token` |
+//! | [`sandbox`] | `ttrest sandbox` |
 
 pub mod call;
-pub mod columns;
+pub mod export;
 pub mod fills;
-pub mod lists;
 pub mod sandbox;
 pub mod sync;
 pub mod token;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::{Stream, StreamExt};
-use serde_json::Value;
-use ttrest::paginate::PaginationError;
+use clap::{Args, Parser, Subcommand};
 
-use crate::args::{Cli, Command, OutputArgs};
-use crate::context::Context;
-use crate::exit::{ApiError, CliError};
-use crate::output::{Column, Format, Target, Writer};
+use crate::columns;
+use crate::context::{Context, Global};
+use crate::datasets::{
+    accounts::Accounts, instruments::Instruments, markets::Markets, orderdata::OrderData,
+    orders::Orders, positions::Positions, products::Products, users::Users,
+};
+use crate::exit::CliError;
+use crate::stop::Stop;
 use crate::telemetry::Monitor;
 
-/// Runs the command.
-pub async fn run(cli: Cli) -> Result<(), CliError> {
+/// Export fills, orders, positions and any TT REST 2.0 endpoint.
+///
+/// Credentials come from TT_APP_KEY and TT_APP_SECRET (the secret as
+/// `<key>:<secret>` or bare), or from `--profile NAME` in
+/// ~/.config/ttrest/config.toml. `--sandbox` runs everything against a local
+/// TT sandbox instead, with no account needed.
+#[derive(Debug, Parser)]
+#[command(name = "ttrest", version = version(), after_help = crate::exit::HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--version`: the crate's version and the spec snapshot the library was built from.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (specs {})",
+            env!("CARGO_PKG_VERSION"),
+            ttrest::SPEC_SNAPSHOT
+        )
+    })
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every fill exactly once, in timestamp order (ttledger /fills).
+    #[command(after_help = columns::help(columns::FILLS))]
+    Fills(fills::FillsArgs),
+    /// Working orders (ttledger /orders, 50 accounts a request).
+    #[command(after_help = columns::help(columns::ORDERS))]
+    Orders(export::AccountsList),
+    /// Positions (ttmonitor /position, all pages).
+    #[command(after_help = columns::help(columns::POSITIONS))]
+    Positions(export::AccountsList),
+    /// Accounts the key can see (ttaccount /accounts).
+    #[command(after_help = columns::help(columns::ACCOUNTS))]
+    Accounts(export::ListArgs),
+    /// Users (ttuser /users).
+    #[command(after_help = columns::help(columns::USERS))]
+    Users(export::ListArgs),
+    /// Markets (ttpds /markets).
+    #[command(after_help = columns::help(columns::MARKETS))]
+    Markets(export::ListArgs),
+    /// Products of one market (ttpds /products).
+    #[command(after_help = columns::help(columns::PRODUCTS))]
+    Products(export::ProductsArgs),
+    /// Instruments of one product (ttpds /instruments).
+    #[command(after_help = columns::help(columns::INSTRUMENTS))]
+    Instruments(export::InstrumentsArgs),
+    /// Order enumeration labels, one row per code (ttledger /orderdata).
+    #[command(after_help = columns::help(columns::ORDERDATA))]
+    Orderdata(export::ListArgs),
+    /// Keep fills (exactly once), positions or working orders in SQLite or PostgreSQL.
+    Sync(sync::SyncArgs),
+    /// Call any operation of any service; prints TT's JSON answer.
+    Call(call::CallArgs),
+    /// Check the credentials: print whether TT was asked and when the token
+    /// expires (never the token). A cached token is not checked with TT unless --fresh.
+    Token(token::TokenArgs),
+    /// The key's day of requests: today's count shared by every ttrest on
+    /// this host, TT's own count (with --tt-user-id), the cap, the reserve,
+    /// when it resets, and what running --follow streams spend per hour.
+    Usage,
+    /// Run a local TT sandbox on 127.0.0.1 until Ctrl-C.
+    Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script, e.g. `ttrest completions bash > /etc/bash_completion.d/ttrest`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `ttrest man > ttrest.1 && man ./ttrest.1`.
+    Man,
+}
+
+/// `ttrest completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Runs the command; `stop` ends it (Ctrl-C or SIGTERM in `main`).
+pub async fn run(cli: Cli, stop: &Stop) -> Result<(), CliError> {
     let global = &cli.global;
     match &cli.command {
-        Command::Sandbox(args) => return sandbox::run(args).await,
+        Command::Sandbox(args) => return sandbox::run(args, stop).await,
         Command::Call(args) if args.list => return call::list(args),
-        Command::Token(args) => return token::run(global, args).await,
+        Command::Token(args) => return token::run(global, args, stop).await,
         Command::Completions(args) => return completions(args.shell),
         Command::Man => return man(),
         _ => {}
@@ -42,23 +138,43 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     };
     if let Command::Sync(args) = &cli.command {
         // One session per key: sync connects for itself.
-        return sync::run(global, args, monitor).await;
+        return sync::run(global, args, monitor, stop).await;
     }
     let call = match &cli.command {
         Command::Call(args) => Some(call::prepare(args)?),
         _ => None,
     };
-    let ctx = Context::connect(global, monitor).await?;
+    let ctx = Context::connect(global, monitor, stop).await?;
     match cli.command {
         Command::Fills(args) => fills::run(&ctx, &args).await,
-        Command::Orders(args) => lists::orders(&ctx, &args).await,
-        Command::Positions(args) => lists::positions(&ctx, &args).await,
-        Command::Accounts(args) => lists::accounts(&ctx, &args.out).await,
-        Command::Users(args) => lists::users(&ctx, &args.out).await,
-        Command::Markets(args) => lists::markets(&ctx, &args.out).await,
-        Command::Products(args) => lists::products(&ctx, &args).await,
-        Command::Instruments(args) => lists::instruments(&ctx, &args).await,
-        Command::Orderdata(args) => lists::orderdata(&ctx, &args.out).await,
+        Command::Orders(args) => {
+            let orders = Orders {
+                accounts: args.accounts,
+            };
+            export::run(&ctx, &orders, &args.out).await
+        }
+        Command::Positions(args) => {
+            let positions = Positions {
+                accounts: args.accounts,
+            };
+            export::run(&ctx, &positions, &args.out).await
+        }
+        Command::Accounts(args) => export::run(&ctx, &Accounts, &args.out).await,
+        Command::Users(args) => export::run(&ctx, &Users, &args.out).await,
+        Command::Markets(args) => export::run(&ctx, &Markets, &args.out).await,
+        Command::Products(args) => {
+            let products = Products {
+                market: args.market,
+            };
+            export::run(&ctx, &products, &args.out).await
+        }
+        Command::Instruments(args) => {
+            let instruments = Instruments {
+                product: args.product,
+            };
+            export::run(&ctx, &instruments, &args.out).await
+        }
+        Command::Orderdata(args) => export::run(&ctx, &OrderData, &args.out).await,
         Command::Call(args) => match call {
             Some(prepared) => call::run(&ctx, prepared, &args).await,
             None => Ok(()),
@@ -69,6 +185,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         | Command::Sync(_)
         | Command::Completions(_)
         | Command::Man => Ok(()),
+    }
+}
+
+/// Whether the command ends by itself on a stop, keeping what it did
+/// (otherwise `main` drops it, which drops a temporary output file).
+pub fn handles_stop(command: &Command) -> bool {
+    match command {
+        // Keeps what it wrote, then exits 130.
+        Command::Fills(f) => f.follow,
+        Command::Sandbox(_) => true,
+        // Commits what it read, then exits 130.
+        Command::Sync(_) => true,
+        _ => false,
     }
 }
 
@@ -112,52 +241,45 @@ fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
-/// The writer for a list command's `--format`/`-o`/`--columns`.
-pub fn writer(out: &OutputArgs, defaults: &[&str], follow: bool) -> Result<Writer, CliError> {
-    let path = out.output.as_deref();
-    let format = Format::resolve(out.format, Target::of(path)?.name())?;
-    let columns = match &out.columns {
-        Some(list) => {
-            columns::check(list, defaults)?;
-            list.iter().map(|c| Column::parse(c)).collect()
-        }
-        None => Column::list(defaults),
-    };
-    Writer::create(format, columns, path, follow)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
 
-/// Writes every record of `records` and reports how it went.
-pub async fn export<S>(
-    ctx: &Context,
-    what: &str,
-    records: S,
-    mut writer: Writer,
-    target: Option<&Path>,
-) -> Result<(), CliError>
-where
-    S: Stream<Item = Result<Value, PaginationError<ApiError>>>,
-{
-    let started = Instant::now();
-    let mut records = std::pin::pin!(records);
-    while let Some(record) = records.next().await {
-        let record = record.map_err(|e| CliError::from_pages(e, ctx.env))?;
-        writer.write(&record)?;
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
-    let count = writer.finish()?;
-    summary(ctx, what, count, target, started);
-    Ok(())
-}
 
-/// `ttrest: wrote 10000 fills to fills.csv (21 requests, 1.2 s)` on stderr.
-pub fn summary(ctx: &Context, what: &str, count: u64, target: Option<&Path>, started: Instant) {
-    ctx.progress().clear();
-    if ctx.quiet {
-        return;
+    #[test]
+    fn times_need_a_unit() {
+        use crate::time::parse_time;
+        assert!(parse_time("1795185000000000000").is_err());
+        assert!(parse_time("1795185000000000000ns").is_ok());
     }
-    let to = target.map_or("stdout".to_string(), |p| p.display().to_string());
-    eprintln!(
-        "ttrest: wrote {count} {what} to {to} ({} requests, {:.1} s)",
-        ctx.progress().pages(),
-        started.elapsed().as_secs_f64()
-    );
+
+    #[test]
+    fn fills_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "ttrest",
+            "--env",
+            "live",
+            "fills",
+            "--since",
+            "2026-11-20",
+            "--account",
+            "1",
+            "--account",
+            "2",
+            "-o",
+            "f.csv",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.env, Some(crate::context::EnvArg::Live));
+        let Command::Fills(f) = cli.command else {
+            panic!()
+        };
+        assert_eq!(f.accounts, [1, 2]);
+        assert!(Cli::try_parse_from(["ttrest", "fills", "--follow", "--until", "1"]).is_err());
+    }
 }

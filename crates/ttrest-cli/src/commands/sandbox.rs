@@ -2,14 +2,43 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
 
 use ttrest_sandbox::{Faults, Sandbox};
 
-use crate::args::SandboxArgs;
 use crate::exit::CliError;
+use crate::stop::Stop;
 
-/// Runs `ttrest sandbox`.
-pub async fn run(args: &SandboxArgs) -> Result<(), CliError> {
+/// `ttrest sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 [default: a free one].
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// How many fills to generate.
+    #[arg(long, default_value_t = 10_000)]
+    pub fills: usize,
+    /// The seed all data derives from.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// App key to accept [default: the sandbox's].
+    #[arg(long, requires = "app_secret")]
+    pub app_key: Option<String>,
+    /// App secret to accept.
+    #[arg(long, requires = "app_key")]
+    pub app_secret: Option<String>,
+    /// Faults to inject, e.g. `429-every=5,latency-ms=20,timeout-window-ns=3600000000000`.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Keep added fills in this SQLite file across restarts.
+    #[arg(long, value_name = "FILE")]
+    pub sqlite: Option<PathBuf>,
+}
+
+/// Runs `ttrest sandbox` until `stop`.
+pub async fn run(args: &SandboxArgs, stop: &Stop) -> Result<(), CliError> {
     let mut builder = Sandbox::builder()
         .addr(SocketAddr::from(([127, 0, 0, 1], args.port)))
         .fills(args.fills)
@@ -36,7 +65,7 @@ pub async fn run(args: &SandboxArgs) -> Result<(), CliError> {
     })?;
     // Not println!: a reader that goes away must not stop the server.
     let _ = writeln!(std::io::stdout(), "{}", banner(&sandbox));
-    crate::interrupted().await;
+    stop.stopped().await;
     sandbox.shutdown().await;
     Ok(())
 }

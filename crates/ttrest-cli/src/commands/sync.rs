@@ -1,34 +1,31 @@
-//! `ttrest sync fills|positions|orders --db URL`: keeps them in a database
-//! (see the `ttrest-store` crate): fills exactly once, even across crashes,
-//! with one transaction per page holding the rows and the stream's cursor.
+//! `ttrest sync fills|positions|orders --db URL`: a dataset into the store
+//! sink (see the `ttrest-store` crate): fills exactly once, even across
+//! crashes, with one transaction per page holding the rows and the stream's
+//! cursor; positions and orders as snapshots, one transaction each.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use futures::TryStreamExt;
-use serde_json::Value;
-use ttrest::paginate::FollowPacer;
-use ttrest::paginate::{
-    join_ids, orders_for_accounts, ConcurrentOptions, FillsWindow, OrdersLimits, PaginationError,
-};
+use ttrest::paginate::{FillsWindow, FollowPacer, PaginationError};
 use ttrest::quota::DailyCount;
 use ttrest::scalar::Timestamp;
 use ttrest::Error;
 
-use super::fills::{account_ids, fetch, follow_budget, narrow_hook};
-use crate::args::Global;
-use crate::context::Context;
+use crate::context::{Context, Global};
+use crate::datasets::fills::{fetch, follow_budget, narrow_hook, parse_interval, Follow};
+use crate::datasets::orders::Orders;
+use crate::datasets::positions::Positions;
+use crate::datasets::Dataset;
 use crate::exit::{self, ApiError, CliError};
-use crate::raw::RawFill;
-use crate::request::{list_of, Args as CallArgs};
+use crate::pipeline;
+use crate::sinks::store::{self as store_sink, db_error, lease, state_key, SnapshotSink};
+use crate::stop::Stop;
 use crate::telemetry;
 use crate::telemetry::Monitor;
-use ttrest_store::{
-    sync_fills, BeforeCommit, PostgresCount, Snapshot, StateKey, Store, StoreError, SyncError,
-    SyncOptions, SyncReport,
-};
+use crate::time::{parse_time, DayArgs, TimeSpec};
+use ttrest_store::{sync_fills, BeforeCommit, PostgresCount, SyncError, SyncOptions, SyncReport};
 
 /// `ttrest sync`.
 #[derive(Debug, Args)]
@@ -57,10 +54,10 @@ pub struct SyncFills {
     /// Start at this fill time instead of the saved cursor (the forms of
     /// `ttrest fills --since`); fills stored already are skipped [default:
     /// the saved cursor, else 0: all].
-    #[arg(long, value_name = "T", value_parser = crate::time::parse_time)]
-    pub since: Option<crate::time::TimeSpec>,
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    pub since: Option<TimeSpec>,
     #[command(flatten)]
-    pub day: crate::args::DayArgs,
+    pub day: DayArgs,
     /// Keep syncing new fills until Ctrl-C (which commits and exits 130).
     #[arg(long)]
     pub follow: bool,
@@ -68,7 +65,7 @@ pub struct SyncFills {
     /// while fills arrive, unless the daily budget needs a longer one
     /// (quiet streams wait up to --max-interval). At least 0.1.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "follow",
-          value_parser = crate::args::parse_interval)]
+          value_parser = parse_interval)]
     pub interval: f64,
     /// With --follow, serve /metrics (Prometheus) and /healthz on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", requires = "follow")]
@@ -76,7 +73,7 @@ pub struct SyncFills {
     /// The longest pause between polls with --follow while no fill arrives,
     /// in seconds (each quiet poll doubles the pause up to it).
     #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "follow",
-          value_parser = crate::args::parse_interval)]
+          value_parser = parse_interval)]
     pub max_interval: f64,
     /// The share of the key's daily quota (in percent) --follow may spend.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), requires = "follow")]
@@ -151,11 +148,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Runs `ttrest sync ...` for one key (the environment's or one `--profile`),
 /// or for several (`--profile` given more than once, `--all-profiles`), each
 /// in its own session and lease, side by side in this process.
-/// `monitor` serves `--metrics-addr` for every key's stream.
+/// `monitor` serves `--metrics-addr` for every key's stream; `stop` ends
+/// every key's run, each committing what it read.
 pub async fn run(
     global: &Global,
     args: &SyncArgs,
     monitor: Option<Monitor>,
+    stop: &Stop,
 ) -> Result<(), CliError> {
     let keys = match &args.what {
         SyncWhat::Fills(a) => &a.keys,
@@ -165,10 +164,10 @@ pub async fn run(
         SyncWhat::Fills(a) => &a.db,
         SyncWhat::Positions(a) | SyncWhat::Orders(a) => &a.db,
     };
-    let count = shared_count(db).await?;
+    let count = shared_count(db, stop).await?;
     if !keys.all_profiles && global.profile.len() <= 1 {
         let profile = global.profile.first().map(String::as_str);
-        let ctx = Context::connect_as(global, profile, !global.quiet, count, monitor).await?;
+        let ctx = Context::connect_as(global, profile, !global.quiet, count, monitor, stop).await?;
         return run_key(&ctx, args, "").await;
     }
     let mut names: Vec<String> = match keys.all_profiles {
@@ -182,8 +181,9 @@ pub async fn run(
         let monitor = monitor.clone();
         async move {
             let label = format!("profile {name}: ");
-            let result = match Context::connect_as(global, Some(name), false, count, monitor).await
-            {
+            let connected =
+                Context::connect_as(global, Some(name), false, count, monitor, stop).await;
+            let result = match connected {
                 Ok(ctx) => run_key(&ctx, args, &label).await,
                 Err(e) => Err(e),
             };
@@ -231,13 +231,13 @@ pub async fn run(
 /// With a PostgreSQL `--db`, the day's request count of every key is kept
 /// there (`ttrest_daily_count`), so syncs on several hosts share it; with
 /// SQLite it stays in the host's state file.
-async fn shared_count(db: &str) -> Result<Option<Arc<dyn DailyCount>>, CliError> {
+async fn shared_count(db: &str, stop: &Stop) -> Result<Option<Arc<dyn DailyCount>>, CliError> {
     if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
         return Ok(None);
     }
     let count = tokio::select! {
         count = PostgresCount::connect(db) => count.map_err(db_error)?,
-        () = crate::interrupted() => return Err(CliError::interrupted()),
+        () = stop.stopped() => return Err(CliError::interrupted()),
     };
     Ok(Some(Arc::new(count)))
 }
@@ -262,59 +262,31 @@ fn all_profiles() -> Result<Vec<String>, CliError> {
 async fn run_key(ctx: &Context, args: &SyncArgs, label: &str) -> Result<(), CliError> {
     match &args.what {
         SyncWhat::Fills(a) => fills(ctx, a, label).await,
-        SyncWhat::Positions(a) => snapshot(ctx, a, Snapshot::Positions, label).await,
-        SyncWhat::Orders(a) => snapshot(ctx, a, Snapshot::Orders, label).await,
-    }
-}
-
-/// Any database failure: exit 5, the message names the database.
-fn db_error(e: StoreError) -> CliError {
-    CliError {
-        code: exit::IO,
-        message: e.to_string(),
-        hint: None,
-    }
-}
-
-fn state_key(ctx: &Context, stream: &str) -> StateKey {
-    let session = ctx.api.session();
-    let key = StateKey::new(session.app_key(), session.environment().to_string(), stream);
-    match &ctx.company {
-        Some(company) => key.with_company(company),
-        None => key,
-    }
-}
-
-/// Takes the stream's lease for the run (exit 5 naming the holder, or waits
-/// with `--wait`); Ctrl-C while waiting stops the run.
-async fn lease(
-    store: &mut Store,
-    key: &StateKey,
-    keys: &Keys,
-    label: &str,
-) -> Result<(), CliError> {
-    let waiting = |holder: &ttrest_store::LeaseHolder| {
-        eprintln!(
-            "ttrest: {label}waiting for the {} stream's lease, held by {holder}",
-            key.stream
-        )
-    };
-    tokio::select! {
-        taken = store.lease(key, keys.wait, waiting) => taken.map_err(db_error),
-        () = crate::interrupted() => Err(CliError::interrupted()),
+        SyncWhat::Positions(a) => {
+            let positions = Positions {
+                accounts: a.accounts.clone(),
+            };
+            snapshot(ctx, a, &positions, label).await
+        }
+        SyncWhat::Orders(a) => {
+            let orders = Orders {
+                accounts: a.accounts.clone(),
+            };
+            snapshot(ctx, a, &orders, label).await
+        }
     }
 }
 
 async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliError> {
     let op = &ttrest::ttledger::ops::GET_FILLS;
-    let mut store = open(&args.db).await?;
+    let mut store = store_sink::open(&args.db, &ctx.stop).await?;
     let key = state_key(ctx, "fills");
     let start = args
         .since
         .map(|s| s.resolve(&args.day.rule(), crate::time::now_ns()))
         .transpose()
         .map_err(|e| CliError::usage(format!("--since: {e}")))?;
-    lease(&mut store, &key, &args.keys, label).await?;
+    lease(&mut store, &key, args.keys.wait, label, &ctx.stop).await?;
     let mut options = SyncOptions::new(op.id, start.unwrap_or(0));
     options.restart = args.since.is_some();
     options.rescan = args.rescan;
@@ -327,12 +299,12 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
     }
     let monitor = ctx.monitor.as_ref();
     let mut failures = 0u32;
-    let mut pacer = FollowPacer::new(follow_budget(
-        ctx,
-        (args.interval, args.max_interval),
-        args.follow_share,
-        1,
-    ));
+    let follow = Follow {
+        interval: args.interval,
+        max_interval: args.max_interval,
+        share: args.follow_share,
+    };
+    let mut pacer = FollowPacer::new(follow_budget(ctx, follow, 1));
     // The first pass re-reads `rescan` behind the saved cursor.
     pacer.rescan_due(tokio::time::Instant::now(), args.rescan);
     let requests = Arc::new(AtomicU64::new(0));
@@ -349,7 +321,7 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
         let fetch = move |window: FillsWindow| {
             counted.fetch_add(1, Ordering::Relaxed);
             let page = fetch(api.clone(), op, window);
-            async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
+            async move { Ok(store_sink::fill_rows(page.await?)) }
         };
         let mut shown = 0;
         let base = total.added;
@@ -382,7 +354,7 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
                     }
                 }
             },
-            crate::interrupted(),
+            ctx.stop.stopped(),
         )
         .await;
         let pause = Duration::from_secs_f64(args.interval.max(0.05));
@@ -414,7 +386,7 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
                 }
                 tokio::select! {
                     () = tokio::time::sleep(wait) => continue,
-                    () = crate::interrupted() => { total.interrupted = true; break; }
+                    () = ctx.stop.stopped() => { total.interrupted = true; break; }
                 }
             }
         };
@@ -444,7 +416,7 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
         let pause = pacer.pause_after(spent, report.added);
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
-            () = crate::interrupted() => { total.interrupted = true; break; }
+            () = ctx.stop.stopped() => { total.interrupted = true; break; }
         }
         if spend.tt_usage_due() {
             crate::usage::read_tt_usage(ctx).await?;
@@ -533,92 +505,41 @@ fn line(r: &SyncReport, total: Option<(String, Instant)>) -> String {
     }
 }
 
-/// Opens the database; Ctrl-C while connecting stops the run (exit 130).
-async fn open(url: &str) -> Result<Store, CliError> {
-    tokio::select! {
-        store = Store::open(url) => store.map_err(db_error),
-        () = crate::interrupted() => Err(CliError::interrupted()),
-    }
-}
-
-/// A snapshot is one transaction: Ctrl-C before its commit leaves nothing of it.
+/// A snapshot is one transaction: a stop before its commit leaves nothing of it.
 async fn snapshot(
     ctx: &Context,
     args: &SyncSnapshot,
-    what: Snapshot,
+    dataset: &dyn Dataset,
     label: &str,
 ) -> Result<(), CliError> {
     tokio::select! {
-        done = take_snapshot(ctx, args, what, label) => done,
-        () = crate::interrupted() => Err(CliError::interrupted()),
+        done = take_snapshot(ctx, args, dataset, label) => done,
+        () = ctx.stop.stopped() => Err(CliError::interrupted()),
     }
 }
 
 async fn take_snapshot(
     ctx: &Context,
     args: &SyncSnapshot,
-    what: Snapshot,
+    dataset: &dyn Dataset,
     label: &str,
 ) -> Result<(), CliError> {
-    let mut store = open(&args.db).await?;
+    let what = store_sink::snapshot_of(dataset.name())?;
+    let mut store = store_sink::open(&args.db, &ctx.stop).await?;
     let key = state_key(ctx, what.name());
-    lease(&mut store, &key, &args.keys, label).await?;
+    lease(&mut store, &key, args.keys.wait, label, &ctx.stop).await?;
+    let url = store.url().to_string();
     let as_of = Timestamp::now().map_or(0, Timestamp::as_nanos);
-    let records = match what {
-        Snapshot::Positions => positions(ctx, &args.accounts).await?,
-        Snapshot::Orders => orders(ctx, &args.accounts).await?,
-    };
-    let rows = store
-        .snapshot(&key, what, as_of, &records)
-        .await
-        .map_err(db_error)?;
-    telemetry::rows_written(what.name(), rows as u64, 0, 0);
+    let sink = SnapshotSink::new(store, key, what, as_of);
+    let rows = pipeline::pump(dataset.records(ctx), Box::new(sink)).await?;
+    telemetry::rows_written(what.name(), rows, 0, 0);
     ctx.progress().clear();
     println!(
-        "{label}{}: {rows} {} as of {}",
-        store.url(),
+        "{label}{url}: {rows} {} as of {}",
         what.name(),
         Timestamp::from_nanos(as_of).to_rfc3339()
     );
     Ok(())
-}
-
-async fn positions(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = &ttrest::ttmonitor::ops::GET_POSITION;
-    let mut call = CallArgs::default();
-    if !accounts.is_empty() {
-        call = call.with("accountIds", join_ids(accounts));
-    }
-    ctx.api
-        .items(op, call, "positions")
-        .try_collect()
-        .await
-        .map_err(|e| CliError::from_pages(e, ctx.env))
-}
-
-async fn orders(ctx: &Context, accounts: &[u64]) -> Result<Vec<Value>, CliError> {
-    let op = &ttrest::ttledger::ops::GET_ORDERS;
-    let accounts = match accounts.is_empty() {
-        true => account_ids(&ctx.api)
-            .await
-            .map_err(|e| e.into_cli(ctx.env))?,
-        false => accounts.to_vec(),
-    };
-    let api = &ctx.api;
-    orders_for_accounts(
-        op.id,
-        &accounts,
-        OrdersLimits::default(),
-        ConcurrentOptions::for_plan(api.session().plan()),
-        |chunk| async move {
-            let page = api
-                .send(op, &CallArgs::default().with("accounts", join_ids(&chunk)))
-                .await?;
-            Ok(list_of(page, "orders"))
-        },
-    )
-    .await
-    .map_err(|e| CliError::from_pages(e, ctx.env))
 }
 
 #[cfg(test)]

@@ -3,13 +3,23 @@
 
 use std::time::SystemTime;
 
-use crate::args::{Global, TokenArgs};
-use crate::context::Context;
+use clap::Args;
+
+use crate::context::{Context, Global};
 use crate::exit::CliError;
+use crate::stop::Stop;
+
+/// `ttrest token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Always ask TT for a new token (and cache it), even if a cached one is valid.
+    #[arg(long)]
+    pub fresh: bool,
+}
 
 /// Runs `ttrest token`.
-pub async fn run(global: &Global, args: &TokenArgs) -> Result<(), CliError> {
-    let ctx = Context::connect(global, None).await?;
+pub async fn run(global: &Global, args: &TokenArgs, stop: &Stop) -> Result<(), CliError> {
+    let ctx = Context::connect(global, None, stop).await?;
     let session = ctx.api.session();
     let check = session
         .check_token(args.fresh)

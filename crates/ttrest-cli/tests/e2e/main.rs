@@ -5,6 +5,7 @@
 mod cli_support;
 
 mod cli_call;
+mod cli_datasets;
 mod cli_deploy;
 mod cli_errors;
 mod cli_fills;

@@ -256,3 +256,40 @@ async fn a_million_fills_page_from_any_timestamp() {
     let first = ts.partition_point(|t| *t < from);
     assert_eq!(timestamps(&body), ts[first..]);
 }
+
+/// The accounts of a positions answer, in order, each once.
+fn position_accounts(body: &Value) -> Vec<u64> {
+    let mut accounts: Vec<u64> = body["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["accountId"].as_u64().unwrap())
+        .collect();
+    accounts.dedup();
+    accounts
+}
+
+/// As a production pipeline observed of TT (docs/tt-rest-facts-3.md §3):
+/// `/position` answers every account's rows whatever account it is given;
+/// `/position/{accountId}` answers that account's only.
+#[tokio::test]
+async fn position_ignores_its_account_filter_and_the_path_does_not() {
+    let sb = Sandbox::builder()
+        .seed(3)
+        .fills(2_000)
+        .start()
+        .await
+        .unwrap();
+    let token = token(&sb).await;
+    let (_, all) = get(&sb, &token, "ttmonitor", "/position", &[]).await;
+    let every = position_accounts(&all);
+    assert!(every.len() > 1, "the seed trades several accounts");
+    let one = every[1];
+    for filter in ["accountIds", "accountId"] {
+        let query = [(filter, one.to_string())];
+        let (_, body) = get(&sb, &token, "ttmonitor", "/position", &query).await;
+        assert_eq!(body, all, "?{filter}= is ignored");
+    }
+    let (_, own) = get(&sb, &token, "ttmonitor", &format!("/position/{one}"), &[]).await;
+    assert_eq!(position_accounts(&own), [one]);
+}

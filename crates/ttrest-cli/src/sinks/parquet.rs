@@ -19,8 +19,26 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
 use serde_json::{Map, Value};
 
-use super::{Column, Sink};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+
+use super::file::Out;
+use super::{Format, Sink};
+use crate::columns::{lookup, Column};
 use crate::exit::CliError;
+use crate::record::Record;
+
+/// `--format parquet`.
+pub const FORMAT: Format = Format {
+    name: "parquet",
+    help: "Apache Parquet (needs -o FILE): typed columns, see `sinks/parquet.rs`",
+    extensions: &["parquet"],
+    no_follow: Some((
+        "a Parquet file is readable only once its footer is written at the end",
+        "use --format jsonl or csv, or export a closed range (--since/--until) to Parquet",
+    )),
+    open: |out, columns| Ok(Box::new(Encoder::new(out, &columns)?)),
+};
 
 /// Rows per row group: small enough to keep a few MB in memory, large enough
 /// for good compression and fast scans.
@@ -139,9 +157,9 @@ enum Buf {
     Bytes(Vec<ByteArray>, Vec<i16>),
 }
 
-/// Writes records as Parquet into a [`Sink`], a row group at a time.
+/// Writes records as Parquet into an [`Out`], a row group at a time.
 pub struct Encoder {
-    writer: SerializedFileWriter<Sink>,
+    writer: SerializedFileWriter<Out>,
     cols: Vec<Col>,
     extra: Buf,
     rows: usize,
@@ -150,7 +168,7 @@ pub struct Encoder {
 impl Encoder {
     /// A Parquet file with one column per `columns` (duplicates of a field
     /// dropped) plus [`EXTRA`].
-    pub fn new(sink: Sink, columns: &[Column]) -> Result<Encoder, CliError> {
+    pub fn new(sink: Out, columns: &[Column]) -> Result<Encoder, CliError> {
         if sink.is_stdout() {
             return Err(CliError::usage(
                 "Parquet is written to a file only: add -o FILE.parquet",
@@ -193,10 +211,7 @@ impl Encoder {
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("ttrest {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let target = match &sink {
-            Sink::File { path, .. } | Sink::Stream { path, .. } => path.clone(),
-            Sink::Stdout(_) => std::path::PathBuf::from("<stdout>"),
-        };
+        let target = sink.path();
         let writer = SerializedFileWriter::new(sink, Arc::new(schema), Arc::new(props))
             .map_err(|e| CliError::io("write", &target, &std::io::Error::other(e.to_string())))?;
         Ok(Encoder {
@@ -208,7 +223,7 @@ impl Encoder {
     }
 
     /// Buffers one record; writes a row group when [`ROW_GROUP`] are buffered.
-    pub fn write(&mut self, record: &Value) -> Result<(), CliError> {
+    pub fn write_value(&mut self, record: &Value) -> Result<(), CliError> {
         let mut extra: Map<String, Value> = match record {
             Value::Object(map) => map.clone(),
             other => {
@@ -272,10 +287,27 @@ impl Encoder {
         Ok(())
     }
 
-    /// Writes the last row group and the footer; returns the sink to commit.
-    pub fn finish(mut self) -> Result<Sink, CliError> {
+    /// Writes the last row group and the footer; returns the target to commit.
+    pub fn close(mut self) -> Result<Out, CliError> {
         self.flush_group()?;
         self.writer.into_inner().map_err(io_error)
+    }
+}
+
+impl Sink for Encoder {
+    /// Typed columns: each value is read into its column's type.
+    fn write(&mut self, record: &Record) -> Result<(), CliError> {
+        self.write_value(&record.value())
+    }
+
+    /// Row groups are written as they fill; the file is whole only at the end.
+    fn flush(&mut self) -> Result<(), CliError> {
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> LocalBoxFuture<'static, Result<(), CliError>> {
+        let done = self.close().and_then(Out::commit);
+        async move { done }.boxed_local()
     }
 }
 
@@ -387,11 +419,7 @@ fn field(name: &str, kind: Kind) -> Result<Type, ParquetError> {
         .build()
 }
 
-fn lookup<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(record, |v, key| v.get(key))
-}
-
-fn parquet_error(sink: &Sink, e: ParquetError) -> CliError {
+fn parquet_error(sink: &Out, e: ParquetError) -> CliError {
     sink.error(std::io::Error::other(e.to_string()))
 }
 

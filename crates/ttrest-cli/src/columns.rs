@@ -1,4 +1,6 @@
-//! The default CSV columns of each list command: stable, and shown in `--help`.
+//! Columns: the default columns of each dataset (stable, shown in `--help`),
+//! the `--columns` check, and [`Column`], which every sink reads fields by.
+//! This module is the one place the column lists live.
 //!
 //! A column is `field`, `header:field|alternative` (TT spells a few fields two
 //! ways) or `header:@field` (an epoch-ns field as RFC 3339 UTC). Ids and
@@ -6,8 +8,10 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+use ttrest::scalar::Timestamp;
+
 use crate::exit::CliError;
-use crate::output::Column;
 
 /// `ttrest fills`: one row per fill. The fields real 2026 records carry
 /// (`docs/tt-rest-facts-2.md` §3), including what tells a spread's parent
@@ -265,6 +269,99 @@ pub fn help(columns: &[&str]) -> String {
     text
 }
 
+/// One CSV column: a header and where its text comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub(crate) header: String,
+    /// Field paths tried in order (`a.b` looks inside objects).
+    pub(crate) fields: Vec<String>,
+    /// Render an epoch-ns field as RFC 3339 (UTC, nanoseconds kept).
+    pub(crate) as_time: bool,
+    /// One of the command's default columns (Parquet drops a default that
+    /// repeats another's field; a column the user asked for is kept).
+    pub(crate) default: bool,
+}
+
+impl Column {
+    /// Parses `header`, `header:field|other` or `header:@field` (RFC 3339 of
+    /// an epoch-ns field).
+    pub fn parse(spec: &str) -> Column {
+        let (header, source) = spec.split_once(':').unwrap_or((spec, spec));
+        let (as_time, source) = match source.strip_prefix('@') {
+            Some(rest) => (true, rest),
+            None => (false, source),
+        };
+        Column {
+            header: header.trim().to_string(),
+            fields: source.split('|').map(|f| f.trim().to_string()).collect(),
+            as_time,
+            default: false,
+        }
+    }
+
+    /// Parses a command's default columns.
+    pub fn list(specs: &[&str]) -> Vec<Column> {
+        specs
+            .iter()
+            .map(|s| Column {
+                default: true,
+                ..Column::parse(s)
+            })
+            .collect()
+    }
+
+    /// The header.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+
+    /// The field paths, in the order they are tried.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// This column's text for `record`: ids and integers exactly as sent,
+    /// nested values as compact JSON, missing values empty.
+    pub fn cell(&self, record: &Value) -> String {
+        let value = self.fields.iter().find_map(|f| lookup(record, f));
+        match value {
+            None | Some(Value::Null) => String::new(),
+            Some(v) => self.value_cell(v),
+        }
+    }
+
+    /// The cell of a value found for this column.
+    pub fn value_cell(&self, v: &Value) -> String {
+        match self.as_time {
+            true => rfc3339(v).unwrap_or_else(|| text(v)),
+            false => text(v),
+        }
+    }
+}
+
+/// The value at `path` (`a.b` looks inside objects).
+pub fn lookup<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(record, |v, key| v.get(key))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// An epoch-ns value (number or numeric string) as RFC 3339.
+pub fn rfc3339(v: &Value) -> Option<String> {
+    let ns = match v {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    Some(Timestamp::from_nanos(ns).to_rfc3339())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +408,26 @@ mod tests {
             let own: Vec<String> = defaults.iter().map(|c| c.to_string()).collect();
             assert!(check(&own, defaults).is_ok(), "{defaults:?}");
         }
+    }
+
+    #[test]
+    fn cells_keep_ids_and_timestamps_exact() {
+        let fill = serde_json::json!({
+            "timeStamp": 1795185000123456789u64,
+            "instrumentId": "18261353047579511153",
+            "execID": "x1",
+            "lastPx": 4512.25,
+            "parties": [{"role": 85}],
+            "company": {"name": "SBX"},
+        });
+        let cell = |spec: &str| Column::parse(spec).cell(&fill);
+        assert_eq!(cell("timeStamp"), "1795185000123456789");
+        assert_eq!(cell("time:@timeStamp"), "2026-11-20T14:30:00.123456789Z");
+        assert_eq!(cell("instrumentId"), "18261353047579511153");
+        assert_eq!(cell("execId:execId|execID"), "x1");
+        assert_eq!(cell("lastPx"), "4512.25");
+        assert_eq!(cell("parties"), r#"[{"role":85}]"#);
+        assert_eq!(cell("company.name"), "SBX");
+        assert_eq!(cell("missing"), "");
     }
 }

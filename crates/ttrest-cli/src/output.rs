@@ -781,9 +781,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.jsonl");
         let mut w = Writer::create(Format::Jsonl, Vec::new(), Some(&target), false).unwrap();
-        w.write_raw(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#))
+        w.write_raw(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#).unwrap())
             .unwrap();
-        w.write_raw(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}"))
+        w.write_raw(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}").unwrap())
             .unwrap();
         w.finish().unwrap();
         assert_eq!(

@@ -21,7 +21,6 @@ use super::fills::{account_ids, fetch, follow_budget, narrow_hook};
 use crate::args::Global;
 use crate::context::Context;
 use crate::exit::{self, ApiError, CliError};
-use crate::raw::RawFill;
 use crate::request::{list_of, Args as CallArgs};
 use crate::telemetry;
 use crate::telemetry::Monitor;
@@ -349,7 +348,7 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
         let fetch = move |window: FillsWindow| {
             counted.fetch_add(1, Ordering::Relaxed);
             let page = fetch(api.clone(), op, window);
-            async move { Ok(page.await?.iter().map(RawFill::to_value).collect()) }
+            async move { page.await }
         };
         let mut shown = 0;
         let base = total.added;

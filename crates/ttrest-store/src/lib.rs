@@ -51,6 +51,9 @@ mod sync;
 mod tls;
 mod url;
 
+#[cfg(test)]
+mod migrate_tests;
+
 use ttrest::columns::Column;
 use ttrest::paginate::{FillsCursor, RawFill};
 

@@ -114,7 +114,7 @@ pub enum Cell<'a> {
     /// text column given another JSON value, that value's JSON text.
     Text(Cow<'a, str>),
     /// A JSON value's text, as it stands in the record.
-    Json(&'a str),
+    Json(Cow<'a, str>),
 }
 
 impl Cell<'_> {
@@ -133,7 +133,7 @@ impl Cell<'_> {
             Cell::Timestamp(v) => Cell::Timestamp(v),
             Cell::Bool(v) => Cell::Bool(v),
             Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
-            Cell::Json(j) => Cell::Text(Cow::Owned(j.to_string())),
+            Cell::Json(j) => Cell::Json(Cow::Owned(j.into_owned())),
         }
     }
 }
@@ -167,7 +167,7 @@ pub fn read_cell(raw: &str, kind: ColumnKind) -> Cell<'_> {
         _ => Token::Number,
     };
     match (kind, token) {
-        (ColumnKind::Json, _) => Cell::Json(raw),
+        (ColumnKind::Json, _) => Cell::Json(Cow::Borrowed(raw)),
         (ColumnKind::Text, Token::Str(s)) => Cell::Text(s),
         (ColumnKind::Text, _) => Cell::Text(Cow::Borrowed(raw)),
         (ColumnKind::Id, Token::Number) => raw.parse().map_or(Cell::Null, Cell::Id),
@@ -295,16 +295,13 @@ impl<'de> Visitor<'de> for CellsSeed<'_, '_, 'de> {
         // Which cells came from an other spelling, so the spec's own wins.
         let mut by_alias = 0u128;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let mut wanted = false;
-            for c in self.columns {
-                wanted |= c.field == key || c.also.contains(&&*key);
-            }
-            if !wanted {
+            let matches = |c: &Column| c.field == key || c.also.contains(&&*key);
+            let Some(first) = self.columns.iter().position(matches) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
-            }
+            };
             let raw: &'de RawValue = map.next_value()?;
-            for (i, c) in self.columns.iter().enumerate() {
+            for (i, c) in self.columns.iter().enumerate().skip(first) {
                 let bit = 1u128.checked_shl(i as u32).unwrap_or(0);
                 if c.field == key {
                     self.cells[i] = read_cell(raw.get(), c.kind);

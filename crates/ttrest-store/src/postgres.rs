@@ -408,7 +408,7 @@ fn arrays<'a>(columns: &[Column], rows: &'a [Row<'a>]) -> Vec<Param<'a>> {
                 cells
                     .map(|v| match v {
                         Cell::Text(x) => Some(&**x),
-                        Cell::Json(x) => Some(*x),
+                        Cell::Json(x) => Some(&**x),
                         _ => None,
                     })
                     .collect::<Vec<_>>(),

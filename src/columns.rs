@@ -228,9 +228,9 @@ fn integer(text: &str) -> Option<i64> {
         return (!text.starts_with('+')).then_some(i);
     }
     let f = float(text)?;
-    // 2^63 as f64: the first value beyond i64.
-    (f.fract() == 0.0 && (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&f))
-        .then_some(f as i64)
+    // ±2^63: i64's range as f64 (the upper end excluded).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
 }
 
 /// A finite `f64` from a JSON number's text (no `inf`, `NaN` or `+`).

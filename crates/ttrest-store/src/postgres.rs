@@ -442,6 +442,7 @@ fn arrays<'a>(columns: &[Column], rows: &'a [Row<'a>]) -> Vec<Param<'a>> {
 /// `fills_v3` under its new key (of rows sharing one, the first in old-key
 /// byte order is kept) and every row of `orders` into `orders_v3`, typed
 /// columns read again from `record`; then `sync_state` follows.
+#[allow(clippy::type_complexity)]
 async fn rebuild_v3(tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
     let mut changed: HashMap<(String, String), String> = HashMap::new();
     let insert = insert_sql("fills_v3", fill_columns(), true, true);
@@ -470,6 +471,7 @@ async fn rebuild_v3(tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
         let Some(last) = rows.last() else { break };
         after = Some((last.get(0), last.get(1)));
         let mut seen = HashSet::new();
+        // (environment, new key, record, app_key, company)
         let mut kept: Vec<(String, String, String, Option<String>, Option<String>)> = Vec::new();
         for r in &rows {
             let (env, old, rec): (String, String, String) = (r.get(0), r.get(1), r.get(2));

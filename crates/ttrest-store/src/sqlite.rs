@@ -396,7 +396,9 @@ fn rebuild_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         }
     }
     tx.execute_batch(schema::v3_finish())?;
-    let states: Vec<(String, String, String, Option<String>, Option<String>)> = tx
+    // (key, environment, stream, cursor, last_fill_key)
+    type State = (String, String, String, Option<String>, Option<String>);
+    let states: Vec<State> = tx
         .prepare("SELECT key, environment, stream, cursor, last_fill_key FROM sync_state")?
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))

@@ -38,7 +38,9 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
@@ -152,7 +154,11 @@ impl Cell<'_> {
 /// assert_eq!(read_cell(r#""x""#, ColumnKind::Float), Cell::Null);
 /// ```
 pub fn read_cell(raw: &str, kind: ColumnKind) -> Cell<'_> {
-    let raw = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    let padded = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+    let raw = match padded(raw.as_bytes().first()) || padded(raw.as_bytes().last()) {
+        true => raw.trim_matches(|c: char| c.is_ascii_whitespace()),
+        false => raw,
+    };
     let Some(&first) = raw.as_bytes().first() else {
         return Cell::Null;
     };
@@ -250,33 +256,126 @@ fn float(text: &str) -> Option<f64> {
 /// one pass over the text: cell `i` is column `i`'s. A field given under its
 /// spec name wins over another spelling ([`Column::also`]); a field given
 /// twice, the last. Fails only when the text is not a JSON object.
+///
+/// This indexes `columns` on each call; a sink reading many records builds
+/// one [`CellReader`] instead.
 pub fn read_cells<'a>(
     record: &'a str,
     columns: &[Column],
 ) -> Result<Vec<Cell<'a>>, serde_json::Error> {
-    let mut cells = vec![Cell::Null; columns.len()];
-    read_cells_into(record, columns, &mut cells)?;
-    Ok(cells)
+    CellReader::new(columns).read(record)
 }
 
-/// [`read_cells`] into `cells` (as long as `columns`; reused across records).
-pub fn read_cells_into<'a>(
-    record: &'a str,
-    columns: &[Column],
-    cells: &mut [Cell<'a>],
-) -> Result<(), serde_json::Error> {
-    cells.fill(Cell::Null);
-    let mut de = serde_json::Deserializer::from_str(record);
-    CellsSeed { columns, cells }.deserialize(&mut de)?;
-    de.end()
-}
-
-struct CellsSeed<'c, 's, 'a> {
+/// [`read_cells`] for many records: `columns` indexed by field once.
+///
+/// ```
+/// use ttrest::columns::{Cell, CellReader, Column, FILL};
+///
+/// let reader = CellReader::new(FILL);
+/// let mut cells = vec![Cell::Null; FILL.len()];
+/// for fill in [r#"{"lastPx":1.5}"#, r#"{"lastPx":"2"}"#] {
+///     reader.read_into(fill, &mut cells).unwrap();
+///     let px = Column::of(FILL, "lastPx").unwrap();
+///     let i = FILL.iter().position(|c| c == px).unwrap();
+///     assert!(matches!(cells[i], Cell::Float(_)));
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CellReader<'c> {
     columns: &'c [Column],
-    cells: &'s mut [Cell<'a>],
+    /// Field (spec name or other spelling) → the columns reading it.
+    index: HashMap<&'c str, Vec<Target>, BuildHasherDefault<Fnv>>,
 }
 
-impl<'de> DeserializeSeed<'de> for CellsSeed<'_, '_, 'de> {
+/// A column that reads a field, and whether under another spelling.
+#[derive(Clone, Copy, Debug)]
+struct Target {
+    column: usize,
+    alias: bool,
+}
+
+impl<'c> CellReader<'c> {
+    /// A reader of `columns`' cells.
+    pub fn new(columns: &'c [Column]) -> Self {
+        let mut index: HashMap<&'c str, Vec<Target>, BuildHasherDefault<Fnv>> = HashMap::default();
+        for (column, c) in columns.iter().enumerate() {
+            index.entry(c.field).or_default().push(Target {
+                column,
+                alias: false,
+            });
+            for also in c.also {
+                index.entry(also).or_default().push(Target {
+                    column,
+                    alias: true,
+                });
+            }
+        }
+        Self { columns, index }
+    }
+
+    /// The columns read, in cell order.
+    pub fn columns(&self) -> &'c [Column] {
+        self.columns
+    }
+
+    /// The cells of one record (see [`read_cells`]).
+    pub fn read<'a>(&self, record: &'a str) -> Result<Vec<Cell<'a>>, serde_json::Error> {
+        let mut cells = vec![Cell::Null; self.columns.len()];
+        self.read_into(record, &mut cells)?;
+        Ok(cells)
+    }
+
+    /// The cells of one record into `cells` (as long as the columns; reused
+    /// across records).
+    pub fn read_into<'a>(
+        &self,
+        record: &'a str,
+        cells: &mut [Cell<'a>],
+    ) -> Result<(), serde_json::Error> {
+        cells.fill(Cell::Null);
+        let mut de = serde_json::Deserializer::from_str(record);
+        CellsSeed {
+            reader: self,
+            cells,
+            by_alias: Vec::new(),
+        }
+        .deserialize(&mut de)?;
+        de.end()
+    }
+}
+
+/// 64-bit FNV-1a: field names are short, and SipHash's setup is most of
+/// their cost.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+struct CellsSeed<'r, 'c, 's, 'a> {
+    reader: &'r CellReader<'c>,
+    cells: &'s mut [Cell<'a>],
+    /// The cells that came from another spelling, so the spec's own wins
+    /// (rare: empty, without an allocation, until one does).
+    by_alias: Vec<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for CellsSeed<'_, '_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -284,33 +383,30 @@ impl<'de> DeserializeSeed<'de> for CellsSeed<'_, '_, 'de> {
     }
 }
 
-impl<'de> Visitor<'de> for CellsSeed<'_, '_, 'de> {
+impl<'de> Visitor<'de> for CellsSeed<'_, '_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object (one record)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Which cells came from an other spelling, so the spec's own wins.
-        let mut by_alias = 0u128;
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let matches = |c: &Column| c.field == key || c.also.contains(&&*key);
-            let Some(first) = self.columns.iter().position(matches) else {
+            let Some(targets) = self.reader.index.get(&*key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             let raw: &'de RawValue = map.next_value()?;
-            for (i, c) in self.columns.iter().enumerate().skip(first) {
-                let bit = 1u128.checked_shl(i as u32).unwrap_or(0);
-                if c.field == key {
-                    self.cells[i] = read_cell(raw.get(), c.kind);
-                    by_alias &= !bit;
-                } else if c.also.contains(&&*key)
-                    && (self.cells[i].is_null() || by_alias & bit != 0)
-                {
-                    self.cells[i] = read_cell(raw.get(), c.kind);
-                    by_alias |= bit;
+            for t in targets {
+                let i = t.column;
+                let from_alias = self.by_alias.contains(&i);
+                if !t.alias || self.cells[i].is_null() || from_alias {
+                    self.cells[i] = read_cell(raw.get(), self.reader.columns[i].kind);
+                    match (t.alias, from_alias) {
+                        (true, false) => self.by_alias.push(i),
+                        (false, true) => self.by_alias.retain(|&c| c != i),
+                        _ => {}
+                    }
                 }
             }
         }

@@ -76,11 +76,12 @@ fn decode_raw(page: &[u8], rounds: usize) {
 fn decode_cells(page: &[u8], rounds: usize) {
     let page = bytes::Bytes::copy_from_slice(page);
     let columns = ttrest::columns::FILL;
+    let reader = ttrest::columns::CellReader::new(columns);
     for _ in 0..rounds {
         let fills = ttrest::paginate::fills_page(black_box(page.clone())).expect("raw");
         let mut cells = vec![ttrest::columns::Cell::Null; columns.len()];
         for fill in &fills {
-            ttrest::columns::read_cells_into(fill.json(), columns, &mut cells).expect("cells");
+            reader.read_into(fill.json(), &mut cells).expect("cells");
             black_box(&cells);
         }
     }

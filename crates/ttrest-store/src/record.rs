@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use ttrest::columns::{read_cells, Cell, Column, FILL, ORDER, POSITION};
+use ttrest::columns::{Cell, CellReader, Column, FILL, ORDER, POSITION};
 use ttrest::paginate::{FillRecord, RawFill};
 
 use super::{BeforeCommit, StateKey};
@@ -184,14 +184,38 @@ pub(crate) struct SnapshotRows<'a> {
     pub rows: &'a [Row<'a>],
 }
 
-/// The cells of `columns` in `record`; a text that is not a JSON object
+static FILL_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(fill_columns()));
+static POSITION_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(position_columns()));
+static ORDER_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(order_columns()));
+
+/// The reader of one table's columns.
+fn reader(columns: &[Column]) -> &'static CellReader<'static> {
+    if std::ptr::eq(columns, fill_columns()) {
+        &FILL_READER
+    } else if std::ptr::eq(columns, order_columns()) {
+        &ORDER_READER
+    } else {
+        &POSITION_READER
+    }
+}
+
+/// The cells of `columns` (one table's: [`fill_columns`], [`order_columns`]
+/// or [`position_columns`]) in `record`; a text that is not a JSON object
 /// (which a page of fills cannot hold) gives no cells, its record kept.
-pub(crate) fn cells<'a>(columns: &[Column], record: &'a str) -> Vec<Cell<'a>> {
-    read_cells(record, columns).unwrap_or_else(|_| vec![Cell::Null; columns.len()])
+pub(crate) fn cells<'a>(columns: &'static [Column], record: &'a str) -> Vec<Cell<'a>> {
+    reader(columns)
+        .read(record)
+        .unwrap_or_else(|_| vec![Cell::Null; columns.len()])
 }
 
 /// Rows of `records` for `columns` (no identity).
-pub(crate) fn rows<'a, R: RecordJson>(columns: &[Column], records: &'a [R]) -> Vec<Row<'a>> {
+pub(crate) fn rows<'a, R: RecordJson>(
+    columns: &'static [Column],
+    records: &'a [R],
+) -> Vec<Row<'a>> {
     records
         .iter()
         .map(|r| {

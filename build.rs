@@ -18,6 +18,9 @@ fn main() {
     );
     let table = ttrest_codegen::generate_services_file(specs).unwrap_or_else(|e| fail(e));
     write(&out_dir.join("services.rs"), &table);
+    // The column tables of record types (`ttrest::columns`), whatever the features.
+    let columns = ttrest_codegen::generate_columns_file(specs).unwrap_or_else(|e| fail(e));
+    write(&out_dir.join("columns.rs"), &columns);
     for service in &services {
         let feature = format!("CARGO_FEATURE_{}", service.to_uppercase());
         if std::env::var_os(feature).is_none() {

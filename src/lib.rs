@@ -24,6 +24,7 @@
 extern crate self as ttrest;
 
 mod clients;
+pub mod columns;
 pub mod credentials;
 pub mod env;
 pub mod error;

@@ -45,14 +45,18 @@ pub const MAX_WINDOW_SPLITS: u32 = 32;
 pub trait FillRecord {
     /// TT's `timeStamp` in epoch ns, or `None` if missing or unreadable.
     fn timestamp(&self) -> Option<i64>;
-    /// What makes this fill unique: `recordId`, else `uniqueExecId`, else the whole
-    /// record serialized (see [`dedup_key`]).
+    /// What makes this fill unique: `recordId`, else `uniqueExecId`, else a
+    /// hash of the whole record (see [`FillKey`] and [`dedup_key`]).
     fn dedup_key(&self) -> FillKey;
 }
 
-/// Builds a dedup key: `recordId`, else `uniqueExecId`, else `whole()`.
+/// Builds a fill's identity: `recordId`, else `uniqueExecId` (empty ids do not
+/// count), else the [hash](FillKey::hashed) of `whole()`, the record's JSON text.
 ///
 /// The three kinds are prefixed so a record id never collides with an exec id.
+/// A typed record's JSON (`whole` of ttledger's `types::Fill`)
+/// is its serialization, which has the same hash as TT's text when the record
+/// holds every field TT sent (unknown fields are kept in `extra`).
 pub fn dedup_key(
     record_id: Option<&str>,
     unique_exec_id: Option<&str>,
@@ -64,7 +68,7 @@ pub fn dedup_key(
     ) {
         (Some(id), _) => FillKey::record_id(id),
         (None, Some(id)) => FillKey::unique_exec_id(id),
-        (None, None) => FillKey::whole(&whole()),
+        (None, None) => FillKey::hashed(&whole()),
     }
 }
 
@@ -1056,6 +1060,7 @@ mod tests {
         let v = serde_json::json!({"uniqueExecId": "u1"});
         assert_eq!(v.dedup_key(), "u:u1");
         let v = serde_json::json!({"lastPx": 1.5});
-        assert_eq!(v.dedup_key(), r#"j:{"lastPx":1.5}"#);
+        assert_eq!(v.dedup_key(), FillKey::hashed(r#"{"lastPx":1.5}"#));
+        assert_eq!(v.dedup_key(), FillKey::of_json(&v.to_string()).unwrap());
     }
 }

@@ -46,6 +46,7 @@ mod fills;
 mod key;
 mod orders;
 mod pages;
+mod raw;
 #[cfg(feature = "ttledger")]
 mod ttledger;
 mod watch;
@@ -59,7 +60,7 @@ pub use fills::{
     dedup_key, fills_stream, FillRecord, FillsFilter, FillsQuery, FillsStream, FillsWindow,
     NarrowBy, NarrowHook, FILLS_PAGE_SIZE, MAX_WINDOW_SPLITS,
 };
-pub use key::FillKey;
+pub use key::{canonical_json, FillKey};
 pub use orders::{
     join_ids, orders_for_accounts, orders_stream, OrderRecord, OrdersLimits,
     MAX_ORDERS_PER_REQUEST, MAX_ORDER_ACCOUNTS,
@@ -67,6 +68,7 @@ pub use orders::{
 pub use pages::{
     page_stream, IntoPageItems, LastPageFlag, PageKeyValue, PageState, Paginated, PaginatedExt,
 };
+pub use raw::{fills_page, FillsPageError, RawFill};
 #[cfg(feature = "ttledger")]
 pub use ttledger::{orders_of_accounts, TimePaged, TimePagedExt};
 pub use watch::{watch_fills, WatchOptions};

@@ -27,6 +27,8 @@ pub fn expected(specs: &SpecsDir, generated_dir: &Path) -> anyhow::Result<Vec<(P
     }
     let table = ttrest_codegen::generate_services_file(&normalized)?;
     let mut out = vec![(generated_dir.join("services.rs"), table)];
+    let columns = ttrest_codegen::generate_columns_file(&normalized)?;
+    out.push((generated_dir.join("columns.rs"), columns));
     for service in ttrest_codegen::service_names(&normalized)? {
         let code = ttrest_codegen::generate_file(&specs.normalized(&service))?;
         out.push((generated_dir.join(format!("{service}.rs")), code));

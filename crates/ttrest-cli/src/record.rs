@@ -68,12 +68,12 @@ mod tests {
 
     #[test]
     fn text_and_value_records_read_alike() {
-        let text = Record::from(RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}"));
+        let text = Record::from(RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}").unwrap());
         let value = Record::from(serde_json::json!({"timeStamp": 2, "b": [1, 2]}));
         assert_eq!(text.one_line(), r#"{"timeStamp":2,"b":[1,2]}"#);
         assert_eq!(text.one_line(), value.one_line());
         assert_eq!(text.value(), value.value());
-        let plain = Record::from(RawFill::from_json(r#"{"a":"x"}"#));
+        let plain = Record::from(RawFill::from_json(r#"{"a":"x"}"#).unwrap());
         assert!(matches!(plain.one_line(), Cow::Borrowed(_)), "no copy");
     }
 }

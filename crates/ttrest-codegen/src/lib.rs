@@ -7,11 +7,13 @@
 
 #![warn(missing_docs)]
 
+mod columns;
 mod paging;
 mod pipeline;
 mod services;
 mod time_paged;
 
+pub use columns::generate_columns_file;
 pub use services::{accessor_name, generate_services_file, service_names};
 
 use std::path::Path;

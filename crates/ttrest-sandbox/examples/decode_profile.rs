@@ -1,12 +1,19 @@
-//! Decodes one 500-fill sandbox `/fills` page many times, typed or into
-//! `serde_json::Value`: a fixed workload for instruction-counting profilers.
+//! Decodes one 500-fill sandbox `/fills` page many times: a fixed workload
+//! for instruction-counting profilers. Modes:
+//!
+//! - `typed`: into `GetFillsResponse`; `value`: into one `serde_json::Value`;
+//! - `raw`: cut into `ttrest::paginate::RawFill`s (page, time and identity);
+//! - `cells`: `raw`, then every fill's typed cells of `ttrest::columns::FILL`
+//!   read from its text (what a store or Parquet sink does per fill);
+//! - `value-per-fill`: `raw`, then a `Value` per fill written back as text
+//!   (what the store did per fill before it read cells from the text).
 //!
 //! Run under callgrind, counting only the decode loop:
 //!
 //! ```text
 //! cargo build --release -p ttrest-sandbox --example decode_profile
 //! valgrind --tool=callgrind --toggle-collect='decode_profile::decode_*' \
-//!     target/release/examples/decode_profile typed 20
+//!     target/release/examples/decode_profile typed 20   # or value, raw, cells, value-per-fill
 //! ```
 //!
 //! The page comes from the same sandbox answer as `benches/decode.rs`.
@@ -28,7 +35,10 @@ fn main() {
     match mode.as_str() {
         "typed" => decode_typed(&page, rounds),
         "value" => decode_value(&page, rounds),
-        other => panic!("mode {other:?}: expected typed or value"),
+        "raw" => decode_raw(&page, rounds),
+        "cells" => decode_cells(&page, rounds),
+        "value-per-fill" => decode_value_per_fill(&page, rounds),
+        other => panic!("mode {other:?}: expected typed, value, raw, cells or value-per-fill"),
     }
     println!(
         "{mode}: {rounds} x {} bytes, a Fill is {} bytes",
@@ -50,6 +60,42 @@ fn decode_value(page: &[u8], rounds: usize) {
     for _ in 0..rounds {
         let value: serde_json::Value = ttrest::json::from_slice(black_box(page)).expect("value");
         black_box(value);
+    }
+}
+
+#[inline(never)]
+fn decode_raw(page: &[u8], rounds: usize) {
+    let page = bytes::Bytes::copy_from_slice(page);
+    for _ in 0..rounds {
+        let fills = ttrest::paginate::fills_page(black_box(page.clone())).expect("raw");
+        assert_eq!(fills.len(), PAGE);
+    }
+}
+
+#[inline(never)]
+fn decode_cells(page: &[u8], rounds: usize) {
+    let page = bytes::Bytes::copy_from_slice(page);
+    let columns = ttrest::columns::FILL;
+    let reader = ttrest::columns::CellReader::new(columns);
+    for _ in 0..rounds {
+        let fills = ttrest::paginate::fills_page(black_box(page.clone())).expect("raw");
+        let mut cells = vec![ttrest::columns::Cell::Null; columns.len()];
+        for fill in &fills {
+            reader.read_into(fill.json(), &mut cells).expect("cells");
+            black_box(&cells);
+        }
+    }
+}
+
+#[inline(never)]
+fn decode_value_per_fill(page: &[u8], rounds: usize) {
+    let page = bytes::Bytes::copy_from_slice(page);
+    for _ in 0..rounds {
+        let fills = ttrest::paginate::fills_page(black_box(page.clone())).expect("raw");
+        for fill in &fills {
+            let value = fill.to_value();
+            black_box(value.to_string());
+        }
     }
 }
 

@@ -21,11 +21,21 @@
 //!   [`DailyCount`](ttrest::quota::DailyCount)) in PostgreSQL, shared by every
 //!   process and host syncing into the database.
 //!
-//! Fills are keyed by their identity: `recordId`, else `uniqueExecId`, else a
-//! hash of the whole record (never `execId`, which TT reuses). The typed
-//! columns of each table are listed in [`FILL_COLUMNS`], [`POSITION_COLUMNS`]
-//! and [`ORDER_COLUMNS`]; the whole record is kept as JSON (`jsonb` in
-//! PostgreSQL) in the `record` column, so no field TT sends is lost.
+//! Fills are keyed by the library's fill identity
+//! ([`FillKey`](ttrest::paginate::FillKey)), the one the paginator uses:
+//! `r:<recordId>`, else `u:<uniqueExecId>`, else `h:` and a hash of the
+//! record's canonical JSON (never `execId`, which TT reuses). The typed
+//! columns of each table are the fields of [`FILL_FIELDS`],
+//! [`POSITION_FIELDS`] and [`ORDER_FIELDS`], named and typed by the spec's
+//! column tables (`ttrest::columns`, see [`fill_columns`]): a timestamp is
+//! `<name>_ns` (exact epoch ns) plus `<name>` (RFC 3339 text in SQLite,
+//! `timestamptz` in PostgreSQL); an id is exact decimal text in SQLite,
+//! `NUMERIC(20,0)` in PostgreSQL; an integer or an enumeration code (`side`)
+//! is an integer (a code TT sends as a non-numeric string is NULL); a
+//! number is a double; a flag an integer 0/1 in SQLite, `boolean` in
+//! PostgreSQL. The cells are read from each record's JSON text in one pass.
+//! The whole record is kept as JSON (`jsonb` in PostgreSQL) in the `record`
+//! column, so no field TT sends is lost.
 
 #![warn(missing_docs)]
 
@@ -41,13 +51,19 @@ mod sync;
 mod tls;
 mod url;
 
-use serde_json::Value;
-use ttrest::paginate::FillsCursor;
+#[cfg(test)]
+mod migrate_tests;
+
+use ttrest::columns::Column;
+use ttrest::paginate::{FillsCursor, RawFill};
 
 pub use self::count::PostgresCount;
 pub use self::error::{ErrorKind, StoreError};
 pub use self::lease::LeaseHolder;
-pub use self::record::{fill_key, Col, Kind, FILL_COLUMNS, ORDER_COLUMNS, POSITION_COLUMNS};
+pub use self::record::{
+    fill_columns, order_columns, position_columns, RecordJson, FILL_FIELDS, ORDER_FIELDS,
+    POSITION_FIELDS,
+};
 pub use self::schema::SCHEMA_VERSION;
 pub use self::sync::{sync_fills, SyncError, SyncOptions, SyncReport};
 pub use self::url::DatabaseUrl;
@@ -94,7 +110,7 @@ pub struct SyncState {
     pub cursor: Option<FillsCursor>,
     /// `timeStamp` (epoch ns) of the last fill the stream committed.
     pub last_fill_ns: Option<i64>,
-    /// Identity key of that fill (see [`fill_key`]).
+    /// Identity key of that fill (see [`FillKey`](ttrest::paginate::FillKey)).
     pub last_fill_key: Option<String>,
     /// Rows this stream added, over all runs.
     pub rows: i64,
@@ -134,10 +150,10 @@ impl Snapshot {
         }
     }
 
-    fn columns(self) -> &'static [Col] {
+    fn columns(self) -> &'static [Column] {
         match self {
-            Snapshot::Positions => POSITION_COLUMNS,
-            Snapshot::Orders => ORDER_COLUMNS,
+            Snapshot::Positions => position_columns(),
+            Snapshot::Orders => order_columns(),
         }
     }
 }
@@ -241,13 +257,14 @@ impl Store {
         }
     }
 
-    /// Inserts `fills` (skipping those already stored) and, when `cursor` is
-    /// given, saves it as `key`'s state, all in one transaction. Without a
-    /// cursor (a rescan) only rows are added.
+    /// Inserts `fills` (skipping those already stored, by identity) and,
+    /// when `cursor` is given, saves it as `key`'s state, all in one
+    /// transaction. Without a cursor (a rescan) only rows are added. Each
+    /// fill's text is stored as sent and its typed columns are read from it.
     pub async fn commit_fills(
         &mut self,
         key: &StateKey,
-        fills: &[Value],
+        fills: &[RawFill],
         cursor: Option<&FillsCursor>,
     ) -> Result<PageOutcome, StoreError> {
         let rows = self::record::fill_rows(fills);
@@ -269,14 +286,15 @@ impl Store {
         }
     }
 
-    /// Writes one snapshot of `records` taken at `as_of_ns` (epoch ns) in one
+    /// Writes one snapshot of `records` (JSON objects: `serde_json::Value`s,
+    /// texts, [`RawFill`]s) taken at `as_of_ns` (epoch ns) in one
     /// transaction, and records it in `key`'s state; returns the rows written.
-    pub async fn snapshot(
+    pub async fn snapshot<R: RecordJson>(
         &mut self,
         key: &StateKey,
         what: Snapshot,
         as_of_ns: i64,
-        records: &[Value],
+        records: &[R],
     ) -> Result<u64, StoreError> {
         let rows = self::record::rows(what.columns(), records);
         let snap = self::record::SnapshotRows {

@@ -1,17 +1,20 @@
 //! PostgreSQL through tokio-postgres: one transaction per page, each page one
 //! `INSERT ... SELECT FROM UNNEST(arrays)` (one round trip for 500 fills).
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Transaction};
+use ttrest::columns::{Cell, Column, ColumnKind};
 
 use super::error::{advice, ErrorKind, StoreError};
 use super::lease::{self, LeaseHolder};
 use super::pgconn;
-use super::record::{Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
-use super::schema::{self, names, Dialect, SCHEMA_VERSION};
+use super::record::{self, fill_columns, order_columns, Page, Row, SnapshotRows};
+use super::schema::{self, Dialect, SCHEMA_VERSION};
 use super::sqlite::parse_cursor;
 use super::tls::{self, SslMode, TlsSettings};
 use super::url::DatabaseUrl;
@@ -26,7 +29,10 @@ pub(crate) struct Db {
     insert_fills: String,
 }
 
-type Param = Box<dyn ToSql + Sync + Send>;
+type Param<'a> = Box<dyn ToSql + Sync + Send + 'a>;
+
+/// Rows read per batch when a migration copies a table.
+const MIGRATION_BATCH: i64 = 5_000;
 
 impl Db {
     pub(crate) async fn open(url: &DatabaseUrl) -> Result<Db, StoreError> {
@@ -63,7 +69,7 @@ impl Db {
         let mut db = Db {
             client,
             url: url.clone(),
-            insert_fills: insert_sql("fills", FILL_COLUMNS, true),
+            insert_fills: insert_sql("fills", fill_columns(), true, false),
         };
         db.migrate().await?;
         Ok(db)
@@ -114,6 +120,9 @@ impl Db {
         for v in found + 1..=SCHEMA_VERSION {
             let sql = schema::migration(Dialect::Postgres, v).unwrap_or_default();
             tx.batch_execute(&sql).await.map_err(err)?;
+            if v == 3 {
+                rebuild_v3(&tx).await.map_err(err)?;
+            }
         }
         tx.execute("DELETE FROM ttrest_schema", &[])
             .await
@@ -208,19 +217,16 @@ impl Db {
         let url = self.url.clone();
         let err = |e: tokio_postgres::Error| error(&url, &e);
         let tx = self.client.transaction().await.map_err(err)?;
-        let mut params: Vec<Param> = vec![Box::new(page.key.environment.clone())];
+        let mut params: Vec<Param<'_>> = vec![Box::new(page.key.environment.as_str())];
         params.push(Box::new(
-            page.rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
+            page.rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
         ));
-        params.extend(arrays(FILL_COLUMNS, page.rows));
+        params.extend(arrays(fill_columns(), page.rows));
         params.push(Box::new(
-            page.rows
-                .iter()
-                .map(|r| r.record.clone())
-                .collect::<Vec<_>>(),
+            page.rows.iter().map(|r| &*r.record).collect::<Vec<_>>(),
         ));
-        params.push(Box::new(page.key.key.clone()));
-        params.push(Box::new(page.key.company.clone()));
+        params.push(Box::new(page.key.key.as_str()));
+        params.push(Box::new(page.key.company.as_deref()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let added = tx.execute(&self.insert_fills, &refs).await.map_err(err)?;
         let outcome = PageOutcome {
@@ -268,23 +274,20 @@ impl Db {
         let err = |e: tokio_postgres::Error| error(&url, &e);
         let tx = self.client.transaction().await.map_err(err)?;
         let n = snap.rows.len();
-        let mut params: Vec<Param> = vec![
-            Box::new(snap.key.environment.clone()),
+        let mut params: Vec<Param<'_>> = vec![
+            Box::new(snap.key.environment.as_str()),
             Box::new(snap.as_of_ns),
             Box::new(time(snap.as_of_ns)),
             Box::new((0..n as i64).collect::<Vec<i64>>()),
         ];
         params.extend(arrays(snap.columns, snap.rows));
         params.push(Box::new(
-            snap.rows
-                .iter()
-                .map(|r| r.record.clone())
-                .collect::<Vec<_>>(),
+            snap.rows.iter().map(|r| &*r.record).collect::<Vec<_>>(),
         ));
-        params.push(Box::new(snap.key.key.clone()));
-        params.push(Box::new(snap.key.company.clone()));
+        params.push(Box::new(snap.key.key.as_str()));
+        params.push(Box::new(snap.key.company.as_deref()));
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
-        tx.execute(&insert_sql(snap.table, snap.columns, false), &refs)
+        tx.execute(&insert_sql(snap.table, snap.columns, false, false), &refs)
             .await
             .map_err(err)?;
         tx.execute(
@@ -309,67 +312,57 @@ impl Db {
     }
 }
 
-/// `INSERT INTO table (...) SELECT ... FROM UNNEST(...)`: `$1` is the
-/// environment; fills then take the keys array, snapshots `as_of_ns`, `as_of`
-/// and the `seq` array; then one array per typed column, the records, and
-/// last the `app_key` and `company` scalars.
-fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
-    let mut targets = vec!["environment".to_string()];
-    let mut select = vec!["$1".to_string()];
-    // The SQL types of the array parameters, in order.
-    let mut arrays: Vec<&str> = Vec::new();
-    // How each array's element is cast in the SELECT ("" for none).
-    let mut casts: Vec<&str> = Vec::new();
-    let first = match fills {
-        true => {
-            targets.push("fill_key".into());
-            arrays.push("text");
-            casts.push("");
-            2
-        }
-        false => {
-            targets.extend(["as_of_ns".to_string(), "as_of".into(), "seq".into()]);
-            select.extend(["$2".to_string(), "$3".into()]);
-            arrays.push("bigint");
-            casts.push("");
-            4
-        }
-    };
-    for c in columns {
-        if c.kind == Kind::Time {
-            arrays.push("bigint");
-            casts.push("");
-        }
-        arrays.push(match c.kind {
-            Kind::Int => "bigint",
-            Kind::Float => "float8",
-            Kind::Text | Kind::U64 => "text",
-            Kind::Time => "timestamptz",
-        });
-        casts.push(if c.kind == Kind::U64 { "::numeric" } else { "" });
+/// `INSERT INTO table (...) SELECT ... FROM UNNEST(...)`, parameters in
+/// table order: `$1` the environment; fills then the keys array, snapshots
+/// `as_of_ns`, `as_of` and the `seq` array; one array per typed column (two
+/// for a timestamp: `_ns` and `timestamptz`); the records array; last the
+/// `app_key` and `company`. With `per_row` (a migration's copy), the
+/// environment, `as_of_ns`, `as_of`, `app_key` and `company` are arrays too.
+fn insert_sql(table: &str, columns: &[Column], fills: bool, per_row: bool) -> String {
+    // (target column, is an array, SQL type, cast in the SELECT)
+    let mut entries: Vec<(String, bool, &str, &str)> =
+        vec![("environment".into(), per_row, "text", "")];
+    match fills {
+        true => entries.push(("fill_key".into(), true, "text", "")),
+        false => entries.extend([
+            ("as_of_ns".into(), per_row, "bigint", ""),
+            ("as_of".into(), per_row, "timestamptz", ""),
+            ("seq".into(), true, "bigint", ""),
+        ]),
     }
-    arrays.push("text");
-    casts.push("::jsonb");
-    targets.extend(names(columns));
-    targets.extend(["record".into(), "app_key".into(), "company".into()]);
-    let count = arrays.len();
-    select.extend(
-        casts
-            .iter()
-            .enumerate()
-            .map(|(i, cast)| format!("u.c{}{cast}", i + 1)),
-    );
-    // The provenance scalars follow the arrays.
-    select.extend([
-        format!("${}::text", first + count),
-        format!("${}::text", first + count + 1),
+    for c in columns {
+        if c.kind == ColumnKind::Timestamp {
+            entries.push((format!("{}_ns", c.name), true, "bigint", ""));
+        }
+        let (ty, cast) = match c.kind {
+            ColumnKind::Int | ColumnKind::Code => ("bigint", ""),
+            ColumnKind::Float => ("float8", ""),
+            ColumnKind::Id => ("text", "::numeric"),
+            ColumnKind::Text => ("text", ""),
+            ColumnKind::Json => ("text", "::jsonb"),
+            ColumnKind::Bool => ("bool", ""),
+            ColumnKind::Timestamp => ("timestamptz", ""),
+        };
+        entries.push((c.name.to_string(), true, ty, cast));
+    }
+    entries.extend([
+        ("record".into(), true, "text", "::jsonb"),
+        ("app_key".into(), per_row, "text", ""),
+        ("company".into(), per_row, "text", ""),
     ]);
-    let params: Vec<String> = arrays
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| format!("${}::{ty}[]", first + i))
-        .collect();
-    let aliases: Vec<String> = (1..=count).map(|i| format!("c{i}")).collect();
+    let (mut select, mut params, mut aliases) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (_, array, ty, cast)) in entries.iter().enumerate() {
+        let n = i + 1;
+        match array {
+            true => {
+                params.push(format!("${n}::{ty}[]"));
+                aliases.push(format!("c{n}"));
+                select.push(format!("u.c{n}{cast}"));
+            }
+            false => select.push(format!("${n}::{ty}")),
+        }
+    }
+    let targets: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     let conflict = if fills { " ON CONFLICT DO NOTHING" } else { "" };
     format!(
         "INSERT INTO {table} ({}) SELECT {} FROM UNNEST({}) AS u({}){conflict}",
@@ -380,13 +373,14 @@ fn insert_sql(table: &str, columns: &[Col], fills: bool) -> String {
     )
 }
 
-/// One array parameter per column (two for a time: `_ns` and `timestamptz`).
-fn arrays(columns: &[Col], rows: &[Row]) -> Vec<Param> {
-    let mut out: Vec<Param> = Vec::new();
+/// One array parameter per column (two for a timestamp: `_ns` and
+/// `timestamptz`); a code that is not an integer is NULL (the record keeps it).
+fn arrays<'a>(columns: &[Column], rows: &'a [Row<'a>]) -> Vec<Param<'a>> {
+    let mut out: Vec<Param<'a>> = Vec::new();
     for (i, c) in columns.iter().enumerate() {
-        let cells = rows.iter().map(|r| &r.cells[i]);
+        let cells = rows.iter().map(move |r| &r.cells[i]);
         match c.kind {
-            Kind::Int => out.push(Box::new(
+            ColumnKind::Int | ColumnKind::Code => out.push(Box::new(
                 cells
                     .map(|v| match v {
                         Cell::Int(x) => Some(*x),
@@ -394,7 +388,7 @@ fn arrays(columns: &[Col], rows: &[Row]) -> Vec<Param> {
                     })
                     .collect::<Vec<_>>(),
             )),
-            Kind::Float => out.push(Box::new(
+            ColumnKind::Float => out.push(Box::new(
                 cells
                     .map(|v| match v {
                         Cell::Float(x) => Some(*x),
@@ -402,29 +396,206 @@ fn arrays(columns: &[Col], rows: &[Row]) -> Vec<Param> {
                     })
                     .collect::<Vec<_>>(),
             )),
-            Kind::Text | Kind::U64 => out.push(Box::new(
+            ColumnKind::Id => out.push(Box::new(
                 cells
                     .map(|v| match v {
-                        Cell::Text(x) => Some(x.clone()),
+                        Cell::Id(x) => Some(x.to_string()),
                         _ => None,
                     })
                     .collect::<Vec<_>>(),
             )),
-            Kind::Time => {
+            ColumnKind::Text | ColumnKind::Json => out.push(Box::new(
+                cells
+                    .map(|v| match v {
+                        Cell::Text(x) => Some(&**x),
+                        Cell::Json(x) => Some(&**x),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            ColumnKind::Bool => out.push(Box::new(
+                cells
+                    .map(|v| match v {
+                        Cell::Bool(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            ColumnKind::Timestamp => {
                 let ns: Vec<Option<i64>> = cells
                     .map(|v| match v {
-                        Cell::Time(x) => Some(*x),
+                        Cell::Timestamp(x) => Some(*x),
                         _ => None,
                     })
                     .collect();
-                out.push(Box::new(ns.iter().map(|n| n.map(time)).collect::<Vec<_>>()));
+                let times: Vec<Option<SystemTime>> = ns.iter().map(|n| n.map(time)).collect();
                 out.push(Box::new(ns));
-                let len = out.len();
-                out.swap(len - 1, len - 2);
+                out.push(Box::new(times));
             }
         }
     }
     out
+}
+
+/// Version 3's copy (see `schema::v3_create`), in batches of
+/// [`MIGRATION_BATCH`] rows read in key order: every row of `fills` into
+/// `fills_v3` under its new key (of rows sharing one, the first in old-key
+/// byte order is kept) and every row of `orders` into `orders_v3`, typed
+/// columns read again from `record`; then `sync_state` follows.
+#[allow(clippy::type_complexity)]
+async fn rebuild_v3(tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+    let mut changed: HashMap<(String, String), String> = HashMap::new();
+    let insert = insert_sql("fills_v3", fill_columns(), true, true);
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let rows = match &after {
+            None => {
+                tx.query(
+                    "SELECT environment, fill_key, record::text, app_key, company FROM fills \
+                     ORDER BY environment COLLATE \"C\", fill_key COLLATE \"C\" LIMIT $1",
+                    &[&MIGRATION_BATCH],
+                )
+                .await?
+            }
+            Some((env, key)) => {
+                tx.query(
+                    "SELECT environment, fill_key, record::text, app_key, company FROM fills \
+                     WHERE environment COLLATE \"C\" > $2 \
+                     OR (environment = $2 AND fill_key COLLATE \"C\" > $3) \
+                     ORDER BY environment COLLATE \"C\", fill_key COLLATE \"C\" LIMIT $1",
+                    &[&MIGRATION_BATCH, env, key],
+                )
+                .await?
+            }
+        };
+        let Some(last) = rows.last() else { break };
+        after = Some((last.get(0), last.get(1)));
+        let mut seen = HashSet::new();
+        // (environment, new key, record, app_key, company)
+        let mut kept: Vec<(String, String, String, Option<String>, Option<String>)> = Vec::new();
+        for r in &rows {
+            let (env, old, rec): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            let key = schema::key_v3(&rec, &old);
+            if key != old {
+                changed.insert((env.clone(), old), key.clone());
+            }
+            if seen.insert((env.clone(), key.clone())) {
+                kept.push((env, key, rec, r.get(3), r.get(4)));
+            }
+        }
+        let table: Vec<Row<'_>> = kept
+            .iter()
+            .map(|(_, key, rec, _, _)| Row {
+                key: key.clone(),
+                ts: None,
+                cells: record::cells(fill_columns(), rec),
+                record: Cow::Borrowed(rec),
+            })
+            .collect();
+        let mut params: Vec<Param<'_>> = vec![
+            Box::new(kept.iter().map(|k| k.0.as_str()).collect::<Vec<_>>()),
+            Box::new(kept.iter().map(|k| k.1.as_str()).collect::<Vec<_>>()),
+        ];
+        params.extend(arrays(fill_columns(), &table));
+        params.push(Box::new(
+            kept.iter().map(|k| k.2.as_str()).collect::<Vec<_>>(),
+        ));
+        params.push(Box::new(
+            kept.iter().map(|k| k.3.as_deref()).collect::<Vec<_>>(),
+        ));
+        params.push(Box::new(
+            kept.iter().map(|k| k.4.as_deref()).collect::<Vec<_>>(),
+        ));
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        tx.execute(&insert, &refs).await?;
+    }
+    let insert = insert_sql("orders_v3", order_columns(), false, true);
+    let mut after: Option<(String, i64, i64)> = None;
+    loop {
+        let rows = match &after {
+            None => {
+                tx.query(
+                    "SELECT environment, as_of_ns, seq, record::text, app_key, company FROM orders \
+                     ORDER BY environment COLLATE \"C\", as_of_ns, seq LIMIT $1",
+                    &[&MIGRATION_BATCH],
+                )
+                .await?
+            }
+            Some((env, as_of, seq)) => {
+                tx.query(
+                    "SELECT environment, as_of_ns, seq, record::text, app_key, company FROM orders \
+                     WHERE environment COLLATE \"C\" > $2 \
+                     OR (environment = $2 AND (as_of_ns, seq) > ($3, $4)) \
+                     ORDER BY environment COLLATE \"C\", as_of_ns, seq LIMIT $1",
+                    &[&MIGRATION_BATCH, env, as_of, seq],
+                )
+                .await?
+            }
+        };
+        let Some(last) = rows.last() else { break };
+        after = Some((last.get(0), last.get(1), last.get(2)));
+        let recs: Vec<String> = rows.iter().map(|r| r.get(3)).collect();
+        let table: Vec<Row<'_>> = recs
+            .iter()
+            .map(|rec| Row {
+                key: String::new(),
+                ts: None,
+                cells: record::cells(order_columns(), rec),
+                record: Cow::Borrowed(rec),
+            })
+            .collect();
+        let as_of_ns: Vec<i64> = rows.iter().map(|r| r.get(1)).collect();
+        let as_of: Vec<SystemTime> = as_of_ns.iter().map(|ns| time(*ns)).collect();
+        let mut params: Vec<Param<'_>> = vec![
+            Box::new(
+                rows.iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<Vec<_>>(),
+            ),
+            Box::new(as_of_ns),
+            Box::new(as_of),
+            Box::new(rows.iter().map(|r| r.get::<_, i64>(2)).collect::<Vec<_>>()),
+        ];
+        params.extend(arrays(order_columns(), &table));
+        params.push(Box::new(
+            recs.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+        params.push(Box::new(
+            rows.iter()
+                .map(|r| r.get::<_, Option<String>>(4))
+                .collect::<Vec<_>>(),
+        ));
+        params.push(Box::new(
+            rows.iter()
+                .map(|r| r.get::<_, Option<String>>(5))
+                .collect::<Vec<_>>(),
+        ));
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        tx.execute(&insert, &refs).await?;
+    }
+    tx.batch_execute(schema::v3_finish()).await?;
+    let states = tx
+        .query(
+            "SELECT key, environment, stream, cursor, last_fill_key FROM sync_state",
+            &[],
+        )
+        .await?;
+    for r in states {
+        let (key, env, stream): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        let cursor: Option<String> = r.get(3);
+        let last: Option<String> = r.get(4);
+        let last = last.and_then(|l| changed.get(&(env.clone(), l)).cloned());
+        let cursor = cursor.as_deref().and_then(schema::cursor_v3);
+        if last.is_some() || cursor.is_some() {
+            tx.execute(
+                "UPDATE sync_state SET last_fill_key = coalesce($1, last_fill_key), \
+                 cursor = coalesce($2, cursor) WHERE key = $3 AND environment = $4 AND stream = $5",
+                &[&last, &cursor, &key, &env, &stream],
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Epoch ns as a `timestamptz` value (PostgreSQL keeps microseconds).
@@ -528,7 +699,7 @@ mod tests {
 
     #[test]
     fn the_fills_insert_numbers_every_array() {
-        let sql = insert_sql("fills", FILL_COLUMNS, true);
+        let sql = insert_sql("fills", fill_columns(), true, false);
         assert!(
             sql.starts_with("INSERT INTO fills (environment, fill_key, time_stamp_ns, time_stamp,")
         );
@@ -537,15 +708,34 @@ mod tests {
             "{sql}"
         );
         assert!(sql.ends_with("ON CONFLICT DO NOTHING"));
-        let arrays = FILL_COLUMNS.len() + 2 + 2; // keys, record, a second array per time
+        // keys, record, a second array per timestamp (time_stamp, transact_time, trade_date)
+        let arrays = fill_columns().len() + 2 + 3;
         assert!(sql.contains(&format!("${}::text[])", arrays + 1)), "{sql}");
-        assert!(sql.contains(&format!("u.c{arrays}::jsonb")), "{sql}");
+        assert!(sql.contains(&format!("u.c{}::jsonb", arrays + 1)), "{sql}");
+        assert!(
+            sql.contains(&format!(
+                "${}::text, ${}::text FROM",
+                arrays + 2,
+                arrays + 3
+            )),
+            "{sql}"
+        );
+        assert!(sql.contains(", u.c13::numeric, "), "instrument_id: {sql}");
     }
 
     #[test]
     fn snapshots_take_as_of_then_seq() {
-        let sql = insert_sql("positions", super::super::POSITION_COLUMNS, false);
-        assert!(sql.contains("SELECT $1, $2, $3, u.c1,"), "{sql}");
+        let sql = insert_sql("positions", record::position_columns(), false, false);
+        assert!(
+            sql.contains("SELECT $1::text, $2::bigint, $3::timestamptz, u.c4,"),
+            "{sql}"
+        );
         assert!(sql.contains("UNNEST($4::bigint[], $5::bigint[]"), "{sql}");
+        let sql = insert_sql("orders_v3", order_columns(), false, true);
+        assert!(sql.contains("SELECT u.c1, u.c2, u.c3, u.c4,"), "{sql}");
+        assert!(
+            sql.contains("UNNEST($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[]"),
+            "{sql}"
+        );
     }
 }

@@ -1,136 +1,175 @@
 //! From TT's JSON records to typed column values.
+//!
+//! Which fields each table keeps is listed here ([`FILL_FIELDS`],
+//! [`ORDER_FIELDS`], [`POSITION_FIELDS`]); their names and types come from
+//! the library's column tables (`ttrest::columns`), generated from the spec.
+//! Cells are read from each record's JSON text in one pass
+//! ([`ttrest::columns::read_cells`]), with no `serde_json::Value`.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use ttrest::columns::{Cell, CellReader, Column, FILL, ORDER, POSITION};
+use ttrest::paginate::{FillRecord, RawFill};
 
 use super::{BeforeCommit, StateKey};
 
-/// How a typed column holds its JSON field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// A signed 64-bit integer (account and market ids, enums); a number or a
-    /// numeric string.
-    Int,
-    /// An unsigned 64-bit id (TT's instrument ids use all 64 bits): exact
-    /// decimal text in SQLite (compare with quoted literals), `NUMERIC(20,0)`
-    /// in PostgreSQL.
-    U64,
-    /// A double (prices, quantities).
-    Float,
-    /// Text; a number or boolean is kept as its JSON text.
-    Text,
-    /// An epoch-ns time: a `<name>_ns` integer column (exact) plus `<name>`,
-    /// RFC 3339 text with 9 fractional digits in SQLite, `timestamptz`
-    /// (microseconds) in PostgreSQL.
-    Time,
-}
-
-/// A typed column: its name and the JSON field(s) it comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Col {
-    /// The column's name.
-    pub name: &'static str,
-    /// The JSON fields, first present wins (TT spells a few two ways).
-    pub fields: &'static [&'static str],
-    /// Its type.
-    pub kind: Kind,
-}
-
-const fn col(name: &'static str, fields: &'static [&'static str], kind: Kind) -> Col {
-    Col { name, fields, kind }
-}
-
-/// The typed columns of `fills` (besides `environment`, `fill_key`, `record`).
-pub const FILL_COLUMNS: &[Col] = &[
-    col("time_stamp", &["timeStamp"], Kind::Time),
-    col("transact_time", &["transactTime"], Kind::Time),
-    col("record_id", &["recordId"], Kind::Text),
-    col("unique_exec_id", &["uniqueExecId"], Kind::Text),
-    col("exec_id", &["execId", "execID"], Kind::Text),
-    col("order_id", &["orderId"], Kind::Text),
-    col("account_id", &["accountId"], Kind::Int),
-    col("account", &["account"], Kind::Text),
-    col("instrument_id", &["instrumentId"], Kind::U64),
-    col("security_desc", &["securityDesc"], Kind::Text),
-    col("market_id", &["marketId"], Kind::Int),
-    col("side", &["side"], Kind::Int),
-    col("last_qty", &["lastQty"], Kind::Float),
-    col("last_px", &["lastPx"], Kind::Float),
-    col("ord_status", &["ordStatus"], Kind::Text),
-    col("exec_type", &["execType"], Kind::Text),
-    col(
-        "multi_leg_reporting_type",
-        &["multiLegReportingType"],
-        Kind::Text,
-    ),
-    col("parent_instrument_id", &["parentInstrumentId"], Kind::U64),
-    col("trade_date", &["tradeDate"], Kind::Text),
+/// The fields `fills` keeps as typed columns (besides `environment`,
+/// `fill_key`, `record`, `app_key`, `company`), in table order.
+pub const FILL_FIELDS: &[&str] = &[
+    "timeStamp",
+    "transactTime",
+    "recordId",
+    "uniqueExecId",
+    "execId",
+    "orderId",
+    "accountId",
+    "account",
+    "instrumentId",
+    "securityDesc",
+    "marketId",
+    "side",
+    "lastQty",
+    "lastPx",
+    "ordStatus",
+    "execType",
+    "multiLegReportingType",
+    "parentInstrumentId",
+    "tradeDate",
 ];
 
-/// The typed columns of `positions` (besides `environment`, `as_of`, `seq`, `record`).
-pub const POSITION_COLUMNS: &[Col] = &[
-    col("account_id", &["accountId"], Kind::Int),
-    col("instrument_id", &["instrumentId"], Kind::U64),
-    col("net_position", &["netPosition"], Kind::Float),
-    col("buy_fill_qty", &["buyFillQty"], Kind::Float),
-    col("sell_fill_qty", &["sellFillQty"], Kind::Float),
-    col("buy_working_qty", &["buyWorkingQty"], Kind::Float),
-    col("sell_working_qty", &["sellWorkingQty"], Kind::Float),
-    col("avg_buy", &["avgBuy"], Kind::Float),
-    col("avg_sell", &["avgSell"], Kind::Float),
-    col("open_avg_price", &["openAvgPrice"], Kind::Float),
-    col("pnl", &["pnl"], Kind::Float),
-    col("realized_pnl", &["realizedPnl"], Kind::Float),
-    col("sod_net_pos", &["sodNetPos"], Kind::Float),
-    col("sod_price", &["sodPrice"], Kind::Float),
+/// The fields `positions` keeps as typed columns (besides `environment`,
+/// `as_of`, `seq`, `record`, `app_key`, `company`).
+pub const POSITION_FIELDS: &[&str] = &[
+    "accountId",
+    "instrumentId",
+    "netPosition",
+    "buyFillQty",
+    "sellFillQty",
+    "buyWorkingQty",
+    "sellWorkingQty",
+    "avgBuy",
+    "avgSell",
+    "openAvgPrice",
+    "pnl",
+    "realizedPnl",
+    "sodNetPos",
+    "sodPrice",
 ];
 
-/// The typed columns of `orders` (besides `environment`, `as_of`, `seq`, `record`).
-pub const ORDER_COLUMNS: &[Col] = &[
-    col("order_id", &["orderId"], Kind::Text),
-    col("date_time", &["dateTime"], Kind::Time),
-    col("account_id", &["accountId"], Kind::Int),
-    col("user_id", &["userId"], Kind::Int),
-    col("instrument_id", &["instrumentId"], Kind::U64),
-    col("security_description", &["securityDescription"], Kind::Text),
-    col("side", &["side"], Kind::Text),
-    col("order_type", &["orderType"], Kind::Text),
-    col("order_status", &["orderStatus"], Kind::Text),
-    col("time_in_force", &["timeInForce"], Kind::Text),
-    col("order_qty", &["orderQty"], Kind::Float),
-    col("price", &["price"], Kind::Float),
-    col("stop_price", &["stopPrice"], Kind::Float),
-    col("cumulated_quantity", &["cumulatedQuantity"], Kind::Float),
-    col("leaves_quantity", &["leavesQuantity"], Kind::Float),
-    col("parent_order_id", &["parentOrderId"], Kind::Text),
+/// The fields `orders` keeps as typed columns (besides `environment`,
+/// `as_of`, `seq`, `record`, `app_key`, `company`).
+pub const ORDER_FIELDS: &[&str] = &[
+    "orderId",
+    "dateTime",
+    "accountId",
+    "userId",
+    "instrumentId",
+    "securityDescription",
+    "side",
+    "orderType",
+    "orderStatus",
+    "timeInForce",
+    "orderQty",
+    "price",
+    "stopPrice",
+    "cumulatedQuantity",
+    "leavesQuantity",
+    "parentOrderId",
 ];
 
-/// One typed value.
+/// The columns of `fields` in `table` (`what` names it in the panic that a
+/// unit test turns into a failed build step: a field the spec lost).
+fn pick(table: &'static [Column], what: &str, fields: &[&str]) -> Vec<Column> {
+    fields
+        .iter()
+        .map(|f| {
+            *Column::of(table, f).unwrap_or_else(|| {
+                panic!(
+                    "ttrest::columns::{what} has no field `{f}`: the spec lost it;                      restore it in specs/ or drop it from ttrest-store's {what}_FIELDS                      (with a schema migration)"
+                )
+            })
+        })
+        .collect()
+}
+
+static FILL_COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| pick(FILL, "FILL", FILL_FIELDS));
+static POSITION_COLUMNS: LazyLock<Vec<Column>> =
+    LazyLock::new(|| pick(POSITION, "POSITION", POSITION_FIELDS));
+static ORDER_COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| pick(ORDER, "ORDER", ORDER_FIELDS));
+
+/// The typed columns of `fills`: [`FILL_FIELDS`] as `ttrest::columns::FILL`
+/// names and types them. A timestamp column is stored as `<name>_ns`
+/// (exact epoch ns) and `<name>` (RFC 3339 text with 9 fractional digits in
+/// SQLite, `timestamptz` in PostgreSQL); see the crate docs for every type.
+pub fn fill_columns() -> &'static [Column] {
+    &FILL_COLUMNS
+}
+
+/// The typed columns of `positions` ([`POSITION_FIELDS`]).
+pub fn position_columns() -> &'static [Column] {
+    &POSITION_COLUMNS
+}
+
+/// The typed columns of `orders` ([`ORDER_FIELDS`]).
+pub fn order_columns() -> &'static [Column] {
+    &ORDER_COLUMNS
+}
+
+/// A record as JSON text: what [`crate::Store::snapshot`] stores and reads
+/// its columns from.
+pub trait RecordJson {
+    /// The record's JSON text (an object).
+    fn record_json(&self) -> Cow<'_, str>;
+}
+
+impl RecordJson for serde_json::Value {
+    fn record_json(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+impl RecordJson for RawFill {
+    fn record_json(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.json())
+    }
+}
+
+impl RecordJson for str {
+    fn record_json(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl RecordJson for String {
+    fn record_json(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<T: RecordJson + ?Sized> RecordJson for &T {
+    fn record_json(&self) -> Cow<'_, str> {
+        (**self).record_json()
+    }
+}
+
+/// One record as the tables hold it, borrowing from the record's text.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Cell {
-    Null,
-    Int(i64),
-    Float(f64),
-    Text(String),
-    /// Epoch ns.
-    Time(i64),
-}
-
-/// One record as the tables hold it.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Row {
-    /// Identity (fills only): see [`fill_key`].
+pub(crate) struct Row<'a> {
+    /// Identity (fills only): see [`ttrest::paginate::FillKey`].
     pub key: String,
     /// Epoch ns of `timeStamp` (fills only).
     pub ts: Option<i64>,
-    pub cells: Vec<Cell>,
+    /// One cell per typed column.
+    pub cells: Vec<Cell<'a>>,
     /// The whole record as JSON text.
-    pub record: String,
+    pub record: Cow<'a, str>,
 }
 
 /// A page of fills and the cursor to save with it.
 pub(crate) struct Page<'a> {
     pub key: &'a StateKey,
-    pub rows: &'a [Row],
+    pub rows: &'a [Row<'a>],
     pub cursor: Option<&'a str>,
     /// Called inside the transaction, rows written, before it commits.
     pub before_commit: Option<&'a BeforeCommit>,
@@ -140,99 +179,73 @@ pub(crate) struct Page<'a> {
 pub(crate) struct SnapshotRows<'a> {
     pub key: &'a StateKey,
     pub table: &'static str,
-    pub columns: &'static [Col],
+    pub columns: &'static [Column],
     pub as_of_ns: i64,
-    pub rows: &'a [Row],
+    pub rows: &'a [Row<'a>],
 }
 
-/// A fill's identity: `r:<recordId>`, else `u:<uniqueExecId>`, else `h:` and a
-/// 128-bit FNV-1a hash of the record's JSON. Never `execId`, which TT reuses.
-pub fn fill_key(fill: &Value) -> String {
-    let text = |name: &str| match fill.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    if let Some(id) = text("recordId") {
-        return format!("r:{id}");
+static FILL_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(fill_columns()));
+static POSITION_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(position_columns()));
+static ORDER_READER: LazyLock<CellReader<'static>> =
+    LazyLock::new(|| CellReader::new(order_columns()));
+
+/// The reader of one table's columns.
+fn reader(columns: &[Column]) -> &'static CellReader<'static> {
+    if std::ptr::eq(columns, fill_columns()) {
+        &FILL_READER
+    } else if std::ptr::eq(columns, order_columns()) {
+        &ORDER_READER
+    } else {
+        &POSITION_READER
     }
-    if let Some(id) = text("uniqueExecId") {
-        return format!("u:{id}");
-    }
-    format!("h:{:032x}", fnv1a_128(fill.to_string().as_bytes()))
 }
 
-fn fnv1a_128(bytes: &[u8]) -> u128 {
-    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-    bytes
-        .iter()
-        .fold(OFFSET, |h, b| (h ^ u128::from(*b)).wrapping_mul(PRIME))
-}
-
-/// The typed value of `col` in `record`.
-pub(crate) fn cell(col: &Col, record: &Value) -> Cell {
-    let Some(v) = col.fields.iter().find_map(|f| record.get(*f)) else {
-        return Cell::Null;
-    };
-    let number = |v: &Value| match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    let cell = match col.kind {
-        Kind::Int => number(v).map(Cell::Int),
-        Kind::U64 => match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse::<u64>().ok(),
-            _ => None,
-        }
-        .map(|n| Cell::Text(n.to_string())),
-        Kind::Time => number(v).map(Cell::Time),
-        Kind::Float => match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .map(Cell::Float),
-        Kind::Text => match v {
-            Value::String(s) => Some(Cell::Text(s.clone())),
-            Value::Null => None,
-            other => Some(Cell::Text(other.to_string())),
-        },
-    };
-    cell.unwrap_or(Cell::Null)
+/// The cells of `columns` (one table's: [`fill_columns`], [`order_columns`]
+/// or [`position_columns`]) in `record`; a text that is not a JSON object
+/// (which a page of fills cannot hold) gives no cells, its record kept.
+pub(crate) fn cells<'a>(columns: &'static [Column], record: &'a str) -> Vec<Cell<'a>> {
+    reader(columns)
+        .read(record)
+        .unwrap_or_else(|_| vec![Cell::Null; columns.len()])
 }
 
 /// Rows of `records` for `columns` (no identity).
-pub(crate) fn rows(columns: &[Col], records: &[Value]) -> Vec<Row> {
+pub(crate) fn rows<'a, R: RecordJson>(
+    columns: &'static [Column],
+    records: &'a [R],
+) -> Vec<Row<'a>> {
     records
         .iter()
-        .map(|r| Row {
-            key: String::new(),
-            ts: None,
-            cells: columns.iter().map(|c| cell(c, r)).collect(),
-            record: r.to_string(),
+        .map(|r| {
+            let record = r.record_json();
+            let cells = match &record {
+                Cow::Borrowed(text) => cells(columns, text),
+                Cow::Owned(text) => cells(columns, text)
+                    .into_iter()
+                    .map(Cell::into_owned)
+                    .collect(),
+            };
+            Row {
+                key: String::new(),
+                ts: None,
+                cells,
+                record,
+            }
         })
         .collect()
 }
 
-/// Rows of fills, with their identity and time.
-pub(crate) fn fill_rows(fills: &[Value]) -> Vec<Row> {
+/// Rows of fills, with their identity and time, borrowing their text.
+pub(crate) fn fill_rows(fills: &[RawFill]) -> Vec<Row<'_>> {
     fills
         .iter()
-        .map(|f| {
-            let cells: Vec<Cell> = FILL_COLUMNS.iter().map(|c| cell(c, f)).collect();
-            let ts = match cells[0] {
-                Cell::Time(ns) => Some(ns),
-                _ => None,
-            };
-            Row {
-                key: fill_key(f),
-                ts,
-                cells,
-                record: f.to_string(),
-            }
+        .map(|f| Row {
+            key: f.key().to_string(),
+            ts: f.timestamp(),
+            cells: cells(fill_columns(), f.json()),
+            record: Cow::Borrowed(f.json()),
         })
         .collect()
 }
@@ -269,50 +282,101 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use ttrest::columns::ColumnKind;
 
     #[test]
-    fn keys_prefer_record_id_then_unique_exec_id_never_exec_id() {
+    fn every_kept_field_is_in_the_spec_with_the_kinds_schema_3_stores() {
+        use ColumnKind::*;
+        let kinds = |cols: &[Column]| -> Vec<(&str, ColumnKind)> {
+            cols.iter().map(|c| (c.name, c.kind)).collect()
+        };
+        // Schema version 3's tables: a change here needs a new version.
         assert_eq!(
-            fill_key(&json!({"recordId": "a", "uniqueExecId": "b"})),
-            "r:a"
+            kinds(fill_columns()),
+            [
+                ("time_stamp", Timestamp),
+                ("transact_time", Timestamp),
+                ("record_id", Text),
+                ("unique_exec_id", Text),
+                ("exec_id", Text),
+                ("order_id", Text),
+                ("account_id", Int),
+                ("account", Text),
+                ("instrument_id", Id),
+                ("security_desc", Text),
+                ("market_id", Int),
+                ("side", Code),
+                ("last_qty", Float),
+                ("last_px", Float),
+                ("ord_status", Code),
+                ("exec_type", Code),
+                ("multi_leg_reporting_type", Code),
+                ("parent_instrument_id", Id),
+                ("trade_date", Timestamp),
+            ]
         );
         assert_eq!(
-            fill_key(&json!({"recordId": "", "uniqueExecId": "b"})),
-            "u:b"
+            kinds(order_columns()),
+            [
+                ("order_id", Text),
+                ("date_time", Timestamp),
+                ("account_id", Int),
+                ("user_id", Text),
+                ("instrument_id", Id),
+                ("security_description", Text),
+                ("side", Code),
+                ("order_type", Code),
+                ("order_status", Code),
+                ("time_in_force", Code),
+                ("order_qty", Float),
+                ("price", Float),
+                ("stop_price", Float),
+                ("cumulated_quantity", Float),
+                ("leaves_quantity", Float),
+                ("parent_order_id", Text),
+            ]
         );
-        let one = fill_key(&json!({"execId": "7", "lastPx": 1.5}));
-        let two = fill_key(&json!({"execId": "7", "lastPx": 1.75}));
-        assert!(one.starts_with("h:") && one.len() == 34);
-        assert_ne!(one, two, "a reused execId does not merge two fills");
+        let pos = kinds(position_columns());
+        assert_eq!(pos[..2], [("account_id", Int), ("instrument_id", Id)]);
+        assert!(pos[2..].iter().all(|(_, k)| *k == Float), "{pos:?}");
+        assert_eq!(fill_columns()[4].also, ["execID"]);
     }
 
     #[test]
     fn cells_accept_numbers_and_numeric_strings() {
-        let f = json!({"timeStamp": "1795185000000000001", "accountId": 7, "instrumentId": "123",
-                       "lastPx": "1.25", "side": 1, "execType": 15, "ordStatus": "2",
-                       "parentInstrumentId": "18446744073709551615", "marketId": "x"});
+        let f = RawFill::from_json(
+            r#"{"timeStamp": "1795185000000000001", "accountId": 7, "instrumentId": "123",
+                "lastPx": "1.25", "side": "1", "execType": 15, "ordStatus": "2", "execID": "e",
+                "parentInstrumentId": "18446744073709551615", "marketId": "x", "recordId": "r"}"#,
+        )
+        .unwrap();
         let rows = fill_rows(std::slice::from_ref(&f));
         let get = |name: &str| {
-            let i = FILL_COLUMNS.iter().position(|c| c.name == name).unwrap();
+            let i = fill_columns().iter().position(|c| c.name == name).unwrap();
             rows[0].cells[i].clone()
         };
-        assert_eq!(get("time_stamp"), Cell::Time(1_795_185_000_000_000_001));
-        assert_eq!(rows[0].ts, Some(1_795_185_000_000_000_001));
-        assert_eq!(get("account_id"), Cell::Int(7));
-        assert_eq!(get("instrument_id"), Cell::Text("123".into()));
-        assert_eq!(get("last_px"), Cell::Float(1.25));
-        assert_eq!(get("exec_type"), Cell::Text("15".into()));
         assert_eq!(
-            get("parent_instrument_id"),
-            Cell::Text(u64::MAX.to_string())
+            get("time_stamp"),
+            Cell::Timestamp(1_795_185_000_000_000_001)
         );
+        assert_eq!(
+            (rows[0].ts, rows[0].key.as_str()),
+            (Some(1_795_185_000_000_000_001), "r:r")
+        );
+        assert_eq!(get("account_id"), Cell::Int(7));
+        assert_eq!(get("instrument_id"), Cell::Id(123));
+        assert_eq!(get("last_px"), Cell::Float(1.25));
+        assert_eq!(get("side"), Cell::Int(1));
+        assert_eq!(get("exec_type"), Cell::Int(15));
+        assert_eq!(get("exec_id"), Cell::Text("e".into()));
+        assert_eq!(get("parent_instrument_id"), Cell::Id(u64::MAX));
         assert_eq!(get("transact_time"), Cell::Null);
         assert_eq!(
             get("market_id"),
             Cell::Null,
             "not a number: NULL, kept in record"
         );
+        assert_eq!(rows[0].record, f.json());
     }
 
     #[test]

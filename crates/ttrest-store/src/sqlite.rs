@@ -3,12 +3,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
+
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::{
+    params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
+};
+use ttrest::columns::{Cell, Column, ColumnKind};
 
 use super::error::{advice, ErrorKind, StoreError};
 use super::lease::{self, LeaseHolder};
-use super::record::{rfc3339_ns, Cell, Col, Kind, Page, Row, SnapshotRows, FILL_COLUMNS};
+use super::record::{self, fill_columns, order_columns, rfc3339_ns, Page, SnapshotRows};
 use super::schema::{self, names, Dialect, SCHEMA_VERSION};
 use super::url::DatabaseUrl;
 use super::{PageOutcome, StateKey, SyncState};
@@ -79,6 +84,9 @@ impl Db {
         for v in found + 1..=SCHEMA_VERSION {
             let sql = schema::migration(Dialect::Sqlite, v).unwrap_or_default();
             tx.execute_batch(&sql).map_err(|e| error(&url, &e))?;
+            if v == 3 {
+                rebuild_v3(&tx).map_err(|e| error(&url, &e))?;
+            }
         }
         tx.execute("DELETE FROM ttrest_schema", [])
             .and_then(|_| {
@@ -152,25 +160,19 @@ impl Db {
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut outcome = PageOutcome::default();
             {
-                let columns = fill_columns();
-                let marks = (1..=columns.len())
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "INSERT INTO fills ({}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-                    columns.join(", ")
+                let mut insert = tx.prepare_cached(&fills_insert("fills"))?;
+                let env = text(&page.key.environment);
+                let (app_key, company) = (
+                    text(&page.key.key),
+                    page.key.company.as_deref().map_or(NULL, text),
                 );
-                let mut insert = tx.prepare_cached(&sql)?;
+                let mut values = Vec::new();
                 for row in page.rows {
-                    let mut values = vec![
-                        Sql::Text(page.key.environment.clone()),
-                        Sql::Text(row.key.clone()),
-                    ];
-                    values.extend(cells(FILL_COLUMNS, row));
-                    values.push(Sql::Text(row.record.clone()));
-                    values.extend(provenance(page.key));
-                    match insert.execute(params_from_iter(values))? {
+                    values.clear();
+                    values.extend([env.clone(), text(&row.key)]);
+                    cells(fill_columns(), &row.cells, &mut values);
+                    values.extend([text(&row.record), app_key.clone(), company.clone()]);
+                    match insert.execute(params_from_iter(values.iter()))? {
                         0 => outcome.duplicates += 1,
                         _ => outcome.added += 1,
                     }
@@ -233,17 +235,23 @@ impl Db {
                     columns.join(", ")
                 );
                 let mut insert = tx.prepare_cached(&sql)?;
+                let as_of = rfc3339_ns(snap.as_of_ns);
+                let mut values = Vec::new();
                 for (seq, row) in snap.rows.iter().enumerate() {
-                    let mut values = vec![
-                        Sql::Text(snap.key.environment.clone()),
-                        Sql::Integer(snap.as_of_ns),
-                        Sql::Text(rfc3339_ns(snap.as_of_ns)),
-                        Sql::Integer(seq as i64),
-                    ];
-                    values.extend(cells(snap.columns, row));
-                    values.push(Sql::Text(row.record.clone()));
-                    values.extend(provenance(snap.key));
-                    insert.execute(params_from_iter(values))?;
+                    values.clear();
+                    values.extend([
+                        text(&snap.key.environment),
+                        ToSqlOutput::Owned(Sql::Integer(snap.as_of_ns)),
+                        text(&as_of),
+                        ToSqlOutput::Owned(Sql::Integer(seq as i64)),
+                    ]);
+                    cells(snap.columns, &row.cells, &mut values);
+                    values.extend([
+                        text(&row.record),
+                        text(&snap.key.key),
+                        snap.key.company.as_deref().map_or(NULL, text),
+                    ]);
+                    insert.execute(params_from_iter(values.iter()))?;
                 }
             }
             tx.execute(
@@ -269,39 +277,145 @@ impl Db {
     }
 }
 
-/// The columns of `fills`, in insert order.
-fn fill_columns() -> Vec<String> {
+/// `INSERT INTO <table>` of every column of `fills`, in insert order:
+/// environment, key, typed columns, record, app key, company.
+fn fills_insert(table: &str) -> String {
     let mut columns = vec!["environment".to_string(), "fill_key".to_string()];
-    columns.extend(names(FILL_COLUMNS));
+    columns.extend(names(fill_columns()));
     columns.extend(["record".into(), "app_key".into(), "company".into()]);
-    columns
+    let marks = (1..=columns.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+        columns.join(", ")
+    )
 }
 
-/// The `app_key` and `company` values of rows written for `key`.
-fn provenance(key: &StateKey) -> [Sql; 2] {
-    [
-        Sql::Text(key.key.clone()),
-        key.company.clone().map_or(Sql::Null, Sql::Text),
-    ]
+const NULL: ToSqlOutput<'static> = ToSqlOutput::Owned(Sql::Null);
+
+/// Borrowed text.
+fn text(s: &str) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
 }
 
-/// A row's typed values in table order (a time gives `_ns` and its text).
-fn cells(columns: &[Col], row: &Row) -> Vec<Sql> {
-    let mut out = Vec::with_capacity(row.cells.len() + 2);
-    for (col, cell) in columns.iter().zip(&row.cells) {
-        match (cell, col.kind) {
-            (Cell::Time(ns), _) => {
-                out.push(Sql::Integer(*ns));
-                out.push(Sql::Text(rfc3339_ns(*ns)));
+/// A row's typed values in table order, appended to `out` (a timestamp
+/// gives `_ns` and its text; an id its decimal text; a flag 0 or 1; a code
+/// that is not an integer, NULL: the record keeps it).
+fn cells<'a>(columns: &[Column], cells: &'a [Cell<'a>], out: &mut Vec<ToSqlOutput<'a>>) {
+    for (col, cell) in columns.iter().zip(cells) {
+        let int = |i: i64| ToSqlOutput::Owned(Sql::Integer(i));
+        match (col.kind, cell) {
+            (ColumnKind::Timestamp, Cell::Timestamp(ns)) => {
+                out.extend([int(*ns), ToSqlOutput::Owned(Sql::Text(rfc3339_ns(*ns)))]);
             }
-            (Cell::Null, Kind::Time) => out.extend([Sql::Null, Sql::Null]),
-            (Cell::Null, _) => out.push(Sql::Null),
-            (Cell::Int(i), _) => out.push(Sql::Integer(*i)),
-            (Cell::Float(f), _) => out.push(Sql::Real(*f)),
-            (Cell::Text(t), _) => out.push(Sql::Text(t.clone())),
+            (ColumnKind::Timestamp, _) => out.extend([NULL, NULL]),
+            (_, Cell::Int(i)) => out.push(int(*i)),
+            (_, Cell::Id(n)) => out.push(ToSqlOutput::Owned(Sql::Text(n.to_string()))),
+            (_, Cell::Float(f)) => out.push(ToSqlOutput::Owned(Sql::Real(*f))),
+            (_, Cell::Bool(b)) => out.push(int(i64::from(*b))),
+            (ColumnKind::Text | ColumnKind::Json, Cell::Text(t)) => out.push(text(t)),
+            (_, Cell::Json(j)) => out.push(text(j)),
+            _ => out.push(NULL),
         }
     }
-    out
+}
+
+/// Version 3's copy: every row of `fills` into `fills_v3` under its new key
+/// (of rows sharing one, the first in old-key order is kept) and every row of
+/// `orders` into `orders_v3`, typed columns read again from `record`; then
+/// `sync_state`'s last keys and cursors follow (see `schema::v3_create`).
+fn rebuild_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut changed: HashMap<(String, String), String> = HashMap::new();
+    {
+        let mut insert = tx.prepare(&fills_insert("fills_v3"))?;
+        let mut select = tx.prepare(
+            "SELECT environment, fill_key, record, app_key, company FROM fills \
+             ORDER BY environment, fill_key",
+        )?;
+        let mut rows = select.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::new();
+            let (env, old, rec): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (app_key, company): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
+            let key = schema::key_v3(&rec, &old);
+            let row_cells = record::cells(fill_columns(), &rec);
+            values.extend([text(&env), text(&key)]);
+            cells(fill_columns(), &row_cells, &mut values);
+            values.extend([
+                text(&rec),
+                app_key.as_deref().map_or(NULL, text),
+                company.as_deref().map_or(NULL, text),
+            ]);
+            insert.execute(params_from_iter(values.iter()))?;
+            if key != old {
+                changed.insert((env, old), key);
+            }
+        }
+    }
+    {
+        let mut columns = vec![
+            "environment".to_string(),
+            "as_of_ns".into(),
+            "as_of".into(),
+            "seq".into(),
+        ];
+        columns.extend(names(order_columns()));
+        columns.extend(["record".into(), "app_key".into(), "company".into()]);
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO orders_v3 ({}) VALUES ({})",
+            columns.join(", "),
+            marks.join(", ")
+        ))?;
+        let mut select = tx.prepare(
+            "SELECT environment, as_of_ns, as_of, seq, record, app_key, company FROM orders",
+        )?;
+        let mut rows = select.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::new();
+            let env: String = r.get(0)?;
+            let (as_of_ns, as_of, seq): (i64, String, i64) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            let rec: String = r.get(4)?;
+            let (app_key, company): (Option<String>, Option<String>) = (r.get(5)?, r.get(6)?);
+            let row_cells = record::cells(order_columns(), &rec);
+            values.extend([
+                text(&env),
+                ToSqlOutput::Owned(Sql::Integer(as_of_ns)),
+                text(&as_of),
+                ToSqlOutput::Owned(Sql::Integer(seq)),
+            ]);
+            cells(order_columns(), &row_cells, &mut values);
+            values.extend([
+                text(&rec),
+                app_key.as_deref().map_or(NULL, text),
+                company.as_deref().map_or(NULL, text),
+            ]);
+            insert.execute(params_from_iter(values.iter()))?;
+        }
+    }
+    tx.execute_batch(schema::v3_finish())?;
+    // (key, environment, stream, cursor, last_fill_key)
+    type State = (String, String, String, Option<String>, Option<String>);
+    let states: Vec<State> = tx
+        .prepare("SELECT key, environment, stream, cursor, last_fill_key FROM sync_state")?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (key, env, stream, cursor, last) in states {
+        let last = last.and_then(|l| changed.get(&(env.clone(), l)).cloned());
+        let cursor = cursor.as_deref().and_then(schema::cursor_v3);
+        if last.is_some() || cursor.is_some() {
+            tx.execute(
+                "UPDATE sync_state SET last_fill_key = coalesce(?1, last_fill_key), \
+                 cursor = coalesce(?2, cursor) WHERE key = ?3 AND environment = ?4 AND stream = ?5",
+                params![last, cursor, key, env, stream],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn parse_cursor(

@@ -5,10 +5,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use serde_json::Value;
 use ttrest::paginate::{
     fills_stream, FetchStatus, FillRecord, FillsCursor, FillsQuery, FillsStream, FillsWindow,
-    NarrowHook, PaginationError, FILLS_PAGE_SIZE,
+    NarrowHook, PaginationError, RawFill, FILLS_PAGE_SIZE,
 };
 
 use super::{StateKey, Store, StoreError};
@@ -98,7 +97,9 @@ impl<E> From<StoreError> for SyncError<E> {
 /// the fills it lacks as late), then every fill after the cursor to the end
 /// of the stream, committing each page with the cursor that follows it.
 ///
-/// `fetch` makes one request (as for [`fills_stream`]); `narrow` splits
+/// `fetch` makes one request (as for [`fills_stream`]) and answers its fills
+/// as TT's text ([`ttrest::paginate::fills_page`] cuts a body into them);
+/// `narrow` splits
 /// clusters of more than a page at one timestamp. `on_page` sees the report
 /// so far after each commit. When `stop` resolves, the fills read so far are
 /// committed and the pass returns with `interrupted` set.
@@ -114,7 +115,7 @@ pub async fn sync_fills<E, Fe, Fut>(
 where
     E: FetchStatus + Send + 'static,
     Fe: Fn(FillsWindow) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<Vec<Value>, E>> + Send + 'static,
+    Fut: Future<Output = Result<Vec<RawFill>, E>> + Send + 'static,
 {
     let mut stop = std::pin::pin!(stop.fuse());
     let saved = match options.restart {
@@ -184,7 +185,7 @@ where
 async fn drain<E>(
     store: &mut Store,
     key: &StateKey,
-    mut stream: FillsStream<'_, Value, E>,
+    mut stream: FillsStream<'_, RawFill, E>,
     with_cursor: bool,
     options: &SyncOptions,
     stop: &mut (impl futures::future::FusedFuture<Output = ()> + Unpin),
@@ -194,7 +195,7 @@ async fn drain<E>(
     let mut committed: FillsCursor = stream.cursor();
     let mut ended = false;
     while !ended {
-        let mut page: Vec<Value> = Vec::new();
+        let mut page: Vec<RawFill> = Vec::new();
         let mut failure = None;
         // Wait for one fill, then take what is ready without waiting: the rest
         // of the fetched page.

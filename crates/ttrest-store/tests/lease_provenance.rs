@@ -8,14 +8,16 @@ mod postgres;
 
 use postgres::Postgres;
 use serde_json::json;
+use ttrest::paginate::RawFill;
 use ttrest_store::{ErrorKind, Snapshot, StateKey, Store, SCHEMA_VERSION};
 
 fn key(stream: &str) -> StateKey {
     StateKey::new("key-a", "ext_uat_cert", stream).with_company("Alpha")
 }
 
-fn fill(id: u64) -> serde_json::Value {
-    json!({"recordId": id.to_string(), "timeStamp": (1_700_000_000_000_000_000u64 + id).to_string(), "lastQty": 1})
+fn fill(id: u64) -> RawFill {
+    let json = json!({"recordId": id.to_string(), "timeStamp": (1_700_000_000_000_000_000u64 + id).to_string(), "lastQty": 1});
+    RawFill::from_json(&json.to_string()).unwrap()
 }
 
 async fn lease_is_one_writer(url: &str) {
@@ -115,7 +117,7 @@ async fn sqlite_version_1_with_rows_migrates_keeping_them_and_records_provenance
     );
     conn.execute_batch(&down).unwrap();
     conn.execute(
-        "INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{}')",
+        r#"INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{"recordId":"old"}')"#,
         [],
     )
     .unwrap();
@@ -175,7 +177,7 @@ async fn postgres_version_1_with_rows_migrates_keeping_them_and_records_provenan
     down.push_str(
         "ALTER TABLE sync_state DROP COLUMN company; DROP TABLE ttrest_lease, ttrest_daily_count; \
          UPDATE ttrest_schema SET version = 1; \
-         INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{}');",
+         INSERT INTO fills (environment, fill_key, record) VALUES ('ext_uat_cert', 'r:old', '{\"recordId\":\"old\"}');",
     );
     pg.psql("t", &down);
 

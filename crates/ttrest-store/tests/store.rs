@@ -7,7 +7,8 @@ mod support;
 use std::future::ready;
 
 use futures::future::pending;
-use ttrest_store::{fill_key, sync_fills, StateKey, Store, SyncOptions};
+use ttrest::paginate::FillKey;
+use ttrest_store::{sync_fills, StateKey, Store, SyncOptions};
 
 const FILLS: usize = 3_000;
 
@@ -16,7 +17,11 @@ const FILLS: usize = 3_000;
 /// reads the table's `fill_key`s.
 async fn exactly_once(url: &str, keys: impl Fn() -> Vec<String>) {
     let (sandbox, session) = support::sandbox::start(9, FILLS).await;
-    let source: Vec<String> = sandbox.fill_records().iter().map(fill_key).collect();
+    let source: Vec<String> = sandbox
+        .fill_records()
+        .iter()
+        .map(|f| FillKey::of_json(&f.to_string()).unwrap().to_string())
+        .collect();
     assert_eq!(source.len(), FILLS);
     let mut store = Store::open(url).await.unwrap();
     let key = StateKey::new(

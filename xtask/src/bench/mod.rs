@@ -12,8 +12,9 @@
 //! - `quota`: requests per 100k fills against the ideal (sandbox), and the
 //!   requests per day of the default follow at 2 fills/s on Free and High
 //!   (a simulated day on tokio's paused clock; see `quota.rs`);
-//! - `postgres`: rows per second of the release `ttrest sync fills` into a
-//!   throwaway PostgreSQL cluster, over a plain connection and over TLS;
+//! - `postgres`: rows per second and CPU of the release `ttrest sync fills`
+//!   into a fresh SQLite file and a throwaway PostgreSQL cluster, over a plain
+//!   connection and over TLS;
 //! - `compile`: cold builds in a scratch target directory, and generated lines.
 
 mod compile;

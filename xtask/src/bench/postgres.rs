@@ -1,7 +1,7 @@
-//! PostgreSQL rows: rows per second of the release `ttrest sync fills` into a
-//! throwaway cluster, over a plain connection and over TLS (`sslmode=require`,
-//! the server's certificate made here with `openssl`), same cluster, same
-//! sandbox, same run.
+//! Store rows: rows per second and CPU of the release `ttrest sync fills`
+//! into a fresh SQLite file and into a throwaway PostgreSQL cluster, over a
+//! plain connection and over TLS (`sslmode=require`, the server's certificate
+//! made here with `openssl`), same sandbox, same run.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -51,16 +51,24 @@ pub fn rows(root: &Path) -> anyhow::Result<Vec<Row>> {
         .with_context(|| format!("could not start {} sandbox", bin.display()))?;
     let result = banner(&mut sandbox).and_then(|b| {
         let mut rows = Vec::new();
+        let file = tempfile::tempdir().context("a temporary folder for SQLite")?;
+        let url = format!("sqlite:{}", file.path().join("fills.db").display());
+        let (rate, cpu) = sync(&bin, &b, &url)?;
+        rows.push(Row::new(
+            format!("`ttrest sync fills` into SQLite, {FILLS} fills"),
+            format!("{rate:.0} rows/s, {cpu:.2} s CPU"),
+            "cargo xtask bench --only postgres",
+        ));
         for (db, mode, what) in [
             ("plain", "disable", "plain connection"),
             ("tls", "require", "TLS (sslmode=require)"),
         ] {
             pg.create_db(db);
             let url = format!("{}?sslmode={mode}", pg.url(db));
-            let rate = sync(&bin, &b, &url)?;
+            let (rate, cpu) = sync(&bin, &b, &url)?;
             rows.push(Row::new(
                 format!("`ttrest sync fills` into PostgreSQL, {what}, {FILLS} fills"),
-                format!("{rate:.0} rows/s"),
+                format!("{rate:.0} rows/s, {cpu:.2} s CPU"),
                 "cargo xtask bench --only postgres",
             ));
         }
@@ -104,9 +112,11 @@ fn server_certificate(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rows per second of one `ttrest sync fills`, from its summary line.
-fn sync(bin: &Path, b: &Banner, url: &str) -> anyhow::Result<f64> {
+/// Rows per second of one `ttrest sync fills` (from its summary line) and
+/// the CPU seconds (user and system) it used.
+fn sync(bin: &Path, b: &Banner, url: &str) -> anyhow::Result<(f64, f64)> {
     let dir = tempfile::tempdir().context("a temporary HOME")?;
+    let before = children_cpu();
     let out = Command::new(bin)
         .args([
             "--base-url",
@@ -132,8 +142,18 @@ fn sync(bin: &Path, b: &Banner, url: &str) -> anyhow::Result<f64> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    rows_per_second(&stdout)
-        .with_context(|| format!("no `rows/s` in the summary of `ttrest sync fills`: {stdout}"))
+    let cpu = children_cpu() - before;
+    let rate = rows_per_second(&stdout)
+        .with_context(|| format!("no `rows/s` in the summary of `ttrest sync fills`: {stdout}"))?;
+    Ok((rate, cpu))
+}
+
+/// CPU seconds (user and system) of this process's waited-for children.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    super::memory::cpu_seconds(&usage)
 }
 
 /// `…: 100000 fills added, … (201 transactions, 3.2 s, 31250 rows/s)` → 31250.

@@ -4,8 +4,9 @@
 //! fill). typify names both `exec_id`, and a struct cannot declare a field twice.
 //! Of each colliding group the property spelled as the lowerCamelCase of its Rust
 //! name (`execId`) stays typed; the others are removed from the schema, and the
-//! kept one's description says so. In a response the removed spellings still
-//! arrive, in the `extra` map of rule 16.
+//! kept one's description says so and its `x-ttrest-also` lists them (the
+//! column tables of `ttrest::columns` read a field under either spelling). In a
+//! response the removed spellings still arrive, in the `extra` map of rule 16.
 
 use std::collections::BTreeMap;
 
@@ -89,6 +90,10 @@ fn describe(kept: &mut Map<String, Value>, dropped: &[String], keeps_extra: bool
         _ => note,
     };
     kept.insert("description".into(), Value::String(text));
+    kept.insert(
+        "x-ttrest-also".into(),
+        Value::Array(dropped.iter().cloned().map(Value::String).collect()),
+    );
 }
 
 /// The Rust field name typify 0.8 gives a property (`typify_impl::util::sanitize`
@@ -177,6 +182,7 @@ mod tests {
             props["execId"]["description"],
             "Execution id.\n\nTT also sends this field as `execID`; that spelling arrives in `extra`."
         );
+        assert_eq!(props["execId"]["x-ttrest-also"], json!(["execID"]));
         assert_eq!(fill["required"], json!([]));
         assert_eq!(run(spec.clone()), spec, "idempotent");
     }

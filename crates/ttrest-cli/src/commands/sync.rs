@@ -317,11 +317,10 @@ async fn fills(ctx: &Context, args: &SyncFills, label: &str) -> Result<(), CliEr
         let pass_started = Timestamp::now().map_or(0, Timestamp::as_nanos);
         let api = ctx.api.clone();
         let counted = requests.clone();
-        // The store keeps each fill's whole record as JSON and its typed columns.
+        // The store keeps each fill's text as sent and reads its typed columns from it.
         let fetch = move |window: FillsWindow| {
             counted.fetch_add(1, Ordering::Relaxed);
-            let page = fetch(api.clone(), op, window);
-            async move { Ok(store_sink::fill_rows(page.await?)) }
+            fetch(api.clone(), op, window)
         };
         let mut shown = 0;
         let base = total.added;

@@ -229,7 +229,7 @@ mod tests {
             crate::sinks::output::open(&FORMAT, Column::list(&["a", "b"]), Some(&target), false)
                 .unwrap();
         w.write(&json!({"a": 1, "b": "x,y"}).into()).unwrap();
-        w.write(&RawFill::from_json(r#"{"b":"z","a":2}"#).into())
+        w.write(&RawFill::from_json(r#"{"b":"z","a":2}"#).unwrap().into())
             .unwrap();
         assert!(!target.exists());
         w.finish().await.unwrap();

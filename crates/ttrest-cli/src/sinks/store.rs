@@ -5,7 +5,8 @@
 //! finishes (dropped unfinished, it writes nothing). Fills are kept exactly
 //! once by the store's own engine (`ttrest_store::sync_fills`), which pages
 //! the fills dataset itself so that each page and the stream's cursor commit
-//! together; [`fill_rows`] is what it is given of each page.
+//! together; it is given each page's fills as TT's text (`RawFill`) and reads
+//! their columns from it.
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
@@ -15,7 +16,6 @@ use ttrest_store::{LeaseHolder, Snapshot, StateKey, Store, StoreError};
 use super::Sink;
 use crate::context::Context;
 use crate::exit::{self, CliError};
-use crate::raw::RawFill;
 use crate::record::Record;
 use crate::stop::Stop;
 
@@ -77,11 +77,6 @@ pub fn snapshot_of(dataset: &str) -> Result<Snapshot, CliError> {
         ))
         .hint("export it to a file instead: -o FILE.csv, .json, .jsonl or .parquet")),
     }
-}
-
-/// The rows the store's fill engine is given of one page of fills.
-pub fn fill_rows(fills: Vec<RawFill>) -> Vec<Value> {
-    fills.iter().map(RawFill::to_value).collect()
 }
 
 /// A snapshot of positions or orders, written in one transaction at

@@ -2,8 +2,7 @@
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_json::Value;
-use ttrest::paginate::{FetchError, FillsWindow, TimePaged};
+use ttrest::paginate::{FetchError, FillsWindow, RawFill, TimePaged};
 use ttrest::{Credentials, Plan, Session};
 use ttrest_sandbox::Sandbox;
 
@@ -24,10 +23,10 @@ pub async fn start(seed: u64, fills: usize) -> (Sandbox, Session) {
     (sandbox, session)
 }
 
-/// One `/fills` request for a window, as JSON records.
+/// One `/fills` request for a window, each fill as its JSON text.
 pub fn fetch(
     session: &Session,
-) -> impl Fn(FillsWindow) -> BoxFuture<'static, Result<Vec<Value>, FetchError>> + Clone + Send + 'static
+) -> impl Fn(FillsWindow) -> BoxFuture<'static, Result<Vec<RawFill>, FetchError>> + Clone + Send + 'static
 {
     let client = session.ledger();
     move |window| {
@@ -36,7 +35,10 @@ pub fn fetch(
             let fills = client.get_fills().for_window(&window).fetch_fills().await?;
             Ok(fills
                 .iter()
-                .map(|f| serde_json::to_value(f).expect("a fill serializes"))
+                .map(|f| {
+                    let json = serde_json::to_string(f).expect("a fill serializes");
+                    RawFill::from_json(&json).expect("a fill is a JSON object")
+                })
                 .collect())
         }
         .boxed()

@@ -165,6 +165,11 @@ pub fn read_cell(raw: &str, kind: ColumnKind) -> Cell<'_> {
     let Some(&first) = raw.as_bytes().first() else {
         return Cell::Null;
     };
+    match (kind, first) {
+        (_, b'n') => return Cell::Null,
+        (ColumnKind::Json, _) => return Cell::Json(Cow::Borrowed(raw)),
+        _ => {}
+    }
     let token = match first {
         b'"' => match string(raw) {
             Some(s) => Token::Str(s),

@@ -306,11 +306,12 @@ struct Target {
 impl CellReader {
     /// A reader of `columns`' cells.
     pub fn new(columns: &[Column]) -> Self {
-        Self::from_fields(
-            columns
-                .iter()
-                .map(|c| (std::iter::once(c.field).chain(c.also.iter().copied()), c.kind)),
-        )
+        Self::from_fields(columns.iter().map(|c| {
+            (
+                std::iter::once(c.field).chain(c.also.iter().copied()),
+                c.kind,
+            )
+        }))
     }
 
     /// A reader of columns given as their spellings and kind: cell `i` reads
@@ -334,8 +335,7 @@ impl CellReader {
         S: IntoIterator,
         S::Item: AsRef<str>,
     {
-        let mut index: HashMap<Box<str>, Vec<Target>, BuildHasherDefault<Fnv>> =
-            HashMap::default();
+        let mut index: HashMap<Box<str>, Vec<Target>, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut kinds = Vec::new();
         for (column, (spellings, kind)) in columns.into_iter().enumerate() {
             kinds.push(kind);

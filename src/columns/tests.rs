@@ -162,14 +162,23 @@ fn the_rest_holds_every_field_no_cell_holds() {
     );
     // After the spec's, it is not read.
     let (cells, rest) = read(r#"{"execId":"a","execID":"b"}"#);
-    assert_eq!((&cells[0], &rest[..]), (&Cell::Text("a".into()), &["execID=\"b\"".to_string()][..]));
+    assert_eq!(
+        (&cells[0], &rest[..]),
+        (&Cell::Text("a".into()), &["execID=\"b\"".to_string()][..])
+    );
     // A field two columns read is held if either reads it.
     let (cells, rest) = read(r#"{"id":"x","k\"ey":1}"#);
-    assert_eq!((&cells[2], &cells[3]), (&Cell::Null, &Cell::Text("x".into())));
+    assert_eq!(
+        (&cells[2], &cells[3]),
+        (&Cell::Null, &Cell::Text("x".into()))
+    );
     assert_eq!(rest, ["k\"ey=1"], "names unescaped");
     // Only the other spelling: read, and not in the rest.
     let (cells, rest) = read(r#"{"execID":"b","side":2}"#);
-    assert_eq!((&cells[0], &cells[1]), (&Cell::Text("b".into()), &Cell::Int(2)));
+    assert_eq!(
+        (&cells[0], &cells[1]),
+        (&Cell::Text("b".into()), &Cell::Int(2))
+    );
     assert!(rest.is_empty(), "{rest:?}");
 }
 

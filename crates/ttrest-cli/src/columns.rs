@@ -206,7 +206,11 @@ pub fn known_fields(defaults: &[&str]) -> BTreeSet<String> {
         .map(str::to_string)
         .collect();
     for c in table_of(defaults) {
-        known.extend(std::iter::once(c.field).chain(c.also.iter().copied()).map(str::to_string));
+        known.extend(
+            std::iter::once(c.field)
+                .chain(c.also.iter().copied())
+                .map(str::to_string),
+        );
     }
     known
 }
@@ -317,7 +321,9 @@ impl Column {
         let fields: Vec<String> = source.split('|').map(|f| f.trim().to_string()).collect();
         let kind = match (as_time, fields.first()) {
             (true, _) => ColumnKind::Timestamp,
-            (false, Some(first)) => table::Column::of(table, first).map_or(ColumnKind::Text, |c| c.kind),
+            (false, Some(first)) => {
+                table::Column::of(table, first).map_or(ColumnKind::Text, |c| c.kind)
+            }
             (false, None) => ColumnKind::Text,
         };
         Column {

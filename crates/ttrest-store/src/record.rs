@@ -184,12 +184,10 @@ pub(crate) struct SnapshotRows<'a> {
     pub rows: &'a [Row<'a>],
 }
 
-static FILL_READER: LazyLock<CellReader> =
-    LazyLock::new(|| CellReader::new(fill_columns()));
+static FILL_READER: LazyLock<CellReader> = LazyLock::new(|| CellReader::new(fill_columns()));
 static POSITION_READER: LazyLock<CellReader> =
     LazyLock::new(|| CellReader::new(position_columns()));
-static ORDER_READER: LazyLock<CellReader> =
-    LazyLock::new(|| CellReader::new(order_columns()));
+static ORDER_READER: LazyLock<CellReader> = LazyLock::new(|| CellReader::new(order_columns()));
 
 /// The reader of one table's columns.
 fn reader(columns: &[Column]) -> &'static CellReader {

@@ -14,7 +14,11 @@ use super::{cargo_command, target_dir, Row};
 
 /// What is built cold: (label, cargo arguments, goal in wall seconds).
 const BUILDS: &[(&str, &str, Option<f64>)] = &[
-    ("library, default features", "build -p ttrest --lib", Some(90.0)),
+    (
+        "library, default features",
+        "build -p ttrest --lib",
+        Some(90.0),
+    ),
     (
         "library, ttledger only",
         "build -p ttrest --lib --no-default-features --features ttledger",
@@ -34,7 +38,10 @@ pub fn rows(root: &Path) -> anyhow::Result<Vec<Row>> {
     for (label, args, goal) in BUILDS {
         let (wall, cpu) = cold_build(root, &scratch, args)?;
         let mut row = Row::new(
-            format!("cold `cargo {}`, {label}", args.split(' ').next().unwrap_or("build")),
+            format!(
+                "cold `cargo {}`, {label}",
+                args.split(' ').next().unwrap_or("build")
+            ),
             format!("{wall:.0} s wall, {cpu:.0} s CPU"),
             format!("CARGO_TARGET_DIR=$(mktemp -d) cargo {args}"),
         );

@@ -58,9 +58,7 @@ fn venv(dir: &Path) -> anyhow::Result<PathBuf> {
         .status()
         .is_ok_and(|s| s.success());
     if !installed {
-        run(Command::new(&python).args([
-            "-m", "pip", "install", "--quiet", "requests", "pyarrow",
-        ]))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "requests", "pyarrow"]))?;
     }
     Ok(python)
 }
@@ -134,10 +132,7 @@ fn measure(bin: &Path, python: &Path, script: &Path, b: &Banner) -> anyhow::Resu
                 ),
                 COMMAND,
             )
-            .goal(
-                "within 1.5x of CSV's CPU",
-                cpu <= PARQUET_OVER_CSV * csv,
-            ),
+            .goal("within 1.5x of CSV's CPU", cpu <= PARQUET_OVER_CSV * csv),
             _ => Row::new(
                 format!("`ttrest fills --format {format}`, {FILLS} fills, {lost} lost"),
                 format!("CPU {cpu:.2} s, {ratio:.1}x less than the Python client"),

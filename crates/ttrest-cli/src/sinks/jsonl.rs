@@ -68,10 +68,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.jsonl");
         let mut w = crate::sinks::output::open(&FORMAT, Vec::new(), Some(&target), false).unwrap();
-        w.write(&RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#).unwrap().into())
-            .unwrap();
-        w.write(&RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}").unwrap().into())
-            .unwrap();
+        w.write(
+            &RawFill::from_json(r#"{"timeStamp":1,"a":"x"}"#)
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+        w.write(
+            &RawFill::from_json("{\"timeStamp\":2,\n \"b\": [1, 2]}")
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
         w.write(&serde_json::json!({"c": 3}).into()).unwrap();
         w.finish().await.unwrap();
         assert_eq!(

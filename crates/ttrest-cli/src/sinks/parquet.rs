@@ -160,9 +160,9 @@ impl Encoder {
         extra.push('{');
         if json.trim_start().starts_with('{') {
             let mut rest = |key: &str, raw: &str| entry(extra, key, raw);
-            self.row.read(json, &mut cells, Some(&mut rest)).map_err(|e| {
-                CliError::tt(format!("a record is not JSON ({e}): {json:.200}"))
-            })?;
+            self.row
+                .read(json, &mut cells, Some(&mut rest))
+                .map_err(|e| CliError::tt(format!("a record is not JSON ({e}): {json:.200}")))?;
         } else {
             // Not an object: kept whole.
             entry(extra, "value", json.trim());

@@ -74,7 +74,10 @@ impl RowReader {
                 .collect();
         }
         let kinds: Vec<ColumnKind> = spellings.iter().map(|(_, k)| *k).collect();
-        spellings.extend(tops.iter().map(|t| (vec![t.name.clone()], ColumnKind::Json)));
+        spellings.extend(
+            tops.iter()
+                .map(|t| (vec![t.name.clone()], ColumnKind::Json)),
+        );
         RowReader {
             reader: CellReader::from_fields(spellings),
             nested,
@@ -134,5 +137,4 @@ impl RowReader {
         }
         Ok(())
     }
-
 }

@@ -414,7 +414,7 @@ impl CellReader {
         &self,
         record: &'a str,
         cells: &mut [Cell<'a>],
-        rest: Option<&mut dyn FnMut(&str, &'a str)>,
+        rest: Rest<'_, 'a>,
     ) -> Result<(), serde_json::Error> {
         cells.fill(Cell::Null);
         let mut de = serde_json::Deserializer::from_str(record);
@@ -452,6 +452,10 @@ impl Hasher for Fnv {
     }
 }
 
+/// Where [`CellReader::read_with_rest`] hands the fields no cell holds
+/// (each field's name and JSON text), if anywhere.
+pub type Rest<'f, 'a> = Option<&'f mut dyn FnMut(&str, &'a str)>;
+
 struct CellsSeed<'r, 's, 'f, 'a> {
     reader: &'r CellReader,
     cells: &'s mut [Cell<'a>],
@@ -459,7 +463,7 @@ struct CellsSeed<'r, 's, 'f, 'a> {
     /// spec's own wins (rare: empty, without an allocation, until one does).
     by_alias: Vec<(usize, Cow<'a, str>, &'a str)>,
     /// Where the fields no cell holds go, if anywhere.
-    rest: Option<&'f mut dyn FnMut(&str, &'a str)>,
+    rest: Rest<'f, 'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for CellsSeed<'_, '_, '_, 'de> {

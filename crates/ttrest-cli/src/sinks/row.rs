@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use ttrest::columns::{read_cell, Cell, CellReader, ColumnKind};
+use ttrest::columns::{read_cell, Cell, CellReader, ColumnKind, Rest};
 
 use crate::columns::{lookup, Column};
 
@@ -100,7 +100,7 @@ impl RowReader {
         &self,
         record: &'a str,
         cells: &mut [Cell<'a>],
-        rest: Option<&mut dyn FnMut(&str, &'a str)>,
+        rest: Rest<'_, 'a>,
     ) -> Result<(), serde_json::Error> {
         match rest {
             None => self.reader.read_into(record, cells)?,

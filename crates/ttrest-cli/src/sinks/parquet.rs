@@ -68,7 +68,9 @@ enum Buf {
     Int(Vec<i64>, Vec<i16>),
     Double(Vec<f64>, Vec<i16>),
     Bool(Vec<bool>, Vec<i16>),
-    Bytes(Vec<ByteArray>, Vec<i16>),
+    /// Text: the row group's strings end to end, and where each ends (one
+    /// allocation per column and row group, not one per value).
+    Bytes(Vec<u8>, Vec<usize>, Vec<i16>),
 }
 
 /// Writes records as Parquet into an [`Out`], a row group at a time.
@@ -263,19 +265,20 @@ impl Buf {
             Id | Int | Code | Timestamp => Buf::Int(Vec::new(), Vec::new()),
             Float => Buf::Double(Vec::new(), Vec::new()),
             Bool => Buf::Bool(Vec::new(), Vec::new()),
-            Text | Json => Buf::Bytes(Vec::new(), Vec::new()),
+            Text | Json => Buf::Bytes(Vec::new(), Vec::new(), Vec::new()),
         }
     }
 
     fn push_null(&mut self) {
         match self {
-            Buf::Int(_, d) | Buf::Double(_, d) | Buf::Bool(_, d) | Buf::Bytes(_, d) => d.push(0),
+            Buf::Int(_, d) | Buf::Double(_, d) | Buf::Bool(_, d) | Buf::Bytes(_, _, d) => d.push(0),
         }
     }
 
     fn push_bytes(&mut self, text: &[u8]) {
-        if let Buf::Bytes(vals, defs) = self {
-            vals.push(ByteArray::from(text.to_vec()));
+        if let Buf::Bytes(data, ends, defs) = self {
+            data.extend_from_slice(text);
+            ends.push(data.len());
             defs.push(1);
         }
     }
@@ -337,9 +340,20 @@ impl Buf {
                 v.clear();
                 d.clear();
             }
-            (Buf::Bytes(v, d), ColumnWriter::ByteArrayColumnWriter(w)) => {
-                w.write_batch(v, Some(d), None)?;
-                v.clear();
+            (Buf::Bytes(data, ends, d), ColumnWriter::ByteArrayColumnWriter(w)) => {
+                // Each value a slice of one shared buffer: no copy.
+                let all = bytes::Bytes::from(std::mem::take(data));
+                let mut start = 0;
+                let values: Vec<ByteArray> = ends
+                    .iter()
+                    .map(|&end| {
+                        let value = ByteArray::from(all.slice(start..end));
+                        start = end;
+                        value
+                    })
+                    .collect();
+                w.write_batch(&values, Some(d), None)?;
+                ends.clear();
                 d.clear();
             }
             _ => return Err(ParquetError::General("column type mismatch".into())),
@@ -383,6 +397,22 @@ fn io_error(e: ParquetError) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_written_from_one_buffer() {
+        let mut buf = Buf::new(ColumnKind::Text);
+        assert!(buf.push(ColumnKind::Text, &Cell::Text("ab".into())));
+        assert!(buf.push(ColumnKind::Text, &Cell::Null));
+        assert!(buf.push(ColumnKind::Json, &Cell::Json("[1]".into())));
+        assert!(!buf.push(ColumnKind::Text, &Cell::Int(1)));
+        let Buf::Bytes(data, ends, defs) = buf else {
+            panic!()
+        };
+        assert_eq!(
+            (&data[..], &ends[..], &defs[..]),
+            (&b"ab[1]"[..], &[2, 5][..], &[1, 0, 1][..])
+        );
+    }
 
     #[test]
     fn a_value_that_does_not_fit_is_refused() {

@@ -832,3 +832,402 @@ pub const POSITION: &[Column] = &[
         kind: ColumnKind::Text,
     },
 ];
+/// The columns of a `Account` record (ttaccount), one per property of its schema, in the spec's order.
+pub const ACCOUNT: &[Column] = &[
+    Column {
+        name: "account_type",
+        field: "accountType",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "broker_name",
+        field: "brokerName",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "company_id",
+        field: "companyId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "id",
+        field: "id",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "name",
+        field: "name",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "parent_account_id",
+        field: "parentAccountId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "parent_id",
+        field: "parentId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "revision",
+        field: "revision",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "risk_limits",
+        field: "riskLimits",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+];
+/// The columns of a `User` record (ttuser), one per property of its schema, in the spec's order.
+pub const USER: &[Column] = &[
+    Column {
+        name: "address",
+        field: "address",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "alias",
+        field: "alias",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "company",
+        field: "company",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "email",
+        field: "email",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "email_state",
+        field: "emailState",
+        also: &[],
+        kind: ColumnKind::Code,
+    },
+    Column {
+        name: "first_name",
+        field: "firstName",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "firstname",
+        field: "firstname",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "id",
+        field: "id",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "invitation_pending",
+        field: "invitationPending",
+        also: &[],
+        kind: ColumnKind::Bool,
+    },
+    Column {
+        name: "last_name",
+        field: "lastName",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "lastname",
+        field: "lastname",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "person_id",
+        field: "personId",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "settings",
+        field: "settings",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "trade_mode",
+        field: "tradeMode",
+        also: &[],
+        kind: ColumnKind::Code,
+    },
+    Column {
+        name: "user_active",
+        field: "userActive",
+        also: &[],
+        kind: ColumnKind::Bool,
+    },
+];
+/// The columns of a `Market` record (ttpds), one per property of its schema, in the spec's order.
+pub const MARKET: &[Column] = &[
+    Column {
+        name: "id",
+        field: "id",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "name",
+        field: "name",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+];
+/// The columns of a `Product` record (ttpds), one per property of its schema, in the spec's order.
+pub const PRODUCT: &[Column] = &[
+    Column {
+        name: "currency_id",
+        field: "currencyId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "family_id",
+        field: "familyId",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "id",
+        field: "id",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "is_inter_product",
+        field: "isInterProduct",
+        also: &[],
+        kind: ColumnKind::Bool,
+    },
+    Column {
+        name: "name",
+        field: "name",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "product_type_id",
+        field: "productTypeId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "state",
+        field: "state",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "symbol",
+        field: "symbol",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+];
+/// The columns of a `Instrument` record (ttpds), one per property of its schema, in the spec's order.
+pub const INSTRUMENT: &[Column] = &[
+    Column {
+        name: "alias",
+        field: "alias",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "display_factor",
+        field: "displayFactor",
+        also: &[],
+        kind: ColumnKind::Float,
+    },
+    Column {
+        name: "display_type",
+        field: "displayType",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "expiration_date",
+        field: "expirationDate",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "id",
+        field: "id",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "last_trade_date",
+        field: "lastTradeDate",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "market_depth",
+        field: "marketDepth",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "market_id",
+        field: "marketId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "metadata",
+        field: "metadata",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "min_lot_size",
+        field: "minLotSize",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "name",
+        field: "name",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "option_code_id",
+        field: "optionCodeId",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "option_scheme_id",
+        field: "optionSchemeId",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "point_value",
+        field: "pointValue",
+        also: &[],
+        kind: ColumnKind::Float,
+    },
+    Column {
+        name: "product_family_id",
+        field: "productFamilyId",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "product_id",
+        field: "productId",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+    Column {
+        name: "product_symbol",
+        field: "productSymbol",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "product_type_id",
+        field: "productTypeId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "ric_code",
+        field: "ricCode",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "round_lot_qty",
+        field: "roundLotQty",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "security_exchange",
+        field: "securityExchange",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "security_id",
+        field: "securityId",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "series_term_id",
+        field: "seriesTermId",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "strike",
+        field: "strike",
+        also: &[],
+        kind: ColumnKind::Json,
+    },
+    Column {
+        name: "term",
+        field: "term",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "tick_size",
+        field: "tickSize",
+        also: &[],
+        kind: ColumnKind::Float,
+    },
+    Column {
+        name: "tick_size_denominator",
+        field: "tickSizeDenominator",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "tick_size_numerator",
+        field: "tickSizeNumerator",
+        also: &[],
+        kind: ColumnKind::Int,
+    },
+    Column {
+        name: "tick_value",
+        field: "tickValue",
+        also: &[],
+        kind: ColumnKind::Float,
+    },
+    Column {
+        name: "underlying_instrument_id",
+        field: "underlyingInstrumentId",
+        also: &[],
+        kind: ColumnKind::Id,
+    },
+];

@@ -134,6 +134,55 @@ fn one_pass_reads_every_column_and_prefers_the_spec_spelling() {
 }
 
 #[test]
+fn the_rest_holds_every_field_no_cell_holds() {
+    let reader = CellReader::from_fields([
+        (vec!["execId", "execID"], ColumnKind::Text),
+        (vec!["side"], ColumnKind::Int),
+        (vec!["id"], ColumnKind::Id),
+        (vec!["id"], ColumnKind::Text),
+        (vec!["px"], ColumnKind::Float),
+    ]);
+    let read = |record: &'static str| {
+        let mut cells = vec![Cell::Null; reader.len()];
+        let mut rest = Vec::new();
+        reader
+            .read_with_rest(record, &mut cells, &mut |k, v| {
+                rest.push(format!("{k}={v}"))
+            })
+            .unwrap();
+        (cells, rest)
+    };
+    // The other spelling before the spec's: it goes to the rest when replaced.
+    let (cells, rest) = read(r#"{"execID":"b","x":[1, 2],"execId":"a","side":"BUY","px":null}"#);
+    assert_eq!(cells[0], Cell::Text("a".into()));
+    assert_eq!(cells[1], Cell::Null, "text in an integer column");
+    assert_eq!(
+        rest,
+        ["x=[1, 2]", "execID=\"b\"", "side=\"BUY\"", "px=null"]
+    );
+    // After the spec's, it is not read.
+    let (cells, rest) = read(r#"{"execId":"a","execID":"b"}"#);
+    assert_eq!(
+        (&cells[0], &rest[..]),
+        (&Cell::Text("a".into()), &["execID=\"b\"".to_string()][..])
+    );
+    // A field two columns read is held if either reads it.
+    let (cells, rest) = read(r#"{"id":"x","k\"ey":1}"#);
+    assert_eq!(
+        (&cells[2], &cells[3]),
+        (&Cell::Null, &Cell::Text("x".into()))
+    );
+    assert_eq!(rest, ["k\"ey=1"], "names unescaped");
+    // Only the other spelling: read, and not in the rest.
+    let (cells, rest) = read(r#"{"execID":"b","side":2}"#);
+    assert_eq!(
+        (&cells[0], &cells[1]),
+        (&Cell::Text("b".into()), &Cell::Int(2))
+    );
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[test]
 fn fields_are_borrowed_in_order() {
     let f = Fields::of(r#"{"a":1,"b\n":"x","c":{"d":null}}"#).unwrap();
     let names: Vec<&str> = f.0.iter().map(|(k, _)| k.as_ref()).collect();

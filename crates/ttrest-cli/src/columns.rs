@@ -1,22 +1,24 @@
 //! Columns: the default columns of each dataset (stable, shown in `--help`),
 //! the `--columns` check, and [`Column`], which every sink reads fields by.
-//! This module is the one place the column lists live.
+//! This module is the one place the export's column lists live.
 //!
 //! A column is `field`, `header:field|alternative` (TT spells a few fields two
-//! ways) or `header:@field` (an epoch-ns field as RFC 3339 UTC). Ids and
-//! epoch-ns timestamps are written exactly as TT sent them.
+//! ways) or `header:@field` (an epoch-ns field as RFC 3339 UTC). Its type is
+//! the spec's: each list names fields of its record type's generated table
+//! (`ttrest::columns::FILL`, `ORDER`, `POSITION`, ...), which gives every
+//! column its [`ColumnKind`] for CSV, Parquet and the store alike.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use ttrest::scalar::Timestamp;
+use ttrest::columns::{self as table, ColumnKind};
 
 use crate::exit::CliError;
 
 /// `ttrest fills`: one row per fill. The fields real 2026 records carry
 /// (`docs/tt-rest-facts-2.md` §3), including what tells a spread's parent
 /// (`multiLegReportingType` 3) from its legs (2, with `parentInstrumentId`).
-pub const FILLS: &[&str] = &[
+pub static FILLS: &[&str] = &[
     "timeStamp",
     "time:@timeStamp",
     "tradeDate",
@@ -46,7 +48,7 @@ pub const FILLS: &[&str] = &[
 ];
 
 /// `ttrest orders`.
-pub const ORDERS: &[&str] = &[
+pub static ORDERS: &[&str] = &[
     "orderId",
     "dateTime",
     "time:@dateTime",
@@ -67,7 +69,7 @@ pub const ORDERS: &[&str] = &[
 ];
 
 /// `ttrest positions`.
-pub const POSITIONS: &[&str] = &[
+pub static POSITIONS: &[&str] = &[
     "accountId",
     "instrumentId",
     "netPosition",
@@ -88,7 +90,7 @@ pub const POSITIONS: &[&str] = &[
 ];
 
 /// `ttrest accounts`.
-pub const ACCOUNTS: &[&str] = &[
+pub static ACCOUNTS: &[&str] = &[
     "id",
     "name",
     "accountType",
@@ -100,7 +102,7 @@ pub const ACCOUNTS: &[&str] = &[
 ];
 
 /// `ttrest users`.
-pub const USERS: &[&str] = &[
+pub static USERS: &[&str] = &[
     "id",
     "alias",
     "email",
@@ -111,10 +113,10 @@ pub const USERS: &[&str] = &[
 ];
 
 /// `ttrest markets`.
-pub const MARKETS: &[&str] = &["id", "name"];
+pub static MARKETS: &[&str] = &["id", "name"];
 
 /// `ttrest products`.
-pub const PRODUCTS: &[&str] = &[
+pub static PRODUCTS: &[&str] = &[
     "id",
     "symbol",
     "name",
@@ -126,7 +128,7 @@ pub const PRODUCTS: &[&str] = &[
 ];
 
 /// `ttrest instruments`.
-pub const INSTRUMENTS: &[&str] = &[
+pub static INSTRUMENTS: &[&str] = &[
     "id",
     "alias",
     "name",
@@ -145,28 +147,54 @@ pub const INSTRUMENTS: &[&str] = &[
 ];
 
 /// `ttrest orderdata`: one row per code of each enumeration.
-pub const ORDERDATA: &[&str] = &["enum", "code", "label"];
+pub static ORDERDATA: &[&str] = &["enum", "code", "label"];
 
-/// The record schema (service, name in the spec) behind each list's columns.
-fn schema_of(defaults: &[&str]) -> Option<(&'static str, &'static str)> {
-    let tables: [(&[&str], &str, &str); 8] = [
-        (FILLS, "ttledger", "Fill"),
-        (ORDERS, "ttledger", "Order"),
-        (POSITIONS, "ttmonitor", "Position"),
-        (ACCOUNTS, "ttaccount", "Account"),
-        (USERS, "ttuser", "User"),
-        (MARKETS, "ttpds", "Market"),
-        (PRODUCTS, "ttpds", "Product"),
-        (INSTRUMENTS, "ttpds", "Instrument"),
+/// The records `ttrest orderdata` builds: one per code of an enumeration.
+pub const ORDERDATA_TABLE: &[table::Column] = &[
+    table::Column {
+        name: "enum",
+        field: "enum",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+    table::Column {
+        name: "code",
+        field: "code",
+        also: &[],
+        kind: ColumnKind::Code,
+    },
+    table::Column {
+        name: "label",
+        field: "label",
+        also: &[],
+        kind: ColumnKind::Text,
+    },
+];
+
+/// The column table of the record type behind a dataset's default columns
+/// (the lists are `static`, so each has one address)
+/// (`FILLS` → `ttrest::columns::FILL`): every field a `--columns` may name,
+/// with the spec's type.
+pub fn table_of(defaults: &[&str]) -> &'static [table::Column] {
+    let tables: [(&[&str], &'static [table::Column]); 9] = [
+        (FILLS, table::FILL),
+        (ORDERS, table::ORDER),
+        (POSITIONS, table::POSITION),
+        (ACCOUNTS, table::ACCOUNT),
+        (USERS, table::USER),
+        (MARKETS, table::MARKET),
+        (PRODUCTS, table::PRODUCT),
+        (INSTRUMENTS, table::INSTRUMENT),
+        (ORDERDATA, ORDERDATA_TABLE),
     ];
     tables
         .into_iter()
-        .find(|(table, _, _)| std::ptr::eq(*table, defaults))
-        .map(|(_, service, schema)| (service, schema))
+        .find(|(list, _)| std::ptr::eq(*list, defaults))
+        .map_or(&[], |(_, t)| t)
 }
 
 /// The field names a `--columns` spec may use with these defaults: the
-/// fields of the record's schema in the built-in spec, plus those the
+/// fields of the record type's table (each spelling), plus those the
 /// defaults read.
 pub fn known_fields(defaults: &[&str]) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = defaults
@@ -177,16 +205,12 @@ pub fn known_fields(defaults: &[&str]) -> BTreeSet<String> {
         })
         .map(str::to_string)
         .collect();
-    if let Some((service, schema)) = schema_of(defaults) {
-        let spec = ttrest::service::enabled()
-            .iter()
-            .find(|s| s.name == service)
-            .and_then(|s| serde_json::from_str::<serde_json::Value>(s.spec_json).ok());
-        let properties = spec
-            .as_ref()
-            .and_then(|v| v.pointer(&format!("/components/schemas/{schema}/properties")))
-            .and_then(|p| p.as_object());
-        known.extend(properties.into_iter().flat_map(|p| p.keys().cloned()));
+    for c in table_of(defaults) {
+        known.extend(
+            std::iter::once(c.field)
+                .chain(c.also.iter().copied())
+                .map(str::to_string),
+        );
     }
     known
 }
@@ -206,7 +230,7 @@ pub fn check(specs: &[String], defaults: &[&str]) -> Result<(), CliError> {
     let known = known_fields(defaults);
     let mut headers = BTreeSet::new();
     for (n, spec) in specs.iter().enumerate() {
-        let column = Column::parse(spec);
+        let column = Column::parse(spec, &[]);
         if spec.trim().is_empty() || column.header().is_empty() {
             return Err(CliError::usage(format!(
                 "--columns: column {} is empty (two commas, or a trailing one?)",
@@ -269,7 +293,7 @@ pub fn help(columns: &[&str]) -> String {
     text
 }
 
-/// One CSV column: a header and where its text comes from.
+/// One output column: a header, where its value comes from, and its type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
     pub(crate) header: String,
@@ -280,32 +304,45 @@ pub struct Column {
     /// One of the command's default columns (Parquet drops a default that
     /// repeats another's field; a column the user asked for is kept).
     pub(crate) default: bool,
+    /// Its type: its first field's in the record type's table, a timestamp
+    /// for `@field`, text for a nested path or a field the table lacks.
+    pub(crate) kind: ColumnKind,
 }
 
 impl Column {
     /// Parses `header`, `header:field|other` or `header:@field` (RFC 3339 of
-    /// an epoch-ns field).
-    pub fn parse(spec: &str) -> Column {
+    /// an epoch-ns field); `table` (see [`table_of`]) types it.
+    pub fn parse(spec: &str, table: &[table::Column]) -> Column {
         let (header, source) = spec.split_once(':').unwrap_or((spec, spec));
         let (as_time, source) = match source.strip_prefix('@') {
             Some(rest) => (true, rest),
             None => (false, source),
         };
+        let fields: Vec<String> = source.split('|').map(|f| f.trim().to_string()).collect();
+        let kind = match (as_time, fields.first()) {
+            (true, _) => ColumnKind::Timestamp,
+            (false, Some(first)) => {
+                table::Column::of(table, first).map_or(ColumnKind::Text, |c| c.kind)
+            }
+            (false, None) => ColumnKind::Text,
+        };
         Column {
             header: header.trim().to_string(),
-            fields: source.split('|').map(|f| f.trim().to_string()).collect(),
+            fields,
             as_time,
             default: false,
+            kind,
         }
     }
 
-    /// Parses a command's default columns.
+    /// Parses a command's default columns, typed by their table.
     pub fn list(specs: &[&str]) -> Vec<Column> {
+        let table = table_of(specs);
         specs
             .iter()
             .map(|s| Column {
                 default: true,
-                ..Column::parse(s)
+                ..Column::parse(s, table)
             })
             .collect()
     }
@@ -320,46 +357,15 @@ impl Column {
         &self.fields
     }
 
-    /// This column's text for `record`: ids and integers exactly as sent,
-    /// nested values as compact JSON, missing values empty.
-    pub fn cell(&self, record: &Value) -> String {
-        let value = self.fields.iter().find_map(|f| lookup(record, f));
-        match value {
-            None | Some(Value::Null) => String::new(),
-            Some(v) => self.value_cell(v),
-        }
-    }
-
-    /// The cell of a value found for this column.
-    pub fn value_cell(&self, v: &Value) -> String {
-        match self.as_time {
-            true => rfc3339(v).unwrap_or_else(|| text(v)),
-            false => text(v),
-        }
+    /// Its type.
+    pub fn kind(&self) -> ColumnKind {
+        self.kind
     }
 }
 
 /// The value at `path` (`a.b` looks inside objects).
 pub fn lookup<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(record, |v, key| v.get(key))
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// An epoch-ns value (number or numeric string) as RFC 3339.
-pub fn rfc3339(v: &Value) -> Option<String> {
-    let ns = match v {
-        Value::Number(n) => n.as_i64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
-    };
-    Some(Timestamp::from_nanos(ns).to_rfc3339())
 }
 
 #[cfg(test)]
@@ -411,23 +417,57 @@ mod tests {
     }
 
     #[test]
-    fn cells_keep_ids_and_timestamps_exact() {
-        let fill = serde_json::json!({
-            "timeStamp": 1795185000123456789u64,
-            "instrumentId": "18261353047579511153",
-            "execID": "x1",
-            "lastPx": 4512.25,
-            "parties": [{"role": 85}],
-            "company": {"name": "SBX"},
-        });
-        let cell = |spec: &str| Column::parse(spec).cell(&fill);
-        assert_eq!(cell("timeStamp"), "1795185000123456789");
-        assert_eq!(cell("time:@timeStamp"), "2026-11-20T14:30:00.123456789Z");
-        assert_eq!(cell("instrumentId"), "18261353047579511153");
-        assert_eq!(cell("execId:execId|execID"), "x1");
-        assert_eq!(cell("lastPx"), "4512.25");
-        assert_eq!(cell("parties"), r#"[{"role":85}]"#);
-        assert_eq!(cell("company.name"), "SBX");
-        assert_eq!(cell("missing"), "");
+    fn default_columns_are_fields_of_their_table_typed_by_the_spec() {
+        for defaults in [
+            FILLS,
+            ORDERS,
+            POSITIONS,
+            ACCOUNTS,
+            USERS,
+            MARKETS,
+            PRODUCTS,
+            INSTRUMENTS,
+            ORDERDATA,
+        ] {
+            let table = table_of(defaults);
+            assert!(!table.is_empty(), "{defaults:?} has no table");
+            for c in Column::list(defaults) {
+                let kinds: Vec<ColumnKind> = c
+                    .fields()
+                    .iter()
+                    .filter(|f| !f.contains('.'))
+                    .map(|f| {
+                        match table::Column::of(table, f) {
+                            Some(c) => c.kind,
+                            // The one default field the spec's schema lacks
+                            // (TT sends it): read as text.
+                            None if std::ptr::eq(defaults, PRODUCTS) && f == "marketId" => {
+                                ColumnKind::Text
+                            }
+                            None => panic!("`{f}` is no field of its table"),
+                        }
+                    })
+                    .collect();
+                if !c.as_time && !kinds.is_empty() {
+                    assert!(
+                        kinds.iter().all(|k| *k == c.kind),
+                        "{}: its fields' kinds {kinds:?} differ",
+                        c.header
+                    );
+                }
+            }
+        }
+        let kind = |spec: &str| Column::parse(spec, table_of(FILLS)).kind();
+        assert_eq!(kind("side"), ColumnKind::Code);
+        assert_eq!(kind("instrumentId"), ColumnKind::Id);
+        assert_eq!(kind("timeStamp"), ColumnKind::Timestamp);
+        assert_eq!(kind("time:@timeStamp"), ColumnKind::Timestamp);
+        assert_eq!(kind("execId:execID"), ColumnKind::Text);
+        assert_eq!(kind("lastPx"), ColumnKind::Float);
+        assert_eq!(kind("manualOrderIndicator"), ColumnKind::Bool);
+        assert_eq!(kind("parties"), ColumnKind::Json);
+        let users = Column::parse("companyId:company.id", table_of(USERS));
+        assert_eq!(users.kind(), ColumnKind::Text, "a nested path");
+        assert_eq!(Column::list(FILLS)[0].header(), "timeStamp");
     }
 }

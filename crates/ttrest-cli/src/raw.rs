@@ -2,7 +2,6 @@
 //! `ttrest::paginate::RawFill`), with this CLI's errors for a page.
 
 use bytes::Bytes;
-pub use ttrest::columns::Fields;
 use ttrest::paginate::FillsPageError;
 pub use ttrest::paginate::RawFill;
 use ttrest::Error;

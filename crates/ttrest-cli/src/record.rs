@@ -21,12 +21,11 @@ pub enum Record {
 }
 
 impl Record {
-    /// The record as a JSON value: borrowed for [`Record::Json`], parsed from
-    /// the text for [`Record::Text`].
-    pub fn value(&self) -> Cow<'_, Value> {
+    /// The record's JSON text: a fill's as TT sent it, a value serialized.
+    pub fn json(&self) -> Cow<'_, str> {
         match self {
-            Record::Text(fill) => Cow::Owned(fill.to_value()),
-            Record::Json(value) => Cow::Borrowed(value),
+            Record::Text(fill) => Cow::Borrowed(fill.json()),
+            Record::Json(value) => Cow::Owned(value.to_string()),
         }
     }
 
@@ -72,7 +71,8 @@ mod tests {
         let value = Record::from(serde_json::json!({"timeStamp": 2, "b": [1, 2]}));
         assert_eq!(text.one_line(), r#"{"timeStamp":2,"b":[1,2]}"#);
         assert_eq!(text.one_line(), value.one_line());
-        assert_eq!(text.value(), value.value());
+        assert_eq!(text.json(), "{\"timeStamp\":2,\n \"b\": [1, 2]}", "as sent");
+        assert_eq!(value.json(), r#"{"timeStamp":2,"b":[1,2]}"#);
         let plain = Record::from(RawFill::from_json(r#"{"a":"x"}"#).unwrap());
         assert!(matches!(plain.one_line(), Cow::Borrowed(_)), "no copy");
     }

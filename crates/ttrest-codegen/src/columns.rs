@@ -24,6 +24,11 @@ pub const TABLES: &[(&str, &str, &str)] = &[
     ("FILL", "ttledger", "Fill"),
     ("ORDER", "ttledger", "Order"),
     ("POSITION", "ttmonitor", "Position"),
+    ("ACCOUNT", "ttaccount", "Account"),
+    ("USER", "ttuser", "User"),
+    ("MARKET", "ttpds", "Market"),
+    ("PRODUCT", "ttpds", "Product"),
+    ("INSTRUMENT", "ttpds", "Instrument"),
 ];
 
 /// Generates `columns.rs` (included by `ttrest::columns`) from the specs in

@@ -184,15 +184,13 @@ pub(crate) struct SnapshotRows<'a> {
     pub rows: &'a [Row<'a>],
 }
 
-static FILL_READER: LazyLock<CellReader<'static>> =
-    LazyLock::new(|| CellReader::new(fill_columns()));
-static POSITION_READER: LazyLock<CellReader<'static>> =
+static FILL_READER: LazyLock<CellReader> = LazyLock::new(|| CellReader::new(fill_columns()));
+static POSITION_READER: LazyLock<CellReader> =
     LazyLock::new(|| CellReader::new(position_columns()));
-static ORDER_READER: LazyLock<CellReader<'static>> =
-    LazyLock::new(|| CellReader::new(order_columns()));
+static ORDER_READER: LazyLock<CellReader> = LazyLock::new(|| CellReader::new(order_columns()));
 
 /// The reader of one table's columns.
-fn reader(columns: &[Column]) -> &'static CellReader<'static> {
+fn reader(columns: &[Column]) -> &'static CellReader {
     if std::ptr::eq(columns, fill_columns()) {
         &FILL_READER
     } else if std::ptr::eq(columns, order_columns()) {

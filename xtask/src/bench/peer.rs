@@ -1,7 +1,7 @@
 //! Peer rows: the CPU of a Python TT client (`benches/peer/tt_fills.py`:
 //! requests + json, the way today's Python TT clients page fills) against the
-//! release `ttrest fills` (CSV and JSON lines), all against one `ttrest
-//! sandbox` in the same run. CPU is user + system time of each client process
+//! release `ttrest fills` (CSV, JSON lines and Parquet), all against one
+//! `ttrest sandbox` in the same run. CPU is user + system time of each client process
 //! (`wait4`); the sandbox runs in its own process and is not counted.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +18,9 @@ const FILLS: usize = 100_000;
 
 /// ttrest's CPU goal, as a fraction of the Python client's.
 const GOAL_RATIO: f64 = 10.0;
+
+/// Parquet's CPU goal, as a multiple of CSV's.
+const PARQUET_OVER_CSV: f64 = 1.5;
 
 const COMMAND: &str = "cargo xtask bench --only peer";
 
@@ -42,19 +45,20 @@ pub fn rows(root: &Path) -> anyhow::Result<Vec<Row>> {
     result
 }
 
-/// A venv with `requests`, made once under `target/`.
+/// A venv with `requests` (the Python client's) and `pyarrow` (to count a
+/// Parquet file's rows), made once under `target/`.
 fn venv(dir: &Path) -> anyhow::Result<PathBuf> {
     let python = dir.join("bin/python");
     if !python.exists() {
         run(Command::new("python3").arg("-m").arg("venv").arg(dir))?;
     }
-    let has_requests = Command::new(&python)
-        .args(["-c", "import requests"])
+    let installed = Command::new(&python)
+        .args(["-c", "import requests, pyarrow"])
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !has_requests {
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "requests"]))?;
+    if !installed {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "requests", "pyarrow"]))?;
     }
     Ok(python)
 }
@@ -92,7 +96,8 @@ fn measure(bin: &Path, python: &Path, script: &Path, b: &Banner) -> anyhow::Resu
         ),
         COMMAND,
     )];
-    for format in ["csv", "jsonl"] {
+    let mut csv_cpu = None;
+    for format in ["csv", "jsonl", "parquet"] {
         let child = Command::new(bin)
             .args([
                 "--base-url",
@@ -116,16 +121,20 @@ fn measure(bin: &Path, python: &Path, script: &Path, b: &Banner) -> anyhow::Resu
         let cpu = cpu_seconds(&usage);
         let ratio = peer_cpu / cpu;
         let path = out.join(format!("fills.{format}"));
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        // CSV has a header line.
-        let written = text.lines().count() - usize::from(format == "csv");
-        rows.push(
-            Row::new(
+        let written = written(python, &path, format)?;
+        let lost = FILLS.saturating_sub(written);
+        let row = match (format, csv_cpu) {
+            ("parquet", Some(csv)) => Row::new(
+                format!("`ttrest fills --format parquet`, {FILLS} fills, {lost} lost"),
                 format!(
-                    "`ttrest fills --format {format}`, {FILLS} fills, {} lost",
-                    FILLS.saturating_sub(written)
+                    "CPU {cpu:.2} s, {:.2}x CSV's, {ratio:.1}x less than the Python client",
+                    cpu / csv
                 ),
+                COMMAND,
+            )
+            .goal("within 1.5x of CSV's CPU", cpu <= PARQUET_OVER_CSV * csv),
+            _ => Row::new(
+                format!("`ttrest fills --format {format}`, {FILLS} fills, {lost} lost"),
                 format!("CPU {cpu:.2} s, {ratio:.1}x less than the Python client"),
                 COMMAND,
             )
@@ -133,10 +142,41 @@ fn measure(bin: &Path, python: &Path, script: &Path, b: &Banner) -> anyhow::Resu
                 "at most 1/10 of the Python client's CPU",
                 ratio >= GOAL_RATIO,
             ),
-        );
+        };
+        rows.push(row);
+        if format == "csv" {
+            csv_cpu = Some(cpu);
+        }
     }
     let _ = std::fs::remove_dir_all(&out);
     Ok(rows)
+}
+
+/// The records in an export: lines of CSV (less the header) and JSON lines,
+/// rows of Parquet (its footer's count, read by pyarrow from the venv).
+fn written(python: &Path, path: &Path, format: &str) -> anyhow::Result<usize> {
+    if format == "parquet" {
+        let out = Command::new(python)
+            .args([
+                "-c",
+                "import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)",
+            ])
+            .arg(path)
+            .output()
+            .context("could not run pyarrow")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        return text.trim().parse().with_context(|| {
+            format!(
+                "pyarrow could not count the rows of {}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // CSV has a header line.
+    Ok(text.lines().count() - usize::from(format == "csv"))
 }
 
 /// A scratch directory for the exports.

@@ -1,21 +1,23 @@
-//! CSV: a header row, then one row per record. A fill's cells are read from
-//! its JSON text in one borrowed pass (no `Value` per fill); a JSON record's
-//! from its value. Ids and epoch-ns timestamps are written exactly as sent.
+//! CSV: a header row, then one row per record. Each record's cells are read
+//! from its JSON text in one borrowed pass ([`RowReader`]; no `Value` per
+//! record), and written as TT sent them: strings unquoted, numbers (ids,
+//! epoch-ns timestamps, codes, prices) exactly as sent, nested values as
+//! compact JSON; an `@field` column as RFC 3339.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io;
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use serde_json::Value;
+use ttrest::columns::{Cell, ColumnKind};
 use ttrest::scalar::Timestamp;
 
 use super::file::{write_error, Out};
+use super::row::RowReader;
 use super::{Format, Sink};
-use crate::columns::{self, Column};
+use crate::columns::Column;
 use crate::exit::CliError;
-use crate::raw::Fields;
 use crate::record::Record;
 
 /// `--format csv`.
@@ -31,8 +33,12 @@ pub const FORMAT: Format = Format {
 pub struct CsvSink {
     // Boxed: the CSV writer carries its own buffer.
     csv: Box<csv::Writer<Out>>,
-    columns: Vec<Column>,
-    index: RawIndex,
+    /// Whether each column is an `@field` (RFC 3339) column.
+    as_time: Vec<bool>,
+    /// Reads every column as the JSON text of its value.
+    row: RowReader,
+    /// The cells' allocation, kept empty between records.
+    spare: Vec<Cell<'static>>,
     /// The target, for error messages (`None`: stdout).
     path: Option<std::path::PathBuf>,
 }
@@ -45,11 +51,11 @@ impl CsvSink {
         let headers: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
         csv.write_record(&headers)
             .map_err(|e| write_error(path.as_deref(), csv_io(e)))?;
-        let index = RawIndex::new(&columns);
         Ok(Box::new(CsvSink {
             csv: Box::new(csv),
-            columns,
-            index,
+            as_time: columns.iter().map(|c| c.as_time).collect(),
+            row: RowReader::new(&columns, |_| ColumnKind::Json),
+            spare: Vec::new(),
             path,
         }))
     }
@@ -58,20 +64,23 @@ impl CsvSink {
 impl Sink for CsvSink {
     fn write(&mut self, record: &Record) -> Result<(), CliError> {
         let path = self.path.as_deref();
-        let written = match record {
-            Record::Text(fill) => {
-                let json = fill.json();
-                let fields = Fields::of(json).map_err(|e| {
-                    CliError::tt(format!("a fill is not a JSON object ({e}): {json:.200}"))
-                })?;
-                let row = self.index.row(&self.columns, &fields);
-                self.csv.write_record(row.iter().map(|c| c.as_bytes()))
+        let json = record.json();
+        let mut cells = recycle(std::mem::take(&mut self.spare));
+        cells.resize(self.row.len(), Cell::Null);
+        self.row.read(&json, &mut cells, None).map_err(|e| {
+            CliError::tt(format!("a record is not a JSON object ({e}): {json:.200}"))
+        })?;
+        let mut written = Ok(());
+        for (cell, as_time) in cells.iter().zip(&self.as_time) {
+            written = self.csv.write_field(csv_cell(cell, *as_time).as_bytes());
+            if written.is_err() {
+                break;
             }
-            Record::Json(value) => {
-                let row: Vec<String> = self.columns.iter().map(|c| c.cell(value)).collect();
-                self.csv.write_record(&row)
-            }
-        };
+        }
+        if written.is_ok() {
+            written = self.csv.write_record(None::<&[u8]>);
+        }
+        self.spare = recycle(cells);
         written.map_err(|e| write_error(path, csv_io(e)))
     }
 
@@ -94,72 +103,22 @@ impl Sink for CsvSink {
     }
 }
 
-/// Which columns each top-level field feeds, for reading borrowed fields.
-struct RawIndex {
-    /// Field name -> (column, rank among the column's alternatives, nested path).
-    by_name: HashMap<String, Vec<(usize, usize, Option<String>)>>,
+/// An empty vector of cells of any lifetime, reusing `cells`' allocation
+/// (so a sink keeps one allocation across records whose texts it borrows).
+pub(crate) fn recycle<'b>(mut cells: Vec<Cell<'_>>) -> Vec<Cell<'b>> {
+    cells.clear();
+    // Nothing to map: an empty vector collected in place keeps its buffer.
+    cells.into_iter().map(|_| Cell::Null).collect()
 }
 
-impl RawIndex {
-    fn new(columns: &[Column]) -> RawIndex {
-        let mut by_name: HashMap<String, Vec<_>> = HashMap::new();
-        for (column, c) in columns.iter().enumerate() {
-            for (rank, field) in c.fields.iter().enumerate() {
-                let (top, rest) = match field.split_once('.') {
-                    Some((top, rest)) => (top, Some(rest.to_string())),
-                    None => (field.as_str(), None),
-                };
-                by_name
-                    .entry(top.to_string())
-                    .or_default()
-                    .push((column, rank, rest));
-            }
-        }
-        RawIndex { by_name }
-    }
-
-    /// The cells of one record, in column order.
-    fn row<'a>(&self, columns: &[Column], fields: &Fields<'a>) -> Vec<Cow<'a, str>> {
-        let mut chosen: Vec<Option<(usize, &'a str, Option<&str>)>> = vec![None; columns.len()];
-        for (name, raw) in &fields.0 {
-            let Some(slots) = self.by_name.get(name.as_ref()) else {
-                continue;
-            };
-            for (column, rank, rest) in slots {
-                let better = chosen[*column].is_none_or(|(r, _, _)| *rank < r);
-                // A nested path counts only if it leads somewhere.
-                let found = rest
-                    .as_deref()
-                    .is_none_or(|path| nested(raw.get(), path).is_some());
-                if better && found && raw.get() != "null" {
-                    chosen[*column] = Some((*rank, raw.get(), rest.as_deref()));
-                }
-            }
-        }
-        chosen
-            .into_iter()
-            .zip(columns)
-            .map(|(pick, column)| match pick {
-                None => Cow::Borrowed(""),
-                Some((_, raw, None)) => raw_cell(raw, column.as_time),
-                Some((_, raw, Some(path))) => match nested(raw, path) {
-                    Some(v) => Cow::Owned(column.value_cell(&v)),
-                    None => Cow::Borrowed(""),
-                },
-            })
-            .collect()
-    }
-}
-
-/// The value at `path` (`a.b`) inside the JSON text `raw`.
-fn nested(raw: &str, path: &str) -> Option<Value> {
-    let value: Value = serde_json::from_str(raw).ok()?;
-    columns::lookup(&value, path).cloned()
-}
-
-/// A cell from a value's JSON text: strings unquoted, numbers exactly as sent,
-/// nested values as compact JSON, `null` empty.
-fn raw_cell(raw: &str, as_time: bool) -> Cow<'_, str> {
+/// A cell's CSV text from its value's JSON text: strings unquoted, numbers
+/// exactly as sent, nested values as compact JSON, `null` empty; an epoch-ns
+/// value of an `@field` column as RFC 3339.
+fn csv_cell<'a>(cell: &'a Cell<'_>, as_time: bool) -> Cow<'a, str> {
+    let raw: &str = match cell {
+        Cell::Json(raw) => raw,
+        _ => return Cow::Borrowed(""),
+    };
     let string = raw.starts_with('"');
     if as_time {
         let digits = if string { &raw[1..raw.len() - 1] } else { raw };
@@ -170,11 +129,10 @@ fn raw_cell(raw: &str, as_time: bool) -> Cow<'_, str> {
     match raw.as_bytes().first() {
         Some(b'"') if !raw.contains('\\') => Cow::Borrowed(&raw[1..raw.len() - 1]),
         Some(b'"') => Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default()),
-        Some(b'{' | b'[') => {
+        Some(b'{' | b'[') if raw.contains([' ', '\n', '\r', '\t']) => {
             let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
             Cow::Owned(value.to_string())
         }
-        _ if raw == "null" => Cow::Borrowed(""),
         _ => Cow::Borrowed(raw),
     }
 }
@@ -193,9 +151,23 @@ mod tests {
     use crate::raw::RawFill;
     use serde_json::json;
 
-    #[test]
-    fn raw_fills_give_the_same_cells_as_values() {
-        let json = r#"{"timeStamp":"1795185000123456789","instrumentId":"18261353047579511153","execID":"x1","textTT":null,"lastPx":4512.25,"parties":[{"role": 85}],"company":{"name":"SBX"},"textA":"a\"b,c"}"#;
+    /// The CSV of `records` under `specs` (columns typed as fills').
+    async fn csv_of(specs: &[&str], records: Vec<Record>) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        let table = crate::columns::table_of(crate::columns::FILLS);
+        let columns = specs.iter().map(|s| Column::parse(s, table)).collect();
+        let mut w = crate::sinks::output::open(&FORMAT, columns, Some(&target), false).unwrap();
+        for r in &records {
+            w.write(r).unwrap();
+        }
+        w.finish().await.unwrap();
+        std::fs::read_to_string(&target).unwrap()
+    }
+
+    #[tokio::test]
+    async fn text_and_value_records_give_the_same_cells() {
+        let json = r#"{"timeStamp":"1795185000123456789","instrumentId":"18261353047579511153","execID":"x1","textTT":null,"lastPx":4512.25,"parties":[{"role": 85}],"company":{"name":"SBX"},"textA":"a\"b,c","side":"1"}"#;
         let value: Value = serde_json::from_str(json).unwrap();
         let specs = [
             "timeStamp",
@@ -209,16 +181,16 @@ mod tests {
             "textA",
             "textTT",
             "missing",
+            "side",
         ];
-        let columns = Column::list(&specs);
-        let fields = Fields::of(json).unwrap();
-        let raw: Vec<String> = RawIndex::new(&columns)
-            .row(&columns, &fields)
-            .into_iter()
-            .map(Cow::into_owned)
-            .collect();
-        let typed: Vec<String> = columns.iter().map(|c| c.cell(&value)).collect();
-        assert_eq!(raw, typed);
+        let text = csv_of(&specs, vec![RawFill::from_json(json).unwrap().into()]).await;
+        let from_value = csv_of(&specs, vec![value.into()]).await;
+        assert_eq!(text, from_value);
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            r#"1795185000123456789,2026-11-20T14:30:00.123456789Z,18261353047579511153,x1,4512.25,"[{""role"":85}]",SBX,,"a""b,c",,,1"#
+        );
     }
 
     #[tokio::test]

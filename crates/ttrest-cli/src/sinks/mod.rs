@@ -20,6 +20,7 @@ pub mod json;
 pub mod jsonl;
 pub mod output;
 pub mod parquet;
+pub mod row;
 pub mod store;
 
 use std::fmt;

@@ -109,7 +109,9 @@ impl OutputArgs {
         let columns = match &self.columns {
             Some(list) => {
                 columns::check(list, defaults)?;
-                list.iter().map(|c| Column::parse(c)).collect()
+                list.iter()
+                    .map(|c| Column::parse(c, columns::table_of(defaults)))
+                    .collect()
             }
             None => Column::list(defaults),
         };

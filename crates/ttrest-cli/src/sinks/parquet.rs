@@ -1,12 +1,17 @@
 //! Parquet output (`--format parquet`, `-o FILE.parquet`).
 //!
-//! One typed column per output column: epoch-ns times as `TIMESTAMP(NANOS,
-//! UTC)`, numeric TT ids as unsigned 64-bit integers, prices and quantities as
-//! doubles, other fields as UTF-8 strings (nested values as JSON). The `extra`
-//! column holds, as a JSON object, every field of the record that no column
-//! holds (or whose value does not fit its column's type), so nothing TT sends
-//! is lost. Rows are buffered [`ROW_GROUP`] at a time and written as one row
-//! group, so memory stays flat whatever the record count.
+//! One typed column per output column, its type the spec's
+//! (`ttrest::columns`, see [`crate::columns::Column::kind`]): timestamps
+//! (and `@field` columns) as `TIMESTAMP(NANOS, UTC)`, ids (`TtId`) as
+//! unsigned 64-bit integers, integers and enumeration codes as signed 64-bit
+//! integers, numbers as doubles, flags as booleans, text as UTF-8 strings and
+//! nested values as their JSON text. Each record's cells are read from its
+//! JSON text in one pass ([`RowReader`], no `Value` per record), and in the
+//! same pass every field no column holds, or whose value does not fit its
+//! column's type (a code sent as text), goes to the `extra` column as one
+//! JSON object, so nothing TT sends is lost. Rows are buffered [`ROW_GROUP`]
+//! at a time and written as one row group, so memory stays flat whatever the
+//! record count.
 
 use std::sync::Arc;
 
@@ -17,14 +22,16 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
-use serde_json::{Map, Value};
+use ttrest::columns::{Cell, ColumnKind};
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
+use super::csv::recycle;
 use super::file::Out;
+use super::row::RowReader;
 use super::{Format, Sink};
-use crate::columns::{lookup, Column};
+use crate::columns::Column;
 use crate::exit::CliError;
 use crate::record::Record;
 
@@ -47,106 +54,12 @@ pub const ROW_GROUP: usize = 8192;
 /// The name of the column that keeps the fields no other column holds.
 pub const EXTRA: &str = "extra";
 
-/// How a column stores its values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Epoch ns, as a timestamp.
-    Time,
-    /// A numeric id, unsigned.
-    U64,
-    /// A small signed integer (e.g. `side`).
-    I64,
-    /// A double.
-    F64,
-    /// UTF-8 text.
-    Str,
-}
-
-/// Fields that end in `Id` but are not numbers at TT (uuids, exchange ids).
-const TEXT_IDS: &[&str] = &[
-    "recordId",
-    "uniqueExecId",
-    "execId",
-    "execID",
-    "orderId",
-    "parentOrderId",
-    "secondaryOrderId",
-    "connectionId",
-    "omaParentOrderId",
-    "clOrdId",
-    "secondaryClOrdId",
-    "secondaryClOrderId",
-    "tradeReportId",
-    "crossId",
-    "requestId",
-    // Exchange security ids are not always numbers.
-    "securityId",
-];
-
-/// Numbers whose names carry no other hint (instrument tick and size fields).
-const DOUBLES: &[&str] = &[
-    "tickSize",
-    "tickValue",
-    "pointValue",
-    "displayFactor",
-    "tickSizeNumerator",
-    "tickSizeDenominator",
-    "roundLotQty",
-];
-
-/// Integers that are not ids (`expirationDate` is YYYYMMDDhhmmss as a number).
-const INTEGERS: &[&str] = &[
-    "side",
-    "expirationDate",
-    "lastTradeDate",
-    "displayType",
-    "seriesTermId",
-    "securityExchange",
-];
-
-const TIMES: &[&str] = &[
-    "timeStamp",
-    "tradeDate",
-    "transactTime",
-    "dateTime",
-    "timeSentClient",
-    "timeSentTT",
-];
-
-const NUMBER_HINTS: &[&str] = &[
-    "Px", "Qty", "Price", "price", "Pnl", "pnl", "Position", "NetPos", "avg", "Quantity", "Limit",
-    "Used", "Amount",
-];
-
-/// The kind of a column from its field's name (`@field` columns are times).
-pub fn kind_of(field: &str, as_time: bool) -> Kind {
-    if as_time || TIMES.contains(&field) {
-        return Kind::Time;
-    }
-    if INTEGERS.contains(&field) {
-        return Kind::I64;
-    }
-    if DOUBLES.contains(&field) {
-        return Kind::F64;
-    }
-    // Enumeration codes (`pnlPriceType` is "MIDPOINT"), kept as sent.
-    if field.ends_with("Type") {
-        return Kind::Str;
-    }
-    if (field == "id" || field.ends_with("Id")) && !TEXT_IDS.contains(&field) {
-        return Kind::U64;
-    }
-    if NUMBER_HINTS.iter().any(|h| field.contains(h)) {
-        return Kind::F64;
-    }
-    Kind::Str
-}
-
 /// One output column.
 struct Col {
     name: String,
-    fields: Vec<String>,
-    kind: Kind,
+    /// Its first field, naming a value that does not fit in `extra`.
+    field: String,
+    kind: ColumnKind,
     buf: Buf,
 }
 
@@ -154,14 +67,23 @@ struct Col {
 enum Buf {
     Int(Vec<i64>, Vec<i16>),
     Double(Vec<f64>, Vec<i16>),
-    Bytes(Vec<ByteArray>, Vec<i16>),
+    Bool(Vec<bool>, Vec<i16>),
+    /// Text: the row group's strings end to end, and where each ends (one
+    /// allocation per column and row group, not one per value).
+    Bytes(Vec<u8>, Vec<usize>, Vec<i16>),
 }
 
 /// Writes records as Parquet into an [`Out`], a row group at a time.
 pub struct Encoder {
     writer: SerializedFileWriter<Out>,
     cols: Vec<Col>,
+    /// Reads `cols` (cell `i` is `cols[i]`'s) as their kinds.
+    row: RowReader,
+    /// The cells' allocation, kept empty between records.
+    spare: Vec<Cell<'static>>,
     extra: Buf,
+    /// The record's `extra` object, reused across records.
+    extra_text: String,
     rows: usize,
 }
 
@@ -174,34 +96,39 @@ impl Encoder {
                 "Parquet is written to a file only: add -o FILE.parquet",
             ));
         }
-        let mut cols: Vec<Col> = Vec::new();
+        let mut kept: Vec<&Column> = Vec::new();
         for c in columns {
             let Some(first) = c.fields.first() else {
                 continue;
             };
             // A default column repeating another's field (`time` next to
             // `timeStamp`, both timestamps here) is left out.
-            let taken = |col: &Col| {
-                col.name == c.header || (c.default && col.fields.first() == Some(first))
+            let taken = |k: &&Column| {
+                k.header == c.header || (c.default && k.fields.first() == Some(first))
             };
-            if c.header == EXTRA || cols.iter().any(taken) {
+            if c.header == EXTRA || kept.iter().any(taken) {
                 continue;
             }
-            let kind = kind_of(first, c.as_time);
-            cols.push(Col {
-                name: c.header.clone(),
-                fields: c.fields.clone(),
-                kind,
-                buf: Buf::new(kind),
-            });
+            kept.push(c);
         }
+        let cols: Vec<Col> = kept
+            .iter()
+            .map(|c| Col {
+                name: c.header.clone(),
+                field: c.fields.first().cloned().unwrap_or_default(),
+                kind: c.kind,
+                buf: Buf::new(c.kind),
+            })
+            .collect();
+        let kept: Vec<Column> = kept.into_iter().cloned().collect();
+        let row = RowReader::new(&kept, Column::kind);
         let mut fields: Vec<Arc<Type>> = cols
             .iter()
             .map(|c| field(&c.name, c.kind).map(Arc::new))
             .collect::<Result<_, _>>()
             .map_err(|e| parquet_error(&sink, e))?;
         fields.push(Arc::new(
-            field(EXTRA, Kind::Str).map_err(|e| parquet_error(&sink, e))?,
+            field(EXTRA, ColumnKind::Text).map_err(|e| parquet_error(&sink, e))?,
         ));
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
@@ -217,46 +144,50 @@ impl Encoder {
         Ok(Encoder {
             writer,
             cols,
-            extra: Buf::new(Kind::Str),
+            row,
+            spare: Vec::new(),
+            extra: Buf::new(ColumnKind::Text),
+            extra_text: String::new(),
             rows: 0,
         })
     }
 
-    /// Buffers one record; writes a row group when [`ROW_GROUP`] are buffered.
-    pub fn write_value(&mut self, record: &Value) -> Result<(), CliError> {
-        let mut extra: Map<String, Value> = match record {
-            Value::Object(map) => map.clone(),
-            other => {
-                let mut m = Map::new();
-                m.insert("value".into(), other.clone());
-                m
-            }
-        };
-        for col in &mut self.cols {
-            let found = col
-                .fields
-                .iter()
-                .find_map(|f| lookup(record, f).map(|v| (f, v)));
-            let fitted = match found {
-                None | Some((_, Value::Null)) => col.buf.push_null(),
-                Some((name, v)) => {
-                    let ok = col.buf.push(col.kind, v);
-                    if ok && !name.contains('.') {
-                        extra.remove(name.as_str());
-                    }
-                    ok
-                }
-            };
-            if !fitted {
+    /// Buffers one record (its JSON text); writes a row group when
+    /// [`ROW_GROUP`] are buffered.
+    pub fn write_json(&mut self, json: &str) -> Result<(), CliError> {
+        let mut cells = recycle(std::mem::take(&mut self.spare));
+        cells.resize(self.row.len(), Cell::Null);
+        let extra = &mut self.extra_text;
+        extra.clear();
+        extra.push('{');
+        if json.trim_start().starts_with('{') {
+            let mut rest = |key: &str, raw: &str| entry(extra, key, raw);
+            self.row
+                .read(json, &mut cells, Some(&mut rest))
+                .map_err(|e| CliError::tt(format!("a record is not JSON ({e}): {json:.200}")))?;
+        } else {
+            // Not an object: kept whole.
+            entry(extra, "value", json.trim());
+        }
+        for (col, cell) in self.cols.iter_mut().zip(&cells) {
+            if !col.buf.push(col.kind, cell) {
                 col.buf.push_null();
+                let text = match cell {
+                    Cell::Text(t) => serde_json::to_string(t).unwrap_or_default(),
+                    Cell::Json(j) => j.to_string(),
+                    _ => String::new(),
+                };
+                entry(extra, &col.field, &text);
             }
         }
-        match extra.is_empty() {
-            true => self.extra.push_null(),
-            false => self
-                .extra
-                .push(Kind::Str, &Value::String(Value::Object(extra).to_string())),
-        };
+        self.spare = recycle(cells);
+        match extra.len() {
+            1 => self.extra.push_null(),
+            _ => {
+                extra.push('}');
+                self.extra.push_bytes(extra.as_bytes());
+            }
+        }
         self.rows += 1;
         if self.rows >= ROW_GROUP {
             self.flush_group()?;
@@ -294,10 +225,26 @@ impl Encoder {
     }
 }
 
+/// Adds `"key":raw` to the JSON object being written in `extra`.
+fn entry(extra: &mut String, key: &str, raw: &str) {
+    if extra.len() > 1 {
+        extra.push(',');
+    }
+    if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        extra.push_str(&serde_json::to_string(key).unwrap_or_default());
+    } else {
+        extra.push('"');
+        extra.push_str(key);
+        extra.push('"');
+    }
+    extra.push(':');
+    extra.push_str(raw);
+}
+
 impl Sink for Encoder {
     /// Typed columns: each value is read into its column's type.
     fn write(&mut self, record: &Record) -> Result<(), CliError> {
-        self.write_value(&record.value())
+        self.write_json(&record.json())
     }
 
     /// Row groups are written as they fill; the file is whole only at the end.
@@ -312,68 +259,66 @@ impl Sink for Encoder {
 }
 
 impl Buf {
-    fn new(kind: Kind) -> Buf {
+    fn new(kind: ColumnKind) -> Buf {
+        use ColumnKind::*;
         match kind {
-            Kind::Time | Kind::U64 | Kind::I64 => Buf::Int(Vec::new(), Vec::new()),
-            Kind::F64 => Buf::Double(Vec::new(), Vec::new()),
-            Kind::Str => Buf::Bytes(Vec::new(), Vec::new()),
+            Id | Int | Code | Timestamp => Buf::Int(Vec::new(), Vec::new()),
+            Float => Buf::Double(Vec::new(), Vec::new()),
+            Bool => Buf::Bool(Vec::new(), Vec::new()),
+            Text | Json => Buf::Bytes(Vec::new(), Vec::new(), Vec::new()),
         }
     }
 
-    /// Always true: a null fits every column.
-    fn push_null(&mut self) -> bool {
+    fn push_null(&mut self) {
         match self {
-            Buf::Int(_, d) | Buf::Double(_, d) | Buf::Bytes(_, d) => d.push(0),
+            Buf::Int(_, d) | Buf::Double(_, d) | Buf::Bool(_, d) | Buf::Bytes(_, _, d) => d.push(0),
         }
-        true
     }
 
-    /// Adds `v` if it fits `kind`; false (nothing added) if not.
-    fn push(&mut self, kind: Kind, v: &Value) -> bool {
-        let int = |v: &Value| match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        };
-        match (self, kind) {
-            (Buf::Int(vals, defs), Kind::U64) => {
-                let n = match v {
-                    Value::Number(n) => n.as_u64(),
-                    Value::String(s) => s.trim().parse().ok(),
-                    _ => None,
-                };
-                // Parquet stores an unsigned 64-bit integer in INT64's bits.
-                n.map(|n| {
-                    vals.push(n as i64);
-                    defs.push(1);
-                })
-                .is_some()
+    fn push_bytes(&mut self, text: &[u8]) {
+        if let Buf::Bytes(data, ends, defs) = self {
+            data.extend_from_slice(text);
+            ends.push(data.len());
+            defs.push(1);
+        }
+    }
+
+    /// Adds `cell` if it fits a column of `kind` (a null fits every column);
+    /// false (nothing added) if not.
+    fn push(&mut self, kind: ColumnKind, cell: &Cell<'_>) -> bool {
+        use ColumnKind::*;
+        match (self, kind, cell) {
+            (buf, _, Cell::Null) => {
+                buf.push_null();
+                true
             }
-            (Buf::Int(vals, defs), _) => int(v)
-                .map(|n| {
-                    vals.push(n);
-                    defs.push(1);
-                })
-                .is_some(),
-            (Buf::Double(vals, defs), _) => match v {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            }
-            .map(|x| {
-                vals.push(x);
-                defs.push(1);
-            })
-            .is_some(),
-            (Buf::Bytes(vals, defs), _) => {
-                let text = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                vals.push(ByteArray::from(text.into_bytes()));
+            // Parquet stores an unsigned 64-bit integer in INT64's bits.
+            (Buf::Int(vals, defs), Id, Cell::Id(n)) => {
+                vals.push(*n as i64);
                 defs.push(1);
                 true
             }
+            (Buf::Int(vals, defs), Int | Code, Cell::Int(n))
+            | (Buf::Int(vals, defs), Timestamp, Cell::Timestamp(n)) => {
+                vals.push(*n);
+                defs.push(1);
+                true
+            }
+            (Buf::Double(vals, defs), Float, Cell::Float(x)) => {
+                vals.push(*x);
+                defs.push(1);
+                true
+            }
+            (Buf::Bool(vals, defs), Bool, Cell::Bool(b)) => {
+                vals.push(*b);
+                defs.push(1);
+                true
+            }
+            (buf @ Buf::Bytes(..), Text | Json, Cell::Text(t) | Cell::Json(t)) => {
+                buf.push_bytes(t.as_bytes());
+                true
+            }
+            _ => false,
         }
     }
 
@@ -390,9 +335,25 @@ impl Buf {
                 v.clear();
                 d.clear();
             }
-            (Buf::Bytes(v, d), ColumnWriter::ByteArrayColumnWriter(w)) => {
+            (Buf::Bool(v, d), ColumnWriter::BoolColumnWriter(w)) => {
                 w.write_batch(v, Some(d), None)?;
                 v.clear();
+                d.clear();
+            }
+            (Buf::Bytes(data, ends, d), ColumnWriter::ByteArrayColumnWriter(w)) => {
+                // Each value a slice of one shared buffer: no copy.
+                let all = bytes::Bytes::from(std::mem::take(data));
+                let mut start = 0;
+                let values: Vec<ByteArray> = ends
+                    .iter()
+                    .map(|&end| {
+                        let value = ByteArray::from(all.slice(start..end));
+                        start = end;
+                        value
+                    })
+                    .collect();
+                w.write_batch(&values, Some(d), None)?;
+                ends.clear();
                 d.clear();
             }
             _ => return Err(ParquetError::General("column type mismatch".into())),
@@ -402,16 +363,18 @@ impl Buf {
 }
 
 /// The schema field of one column (all optional: TT omits fields freely).
-fn field(name: &str, kind: Kind) -> Result<Type, ParquetError> {
+fn field(name: &str, kind: ColumnKind) -> Result<Type, ParquetError> {
+    use ColumnKind::*;
     let (physical, logical) = match kind {
-        Kind::Time => (
+        Timestamp => (
             Physical::INT64,
             Some(LogicalType::timestamp(true, TimeUnit::NANOS)),
         ),
-        Kind::U64 => (Physical::INT64, Some(LogicalType::integer(64, false))),
-        Kind::I64 => (Physical::INT64, None),
-        Kind::F64 => (Physical::DOUBLE, None),
-        Kind::Str => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
+        Id => (Physical::INT64, Some(LogicalType::integer(64, false))),
+        Int | Code => (Physical::INT64, None),
+        Float => (Physical::DOUBLE, None),
+        Bool => (Physical::BOOLEAN, None),
+        Text | Json => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
     };
     Type::primitive_type_builder(name, physical)
         .with_repetition(Repetition::OPTIONAL)
@@ -436,27 +399,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_follow_tt_field_names() {
-        assert_eq!(kind_of("timeStamp", false), Kind::Time);
-        assert_eq!(kind_of("dateTime", false), Kind::Time);
-        assert_eq!(kind_of("anything", true), Kind::Time);
-        assert_eq!(kind_of("accountId", false), Kind::U64);
-        assert_eq!(kind_of("id", false), Kind::U64);
-        assert_eq!(kind_of("recordId", false), Kind::Str);
-        assert_eq!(kind_of("orderId", false), Kind::Str);
-        assert_eq!(kind_of("lastPx", false), Kind::F64);
-        assert_eq!(kind_of("netPosition", false), Kind::F64);
-        assert_eq!(kind_of("side", false), Kind::I64);
-        assert_eq!(kind_of("securityDesc", false), Kind::Str);
+    fn texts_are_written_from_one_buffer() {
+        let mut buf = Buf::new(ColumnKind::Text);
+        assert!(buf.push(ColumnKind::Text, &Cell::Text("ab".into())));
+        assert!(buf.push(ColumnKind::Text, &Cell::Null));
+        assert!(buf.push(ColumnKind::Json, &Cell::Json("[1]".into())));
+        assert!(!buf.push(ColumnKind::Text, &Cell::Int(1)));
+        let Buf::Bytes(data, ends, defs) = buf else {
+            panic!()
+        };
+        assert_eq!(
+            (&data[..], &ends[..], &defs[..]),
+            (&b"ab[1]"[..], &[2, 5][..], &[1, 0, 1][..])
+        );
     }
 
     #[test]
     fn a_value_that_does_not_fit_is_refused() {
-        let mut buf = Buf::new(Kind::U64);
-        assert!(buf.push(Kind::U64, &serde_json::json!("123")));
-        assert!(!buf.push(Kind::U64, &serde_json::json!("abc")));
-        assert!(!buf.push(Kind::U64, &serde_json::json!(-1)));
+        let mut buf = Buf::new(ColumnKind::Code);
+        assert!(buf.push(ColumnKind::Code, &Cell::Int(2)));
+        assert!(!buf.push(ColumnKind::Code, &Cell::Text("BUY".into())));
+        assert!(buf.push(ColumnKind::Code, &Cell::Null));
         let Buf::Int(v, d) = buf else { panic!() };
-        assert_eq!((v, d), (vec![123], vec![1]));
+        assert_eq!((v, d), (vec![2], vec![1, 0]));
     }
 }

@@ -10,7 +10,6 @@
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
-use serde_json::Value;
 use ttrest_store::{LeaseHolder, Snapshot, StateKey, Store, StoreError};
 
 use super::Sink;
@@ -86,7 +85,8 @@ pub struct SnapshotSink {
     key: StateKey,
     what: Snapshot,
     as_of_ns: i64,
-    records: Vec<Value>,
+    /// Each record's JSON text, which the store reads its columns from.
+    records: Vec<String>,
 }
 
 impl SnapshotSink {
@@ -104,7 +104,7 @@ impl SnapshotSink {
 
 impl Sink for SnapshotSink {
     fn write(&mut self, record: &Record) -> Result<(), CliError> {
-        self.records.push(record.value().into_owned());
+        self.records.push(record.json().into_owned());
         Ok(())
     }
 

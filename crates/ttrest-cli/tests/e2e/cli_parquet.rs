@@ -49,9 +49,14 @@ async fn one_hundred_thousand_fills_read_back_equal() {
         ts.logical_type_ref(),
         Some(&LogicalType::timestamp(true, TimeUnit::NANOS))
     );
+    // Types are the spec's: `accountId` is an integer, `instrumentId` a
+    // `TtId`, `side` a `Code`, `manualOrderIndicator` a `TtBool`.
+    assert_eq!(column("accountId").physical_type(), Physical::INT64);
+    assert_eq!(column("accountId").logical_type_ref(), None);
+    assert_eq!(column("side").physical_type(), Physical::INT64);
     assert_eq!(
-        column("accountId").logical_type_ref(),
-        Some(&LogicalType::integer(64, false))
+        column("manualOrderIndicator").physical_type(),
+        Physical::BOOLEAN
     );
     assert_eq!(
         column("instrumentId").logical_type_ref(),
@@ -100,6 +105,11 @@ async fn one_hundred_thousand_fills_read_back_equal() {
                 Field::ULong(n) => n.to_string(),
                 Field::Double(x) => {
                     assert_eq!(Some(*x), want_text.parse::<f64>().ok(), "{name}");
+                    want_text.clone()
+                }
+                Field::Bool(b) => {
+                    let sent = want_text.to_ascii_lowercase();
+                    assert_eq!(sent == "true" || sent == "1", *b, "{name}: {want_text}");
                     want_text.clone()
                 }
                 Field::Str(s) => s.clone(),

@@ -11,6 +11,7 @@ mod cli_errors;
 mod cli_fills;
 mod cli_parquet;
 mod cli_paths;
+mod cli_pyarrow;
 mod cli_quota;
 mod cli_record;
 mod cli_sync;

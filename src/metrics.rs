@@ -8,7 +8,7 @@
 //! Names follow Prometheus' conventions (the `ttrest_` prefix, snake_case,
 //! base units, `_total` for counters, `_seconds` for times); labels are
 //! bounded: service, operation, a status code or a reason from a fixed list,
-//! never an id or a requestId. The README's metrics table lists them all.
+//! never an id or a requestId. The metrics table of docs/observability.md lists them all.
 
 use std::time::Duration;
 

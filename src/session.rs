@@ -48,7 +48,9 @@ impl Shared {
         &self.http
     }
 
-    /// The guard over the key's day of requests.
+    /// The guard over the key's day of requests (TT's own count is read
+    /// through ttid).
+    #[cfg(feature = "ttid")]
     pub(crate) fn day_guard(&self) -> &DayGuard {
         self.transport.day()
     }

@@ -149,14 +149,26 @@ pub(crate) async fn known_values(sb: &Sandbox, token: &str) -> HashMap<&'static 
     ])
 }
 
-#[tokio::test]
-async fn every_spec_get_answers_with_its_schema() {
-    let sb = Sandbox::builder().seed(2).fills(800).start().await.unwrap();
-    let token = token(&sb).await;
-    let values = known_values(&sb, &token).await;
-    let mut errors = Vec::new();
-    let mut checked = 0;
+/// One GET operation of a spec, sent to the sandbox, and its answer.
+pub(crate) struct SpecGet {
+    pub service: String,
+    pub spec: std::sync::Arc<Value>,
+    pub path: String,
+    pub op: Value,
+    pub status: StatusCode,
+    /// The content type, without parameters.
+    pub media: String,
+    pub body: Value,
+}
+
+/// Sends every GET operation of every spec to `sb`, with its required
+/// parameters (and the filters that keep two answers small) from
+/// [`known_values`].
+pub(crate) async fn every_spec_get(sb: &Sandbox, token: &str) -> Vec<SpecGet> {
+    let values = known_values(sb, token).await;
+    let mut answers = Vec::new();
     for (service, spec) in specs() {
+        let spec = std::sync::Arc::new(spec);
         let env = if service == "ttbacktest" {
             "ext_prod_sim"
         } else {
@@ -188,25 +200,52 @@ async fn every_spec_get_answers_with_its_schema() {
             let response = http()
                 .get(format!("{}/{service}/{env}{url_path}", sb.base_url()))
                 .header("x-api-key", sb.app_key())
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .query(&query)
                 .send()
                 .await
                 .unwrap();
             let status = response.status();
+            let media = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
+                .unwrap_or_default();
             let body: Value = response.json().await.unwrap();
-            let at = format!("GET {service}{path}");
-            if status != StatusCode::OK {
-                errors.push(format!("{at}: {status} {body}"));
-                continue;
-            }
-            assert_eq!(body["status"], "Ok", "{at}");
-            let schema = op
-                .pointer("/responses/200/content/application~1json/schema")
-                .unwrap_or(&Value::Null);
-            check(&spec, schema, &body, &at, &mut errors);
-            checked += 1;
+            answers.push(SpecGet {
+                service: service.clone(),
+                spec: spec.clone(),
+                path: path.clone(),
+                op: op.clone(),
+                status,
+                media,
+                body,
+            });
         }
+    }
+    answers
+}
+
+#[tokio::test]
+async fn every_spec_get_answers_with_its_schema() {
+    let sb = Sandbox::builder().seed(2).fills(800).start().await.unwrap();
+    let token = token(&sb).await;
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for get in every_spec_get(&sb, &token).await {
+        let at = format!("GET {}{}", get.service, get.path);
+        if get.status != StatusCode::OK {
+            errors.push(format!("{at}: {} {}", get.status, get.body));
+            continue;
+        }
+        assert_eq!(get.body["status"], "Ok", "{at}");
+        let schema = get
+            .op
+            .pointer("/responses/200/content/application~1json/schema")
+            .unwrap_or(&Value::Null);
+        check(&get.spec, schema, &get.body, &at, &mut errors);
+        checked += 1;
     }
     assert!(
         errors.is_empty(),

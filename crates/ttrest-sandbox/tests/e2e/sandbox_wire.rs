@@ -6,7 +6,7 @@
 //! OpenAPI 3.0 schemas are JSON Schema draft 4 plus `nullable`, which is
 //! rewritten as `anyOf [schema, null]`; everything else is validated as written.
 
-use crate::sandbox_spec::{known_values, specs};
+use crate::sandbox_spec::{every_spec_get, specs};
 use crate::sandbox_support::*;
 
 use serde_json::{json, Map, Value};
@@ -60,69 +60,32 @@ fn response_schema(spec: &Value, op: &Value, status: u16, media: &str) -> Result
 async fn every_sandbox_answer_validates_against_its_normalized_spec() {
     let sb = Sandbox::builder().seed(2).fills(800).start().await.unwrap();
     let token = token(&sb).await;
-    let values = known_values(&sb, &token).await;
     let mut violations = Vec::new();
     let mut checked = 0;
-    for (service, spec) in specs() {
-        let env = if service == "ttbacktest" {
-            "ext_prod_sim"
-        } else {
-            UAT
+    for get in every_spec_get(&sb, &token).await {
+        let status = get.status.as_u16();
+        let at = format!("GET /{}{} ({status})", get.service, get.path);
+        let schema = match response_schema(&get.spec, &get.op, status, &get.media) {
+            Ok(s) => s,
+            Err(why) => {
+                violations.push(format!("{at}: {why}"));
+                continue;
+            }
         };
-        for (path, item) in spec["paths"].as_object().unwrap() {
-            let Some(op) = item.get("get") else { continue };
-            let mut url_path = path.clone();
-            let mut query = vec![("requestId".to_string(), rid())];
-            for p in op["parameters"].as_array().into_iter().flatten() {
-                let name = p["name"].as_str().unwrap();
-                if !(p["required"] == json!(true) || p["in"] == "path") {
-                    continue;
-                }
-                let value = values[name].clone();
-                match p["in"] == "path" {
-                    true => url_path = url_path.replace(&format!("{{{name}}}"), &value),
-                    false => query.push((name.to_string(), value)),
-                }
+        let validator = jsonschema::draft4::new(&schema)
+            .unwrap_or_else(|e| panic!("{at}: the spec's schema is not draft 4: {e}"));
+        for error in validator.iter_errors(&get.body).take(5) {
+            let mut shown = error.to_string();
+            if shown.len() > 300 {
+                let cut = (0..=300)
+                    .rev()
+                    .find(|i| shown.is_char_boundary(*i))
+                    .unwrap_or(0);
+                shown = format!("{}... ({} bytes)", &shown[..cut], shown.len());
             }
-            let response = http()
-                .get(format!("{}/{service}/{env}{url_path}", sb.base_url()))
-                .header("x-api-key", sb.app_key())
-                .bearer_auth(&token)
-                .query(&query)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            let media = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
-                .unwrap_or_default();
-            let body: Value = response.json().await.unwrap();
-            let at = format!("GET /{service}{path} ({status})");
-            let schema = match response_schema(&spec, op, status, &media) {
-                Ok(s) => s,
-                Err(why) => {
-                    violations.push(format!("{at}: {why}"));
-                    continue;
-                }
-            };
-            let validator = jsonschema::draft4::new(&schema)
-                .unwrap_or_else(|e| panic!("{at}: the spec's schema is not draft 4: {e}"));
-            for error in validator.iter_errors(&body).take(5) {
-                let mut shown = error.to_string();
-                if shown.len() > 300 {
-                    let cut = (0..=300)
-                        .rev()
-                        .find(|i| shown.is_char_boundary(*i))
-                        .unwrap_or(0);
-                    shown = format!("{}... ({} bytes)", &shown[..cut], shown.len());
-                }
-                violations.push(format!("{at} at {}: {shown}", error.instance_path()));
-            }
-            checked += 1;
+            violations.push(format!("{at} at {}: {shown}", error.instance_path()));
         }
+        checked += 1;
     }
     assert!(
         violations.is_empty(),
